@@ -1,0 +1,27 @@
+//! The assignment engine (DESIGN §5–§8): pure, deterministic, no I/O.
+//!
+//! `Problem` (fully materialized input) → [`draw`] → `DrawResult` or a typed
+//! [`DrawError`] with a diagnosis. Conflicts and expertise fit are computed here too, so that
+//! the web service, the CLI and the tests all share one implementation of every rule.
+
+pub mod alternates;
+pub mod check;
+pub mod conflict;
+pub mod diagnose;
+pub mod draw;
+pub mod eligibility;
+pub mod fit;
+pub mod lp;
+pub mod model;
+pub mod openreview;
+pub mod problem;
+pub mod rules;
+pub mod text;
+
+pub use draw::{draw, replace, DrawError, DrawResult, PanelResult};
+pub use problem::{Candidate, Item, PanelSpec, Problem, TeamMember};
+pub use rules::{Filter, Rules};
+
+/// Bumped whenever a change could alter a draw's result for the same input and seed; stored
+/// with every draw so a replay can tell "different engine" from "tampered input".
+pub const ENGINE_VERSION: &str = "1";

@@ -1,0 +1,189 @@
+//! The engine's input: everything a draw needs, fully materialized and ordered.
+
+use super::rules::Rules;
+use crate::domain::expert::{DateRange, Employment, ExpertType, Gender, Region, Relation, Title};
+use crate::domain::DisciplineCode;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A person on an item's team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMember {
+    /// Name as written.
+    pub name: String,
+    /// Organization id.
+    pub org_id: String,
+    /// Optional identifier (ID number, ORCID …): when both sides have one, it decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+}
+
+/// A project or nomination to be reviewed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    /// Stable key, e.g. `P00001`.
+    pub key: String,
+    /// Title.
+    pub title: String,
+    /// Applicant organizations, lead first.
+    pub applicant_orgs: Vec<String>,
+    /// Team, lead first.
+    pub team: Vec<TeamMember>,
+    /// Discipline codes, primary first.
+    pub disciplines: Vec<DisciplineCode>,
+    /// Keywords.
+    pub keywords: Vec<String>,
+    /// Abstract.
+    pub abstract_text: String,
+    /// Expert keys the applicant asked to avoid.
+    pub requested_avoid: Vec<String>,
+}
+
+/// An expert as the engine sees them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Stable key, e.g. `E00001` (used for tie-breaking and the seeded noise).
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// Optional person identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    /// Gender.
+    pub gender: Gender,
+    /// Title rank.
+    pub title: Title,
+    /// Current employer.
+    pub org_id: String,
+    /// Region.
+    pub region: Region,
+    /// Types.
+    pub types: BTreeSet<ExpertType>,
+    /// Disciplines, primary first.
+    pub disciplines: Vec<DisciplineCode>,
+    /// Keywords (any language).
+    pub keywords: Vec<String>,
+    /// Research summary.
+    pub summary: String,
+    /// Past employers.
+    pub employments: Vec<Employment>,
+    /// Declared relations.
+    pub relations: Vec<Relation>,
+    /// Unavailable date ranges.
+    pub unavailable: Vec<DateRange>,
+    /// `None` when the expert may serve in the event's pool; otherwise why not
+    /// (e.g. "review pool membership is suspended").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactive_reason: Option<String>,
+    /// Reviews in the rolling 12 months before the event (accepted + pending invitations).
+    pub recent_reviews: u32,
+}
+
+impl Candidate {
+    /// Whether the expert passes an attribute filter.
+    pub fn matches(&self, filter: &super::Filter) -> bool {
+        filter.matches(self.title, &self.types, self.region, self.gender)
+    }
+}
+
+/// A panel to be filled: its items are reviewed by the same experts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelSpec {
+    /// Stable key, e.g. `EV001-APP-P01`.
+    pub key: String,
+    /// Time slot; panels sharing a slot exclude each other when the rules say so.
+    #[serde(default)]
+    pub slot: Option<String>,
+    /// Indices into [`Problem::items`].
+    pub items: Vec<usize>,
+}
+
+/// Why staff or the expert marked an (item, expert) pair, beyond what the data shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairNote {
+    /// Item key.
+    pub item: String,
+    /// Expert key.
+    pub expert: String,
+    /// Reason as written.
+    pub reason: String,
+}
+
+/// Staff and expert decisions that adjust the computed conflicts and the seating.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Overrides {
+    /// Staff excluded the expert for the item (`staff`).
+    #[serde(default)]
+    pub staff_exclusions: Vec<PairNote>,
+    /// The expert declared a conflict (`declared`).
+    #[serde(default)]
+    pub declared: Vec<PairNote>,
+    /// The expert drafted, guided or consulted on the item before (`prior_role`).
+    #[serde(default)]
+    pub prior_roles: Vec<PairNote>,
+    /// Name-only possible conflicts that staff cleared.
+    #[serde(default)]
+    pub cleared_possible: Vec<PairNote>,
+    /// (panel key, expert key) pairs that must be seated: accepted invitations, pins.
+    #[serde(default)]
+    pub forced: Vec<(String, String)>,
+    /// (panel key, expert key) pairs that may not be seated: decliners, removals.
+    #[serde(default)]
+    pub forbidden: Vec<(String, String)>,
+}
+
+/// A complete draw input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Event key (for messages and the hash).
+    pub event: String,
+    /// Dates of the event; unavailability on any of them disqualifies.
+    pub dates: Vec<NaiveDate>,
+    /// The rule set.
+    pub rules: Rules,
+    /// Items.
+    pub items: Vec<Item>,
+    /// Panels.
+    pub panels: Vec<PanelSpec>,
+    /// Candidate experts, in a stable order (by key).
+    pub candidates: Vec<Candidate>,
+    /// Organization display names by id (for readable reasons).
+    #[serde(default)]
+    pub org_names: BTreeMap<String, String>,
+    /// Staff/expert adjustments.
+    #[serde(default)]
+    pub overrides: Overrides,
+    /// Seed of the random component.
+    pub seed: u64,
+    /// Solver time limit in seconds.
+    #[serde(default = "default_time_limit")]
+    pub time_limit_secs: f64,
+}
+
+fn default_time_limit() -> f64 {
+    30.0
+}
+
+impl Problem {
+    /// The calendar year conflict windows count from (the event's first date).
+    pub fn event_year(&self) -> i32 {
+        use chrono::Datelike;
+        self.dates.iter().min().map(|d| d.year()).unwrap_or(2000)
+    }
+
+    /// A readable name for an organization id: `兰州大学 (lzu)`.
+    pub fn org_label(&self, org_id: &str) -> String {
+        match self.org_names.get(org_id) {
+            Some(name) => format!("{name} ({org_id})"),
+            None => org_id.to_string(),
+        }
+    }
+
+    /// SHA-256 of the canonical JSON of the input: a stored draw's fingerprint.
+    pub fn input_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(Sha256::digest(&json))
+    }
+}
