@@ -138,9 +138,9 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
     let rules = &problem.rules;
     let cands = &problem.candidates;
     let mut out: BTreeMap<(usize, usize, ConflictCode), String> = BTreeMap::new();
-    let mut add = |item: usize, cand: usize, code: ConflictCode, reason: String| {
+    fn add(out: &mut BTreeMap<(usize, usize, ConflictCode), String>, item: usize, cand: usize, code: ConflictCode, reason: String) {
         out.entry((item, cand, code)).or_insert(reason);
-    };
+    }
 
     // Indexes over candidates, so the cost follows the number of matches, not items × experts.
     let mut by_org: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -168,12 +168,12 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
     for (ii, item) in problem.items.iter().enumerate() {
         for org in &item.applicant_orgs {
             for &ci in by_org.get(org.as_str()).into_iter().flatten() {
-                add(ii, ci, ConflictCode::SameOrg, format!("{} works at {}, an applicant of {}", cands[ci].name, problem.org_label(org), item.key));
+                add(&mut out, ii, ci, ConflictCode::SameOrg, format!("{} works at {}, an applicant of {}", cands[ci].name, problem.org_label(org), item.key));
             }
             for &(ci, ei) in by_past_org.get(org.as_str()).into_iter().flatten() {
                 let e = &cands[ci].employments[ei];
                 if e.to.is_none_or(|to| to >= year - rules.past_org_years) {
-                    add(ii, ci, ConflictCode::PastOrg, format!(
+                    add(&mut out, ii, ci, ConflictCode::PastOrg, format!(
                         "{} worked at {}{}, within {} years of {year}; it applies for {}",
                         cands[ci].name, problem.org_label(org), years(e.from, e.to), rules.past_org_years, item.key
                     ));
@@ -182,7 +182,7 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
             for &(ci, ri) in by_relation_org.get(org.as_str()).into_iter().flatten() {
                 let r = &cands[ci].relations[ri];
                 if relation_in_window(r.kind, r.until, year, rules.relation_years) {
-                    add(ii, ci, ConflictCode::Relation, format!(
+                    add(&mut out, ii, ci, ConflictCode::Relation, format!(
                         "{} declared a {} relation with {}{}, an applicant of {}",
                         cands[ci].name, r.kind, problem.org_label(org), years(r.since, r.until), item.key
                     ));
@@ -194,10 +194,10 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
             for &ci in by_name.get(&name).into_iter().flatten() {
                 let c = &cands[ci];
                 match match_person(&c.name, &c.org_id, c.identifier.as_deref(), member) {
-                    PersonMatch::Certain => add(ii, ci, ConflictCode::TeamMember, format!(
+                    PersonMatch::Certain => add(&mut out, ii, ci, ConflictCode::TeamMember, format!(
                         "{} ({}) is on the team of {}", c.name, problem.org_label(&c.org_id), item.key
                     )),
-                    PersonMatch::NameOnly => add(ii, ci, ConflictCode::PossibleNameOnly, format!(
+                    PersonMatch::NameOnly => add(&mut out, ii, ci, ConflictCode::PossibleNameOnly, format!(
                         "team member {}@{} has the name of {}, who works at {}: possibly the same person",
                         member.name, problem.org_label(&member.org_id), c.name, problem.org_label(&c.org_id)
                     )),
@@ -213,11 +213,11 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
                 let person = r.person_name.as_deref().unwrap_or_default();
                 let org = r.org_id.as_deref().unwrap_or_default();
                 match match_person(person, org, None, member) {
-                    PersonMatch::Certain => add(ii, ci, ConflictCode::Relation, format!(
+                    PersonMatch::Certain => add(&mut out, ii, ci, ConflictCode::Relation, format!(
                         "{} declared {} {}@{}{}, who is on the team of {}",
                         c.name, r.kind, person, problem.org_label(org), years(r.since, r.until), item.key
                     )),
-                    PersonMatch::NameOnly => add(ii, ci, ConflictCode::PossibleNameOnly, format!(
+                    PersonMatch::NameOnly => add(&mut out, ii, ci, ConflictCode::PossibleNameOnly, format!(
                         "{} declared {} {}@{}; a team member of {} with that name works at {}: possibly the same person",
                         c.name, r.kind, person, problem.org_label(org), item.key, problem.org_label(&member.org_id)
                     )),
@@ -227,7 +227,7 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
         }
         for key in &item.requested_avoid {
             if let Some(&ci) = by_key.get(key.as_str()) {
-                add(ii, ci, ConflictCode::Requested, format!("the applicant of {} asked to avoid {} ({key})", item.key, cands[ci].name));
+                add(&mut out, ii, ci, ConflictCode::Requested, format!("the applicant of {} asked to avoid {} ({key})", item.key, cands[ci].name));
             }
         }
     }
@@ -242,7 +242,7 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
         for ii in 0..problem.items.len() {
             if ii != own_item && !on_team.contains(&(ii, ci)) {
                 let reason = format!("{} is on the team of {}, a competing item in the same event", cands[ci].name, problem.items[own_item].key);
-                add(ii, ci, ConflictCode::CoApplicant, reason);
+                add(&mut out, ii, ci, ConflictCode::CoApplicant, reason);
             }
         }
     }
@@ -256,7 +256,7 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
     for (list, code, what) in notes {
         for note in list {
             if let (Some(&ii), Some(&ci)) = (item_index.get(note.item.as_str()), by_key.get(note.expert.as_str())) {
-                add(ii, ci, code, format!("{what}: {}", note.reason));
+                add(&mut out, ii, ci, code, format!("{what}: {}", note.reason));
             }
         }
     }

@@ -10,6 +10,7 @@ pub mod conflict;
 pub mod diagnose;
 pub mod draw;
 pub mod eligibility;
+pub mod explain;
 pub mod fit;
 pub mod lp;
 pub mod model;
@@ -17,8 +18,11 @@ pub mod openreview;
 pub mod problem;
 pub mod rules;
 pub mod text;
+#[cfg(test)]
+pub(crate) mod testkit;
 
-pub use draw::{draw, replace, DrawError, DrawResult, PanelResult};
+pub use draw::{draw, replace, solve_analyzed, DrawError, DrawOutcome, DrawResult, PanelResult};
+pub use eligibility::{analyze, Analysis};
 pub use problem::{Candidate, Item, PanelSpec, Problem, TeamMember};
 pub use rules::{Filter, Rules};
 

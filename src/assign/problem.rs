@@ -95,6 +95,9 @@ pub struct PanelSpec {
     /// Time slot; panels sharing a slot exclude each other when the rules say so.
     #[serde(default)]
     pub slot: Option<String>,
+    /// The day the panel meets (its slot's date); `None` means every date of the event.
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
     /// Indices into [`Problem::items`].
     pub items: Vec<usize>,
 }
@@ -185,5 +188,29 @@ impl Problem {
         use sha2::{Digest, Sha256};
         let json = serde_json::to_vec(self).unwrap_or_default();
         hex::encode(Sha256::digest(&json))
+    }
+}
+
+impl Candidate {
+    /// The engine's view of a stored profile.
+    pub fn from_profile(p: &crate::domain::expert::ExpertProfile, inactive_reason: Option<String>, recent_reviews: u32) -> Self {
+        Candidate {
+            key: p.code.clone(),
+            name: p.name.clone(),
+            identifier: None,
+            gender: p.gender,
+            title: p.title,
+            org_id: p.org_id.clone(),
+            region: p.region,
+            types: p.types.clone(),
+            disciplines: p.disciplines.clone(),
+            keywords: p.keywords_zh.iter().chain(&p.keywords_en).cloned().collect(),
+            summary: p.summary.clone(),
+            employments: p.employments.clone(),
+            relations: p.relations.clone(),
+            unavailable: p.unavailable.clone(),
+            inactive_reason,
+            recent_reviews,
+        }
     }
 }

@@ -1,0 +1,135 @@
+-- Accounts, organizations, disciplines, experts (with child tables), audit, login throttle.
+-- SQLite: flags and years INTEGER, times TEXT (RFC 3339), so that sqlx's Any driver decodes them.
+
+create table organization (
+    organization_id integer primary key autoincrement,
+    code text not null unique,
+    name_zh text not null,
+    name_en text not null default '',
+    kind text not null,
+    region text not null,
+    city text not null default ''
+);
+
+create table discipline (
+    code text primary key,
+    parent_code text,
+    level integer not null,
+    name_zh text not null,
+    name_en text not null default ''
+);
+
+create table expert (
+    expert_id integer primary key autoincrement,
+    code text not null unique,
+    name text not null,
+    gender text not null,
+    birth_year integer not null,
+    title text not null,
+    position text not null default '',
+    organization_code text not null references organization(code),
+    region text not null,
+    keywords_zh text not null default '',
+    keywords_en text not null default '',
+    summary text not null default '',
+    types text not null default '',
+    email text,
+    phone text not null default '',
+    to_verify text not null default '',
+    created_at text not null,
+    updated_at text not null
+);
+create index expert_name on expert(name);
+create index expert_org on expert(organization_code);
+
+create table expert_discipline (
+    expert_id integer not null references expert(expert_id),
+    position integer not null,
+    code text not null references discipline(code),
+    primary key (expert_id, position)
+);
+create index expert_discipline_code on expert_discipline(code);
+
+create table expert_employment (
+    expert_id integer not null references expert(expert_id),
+    position integer not null,
+    organization_code text not null,
+    year_from integer,
+    year_to integer,
+    primary key (expert_id, position)
+);
+
+create table expert_relation (
+    expert_id integer not null references expert(expert_id),
+    position integer not null,
+    kind text not null,
+    person_name text,
+    organization_code text,
+    since integer,
+    until integer,
+    primary key (expert_id, position)
+);
+
+create table expert_unavailable (
+    expert_id integer not null references expert(expert_id),
+    position integer not null,
+    date_from text not null,
+    date_to text not null,
+    primary key (expert_id, position)
+);
+
+create table app_user (
+    user_id integer primary key autoincrement,
+    username text not null unique,
+    password_hash text not null,
+    role text not null,
+    expert_id integer references expert(expert_id),
+    active integer not null default 1,
+    created_at text not null
+);
+
+create table membership (
+    membership_id integer primary key autoincrement,
+    expert_id integer not null references expert(expert_id),
+    pool text not null,
+    state text not null,
+    since text not null,
+    term_end text,
+    reason text not null default '',
+    unique (expert_id, pool)
+);
+
+create table tracking_record (
+    tracking_record_id integer primary key autoincrement,
+    expert_id integer not null references expert(expert_id),
+    event_ref text not null,
+    event_kind text not null,
+    event_date text not null,
+    response text not null,
+    decline_reason text not null default '',
+    attendance text not null default '',
+    rating_expertise integer,
+    rating_diligence integer,
+    rating_fairness integer,
+    unique (expert_id, event_ref)
+);
+
+create table audit (
+    audit_id integer primary key autoincrement,
+    at text not null,
+    actor_user_id integer,
+    actor text not null,
+    action text not null,
+    entity text not null,
+    entity_ref text not null,
+    before_json text,
+    after_json text
+);
+create index audit_entity on audit(entity, entity_ref);
+
+create table login_failure (
+    login_failure_id integer primary key autoincrement,
+    throttle_key text not null,
+    at text not null
+);
+create index login_failure_key on login_failure(throttle_key, at);

@@ -1,0 +1,191 @@
+//! Expertise fit (DESIGN §7): discipline-hierarchy match plus text similarity, 0..1, explainable.
+
+use super::problem::{Candidate, Item, Problem};
+use super::text::{cosine, document_terms, shared_terms, Corpus, InvertedIndex, SparseVec};
+use crate::domain::DisciplineCode;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// Weight of the discipline part (`w` of DESIGN §7); the text part gets `1 − w`.
+pub const DISCIPLINE_WEIGHT: f64 = 0.6;
+/// A secondary code on either side counts this much of a primary one.
+const SECONDARY_FACTOR: f64 = 0.8;
+
+/// Discipline match of two code lists (primary first) and the best-matching pair.
+pub fn discipline_match(item: &[DisciplineCode], expert: &[DisciplineCode]) -> (f64, Option<(usize, usize)>) {
+    let mut best = (0.0, None);
+    for (i, a) in item.iter().enumerate() {
+        for (j, b) in expert.iter().enumerate() {
+            // Codes have two levels: a shared 5-digit code is the same leaf; a shared first
+            // three digits the same first level.
+            let base = match a.shared_depth(b) {
+                2 => 1.0,
+                1 if a.level() == 1 || b.level() == 1 => 0.7,
+                1 => 0.4,
+                _ => 0.0,
+            };
+            let weight = if i == 0 { 1.0 } else { SECONDARY_FACTOR } * if j == 0 { 1.0 } else { SECONDARY_FACTOR };
+            let score = base * weight;
+            if score > best.0 {
+                best = (score, Some((i, j)));
+            }
+        }
+    }
+    best
+}
+
+/// Fit of one (item, expert) pair.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PairFit {
+    /// Discipline part, 0..1.
+    pub discipline: f64,
+    /// Text part, 0..1.
+    pub text: f64,
+}
+
+impl PairFit {
+    /// The combined fit.
+    pub fn total(&self) -> f64 {
+        DISCIPLINE_WEIGHT * self.discipline + (1.0 - DISCIPLINE_WEIGHT) * self.text
+    }
+}
+
+/// Why a pair fits: the codes and the terms.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FitExplanation {
+    /// Item key.
+    pub item: String,
+    /// Combined fit.
+    pub fit: f64,
+    /// Discipline part.
+    pub discipline: f64,
+    /// The matching codes, item's then expert's.
+    pub codes: Option<(String, String)>,
+    /// Text part.
+    pub text: f64,
+    /// Shared terms, strongest first.
+    pub terms: Vec<String>,
+}
+
+/// Fit of every (item, expert) pair that shares a discipline first level or a term; all
+/// other pairs have fit 0.
+pub struct FitTable {
+    corpus: Corpus,
+    item_vectors: Vec<SparseVec>,
+    candidate_vectors: Vec<SparseVec>,
+    /// Per item: candidate index → fit, only for pairs with a positive fit.
+    per_item: Vec<HashMap<usize, PairFit>>,
+}
+
+fn item_terms(item: &Item) -> Vec<String> {
+    document_terms(&item.keywords, &[&item.title, &item.abstract_text])
+}
+
+fn candidate_terms(c: &Candidate) -> Vec<String> {
+    document_terms(&c.keywords, &[&c.summary])
+}
+
+impl FitTable {
+    /// Computes the table for a problem.
+    pub fn build(problem: &Problem) -> Self {
+        let item_docs: Vec<Vec<String>> = problem.items.iter().map(item_terms).collect();
+        let cand_docs: Vec<Vec<String>> = problem.candidates.iter().map(candidate_terms).collect();
+        let corpus = Corpus::fit(item_docs.iter().chain(cand_docs.iter()));
+        let item_vectors: Vec<SparseVec> = item_docs.iter().map(|d| corpus.vector(d)).collect();
+        let candidate_vectors: Vec<SparseVec> = cand_docs.iter().map(|d| corpus.vector(d)).collect();
+        let index = InvertedIndex::build(&candidate_vectors);
+        let mut by_first_level: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (ci, c) in problem.candidates.iter().enumerate() {
+            let mut firsts: Vec<&str> = c.disciplines.iter().map(|d| d.first_level()).collect();
+            firsts.sort_unstable();
+            firsts.dedup();
+            for f in firsts {
+                by_first_level.entry(f).or_default().push(ci);
+            }
+        }
+        let per_item = problem
+            .items
+            .iter()
+            .enumerate()
+            .map(|(ii, item)| {
+                let mut fits: HashMap<usize, PairFit> = HashMap::new();
+                for (ci, text) in index.scores(&item_vectors[ii]) {
+                    fits.insert(ci, PairFit { discipline: 0.0, text });
+                }
+                for d in &item.disciplines {
+                    for &ci in by_first_level.get(d.first_level()).into_iter().flatten() {
+                        fits.entry(ci).or_insert(PairFit { discipline: 0.0, text: 0.0 });
+                    }
+                }
+                for (ci, fit) in fits.iter_mut() {
+                    fit.discipline = discipline_match(&item.disciplines, &problem.candidates[*ci].disciplines).0;
+                }
+                fits.retain(|_, f| f.total() > 0.0);
+                fits
+            })
+            .collect();
+        Self { corpus, item_vectors, candidate_vectors, per_item }
+    }
+
+    /// Fit of an (item, candidate) pair.
+    pub fn pair(&self, item: usize, candidate: usize) -> PairFit {
+        self.per_item[item].get(&candidate).copied().unwrap_or(PairFit { discipline: 0.0, text: 0.0 })
+    }
+
+    /// Candidates with a positive fit for an item.
+    pub fn candidates_of(&self, item: usize) -> impl Iterator<Item = usize> + '_ {
+        self.per_item[item].keys().copied()
+    }
+
+    /// A panel's fit: the mean over its items.
+    pub fn panel_fit(&self, items: &[usize], candidate: usize) -> f64 {
+        if items.is_empty() {
+            return 0.0;
+        }
+        items.iter().map(|&i| self.pair(i, candidate).total()).sum::<f64>() / items.len() as f64
+    }
+
+    /// Explains the fit of a pair.
+    pub fn explain(&self, problem: &Problem, item: usize, candidate: usize) -> FitExplanation {
+        let it = &problem.items[item];
+        let c = &problem.candidates[candidate];
+        let (discipline, pair) = discipline_match(&it.disciplines, &c.disciplines);
+        let text = cosine(&self.item_vectors[item], &self.candidate_vectors[candidate]);
+        let fit = PairFit { discipline, text };
+        FitExplanation {
+            item: it.key.clone(),
+            fit: fit.total(),
+            discipline,
+            codes: pair.map(|(i, j)| (it.disciplines[i].to_string(), c.disciplines[j].to_string())),
+            text,
+            terms: shared_terms(&self.corpus, &self.item_vectors[item], &self.candidate_vectors[candidate], 8),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(list: &[&str]) -> Vec<DisciplineCode> {
+        list.iter().map(|c| DisciplineCode::parse(c).unwrap()).collect()
+    }
+
+    #[test]
+    fn same_leaf_beats_same_first_level_beats_nothing() {
+        let item = codes(&["45020"]);
+        assert_eq!(discipline_match(&item, &codes(&["45020"])).0, 1.0);
+        assert_eq!(discipline_match(&item, &codes(&["45030"])).0, 0.4);
+        assert_eq!(discipline_match(&item, &codes(&["360"])).0, 0.0);
+        assert_eq!(discipline_match(&item, &codes(&["450"])).0, 0.7);
+    }
+
+    #[test]
+    fn primary_codes_weigh_more_than_secondary() {
+        let item = codes(&["45020"]);
+        let primary = discipline_match(&item, &codes(&["45020", "36010"])).0;
+        let secondary = discipline_match(&item, &codes(&["36010", "45020"])).0;
+        assert!(primary > secondary);
+        assert_eq!(discipline_match(&item, &codes(&["36010", "45020"])).1, Some((0, 1)));
+    }
+}

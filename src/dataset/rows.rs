@@ -1,0 +1,244 @@
+//! Row shapes of the sample CSV files, converted into domain input at the edge.
+
+use super::{parse_codes, parse_past_orgs, parse_team, split_list};
+use crate::assign::problem::Item;
+use crate::domain::discipline::Discipline;
+use crate::domain::expert::{parse_date, ExpertInput, RelationInput};
+use crate::domain::validation::required_text;
+use crate::domain::{DisciplineCode, ValidationError};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+
+#[derive(Debug, Deserialize)]
+pub(super) struct DisciplineRow {
+    code: String,
+    #[serde(default)]
+    parent_code: String,
+    name_zh: String,
+    #[serde(default)]
+    name_en: String,
+}
+
+impl DisciplineRow {
+    pub(super) fn into_domain(self) -> Result<Discipline, ValidationError> {
+        let code = DisciplineCode::parse(&self.code).map_err(|e| ValidationError::new("code", e.message))?;
+        let parent = if self.parent_code.is_empty() {
+            None
+        } else {
+            Some(DisciplineCode::parse(&self.parent_code).map_err(|e| ValidationError::new("parent_code", e.message))?)
+        };
+        if code.level() == 2 && parent.as_ref().map(|p| p.as_str()) != Some(code.first_level()) {
+            return Err(ValidationError::new("parent_code", format!("{code} must have parent {}", code.first_level())));
+        }
+        Ok(Discipline { code, parent, name_zh: required_text("name_zh", &self.name_zh, 128)?, name_en: self.name_en })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RelationRow {
+    pub(super) expert_id: String,
+    kind: String,
+    #[serde(default)]
+    person_name: String,
+    #[serde(default)]
+    person_org_id: String,
+    #[serde(default)]
+    since: String,
+    #[serde(default)]
+    until: String,
+}
+
+impl RelationRow {
+    pub(super) fn into_input(self) -> RelationInput {
+        RelationInput { kind: self.kind, person_name: self.person_name, org_id: self.person_org_id, since: self.since, until: self.until }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ExpertRow {
+    id: String,
+    name: String,
+    gender: String,
+    birth_year: String,
+    title: String,
+    #[serde(default)]
+    position: String,
+    org_id: String,
+    region: String,
+    #[serde(default)]
+    past_orgs: String,
+    disciplines: String,
+    #[serde(default)]
+    keywords_zh: String,
+    #[serde(default)]
+    keywords_en: String,
+    #[serde(default)]
+    summary_zh: String,
+    #[serde(default)]
+    types: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    unavailable: String,
+}
+
+impl ExpertRow {
+    pub(super) fn into_input(self) -> Result<ExpertInput, ValidationError> {
+        Ok(ExpertInput {
+            code: self.id,
+            name: self.name,
+            gender: self.gender,
+            birth_year: self.birth_year,
+            title: self.title,
+            position: self.position,
+            org_id: self.org_id,
+            region: self.region,
+            disciplines: split_list(&self.disciplines),
+            keywords_zh: split_list(&self.keywords_zh),
+            keywords_en: split_list(&self.keywords_en),
+            summary: self.summary_zh,
+            types: split_list(&self.types),
+            email: self.email,
+            phone: self.phone,
+            employments: parse_past_orgs(&self.past_orgs)?,
+            relations: vec![],
+            unavailable: split_list(&self.unavailable),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ProjectRow {
+    id: String,
+    title_zh: String,
+    #[serde(default)]
+    title_en: String,
+    applicant_org_id: String,
+    #[serde(default)]
+    team: String,
+    disciplines: String,
+    #[serde(default)]
+    keywords_zh: String,
+    #[serde(default)]
+    abstract_zh: String,
+    #[serde(default)]
+    requested_avoid: String,
+}
+
+impl ProjectRow {
+    pub(super) fn into_item(self, codes: &HashSet<&str>, orgs: &HashSet<&str>) -> Result<Item, ValidationError> {
+        let key = required_text("id", &self.id, 32)?;
+        let applicant_orgs = split_list(&self.applicant_org_id);
+        if applicant_orgs.is_empty() {
+            return Err(ValidationError::new("applicant_org_id", "at least one applicant organization is required"));
+        }
+        for org in &applicant_orgs {
+            if !orgs.contains(org.as_str()) {
+                return Err(ValidationError::new("applicant_org_id", format!("unknown organization '{org}'")));
+            }
+        }
+        let disciplines = parse_codes("disciplines", &self.disciplines, codes)?;
+        if disciplines.is_empty() {
+            return Err(ValidationError::new("disciplines", "at least one discipline code is required"));
+        }
+        let title = required_text("title_zh", &self.title_zh, 300)?;
+        Ok(Item {
+            key,
+            title: if self.title_en.is_empty() { title } else { format!("{title} {}", self.title_en) },
+            applicant_orgs,
+            team: parse_team(&self.team)?,
+            disciplines,
+            keywords: split_list(&self.keywords_zh),
+            abstract_text: self.abstract_zh,
+            requested_avoid: split_list(&self.requested_avoid),
+        })
+    }
+}
+
+/// A row of memberships.csv.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembershipRow {
+    /// Expert code.
+    pub expert_id: String,
+    /// `review` or `advisory`.
+    pub pool: String,
+    /// applied, active, suspended, refused, exited.
+    pub state: String,
+    /// Application or approval date.
+    pub since: String,
+    /// End of term.
+    #[serde(default)]
+    pub term_end: String,
+    /// Reason code.
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl MembershipRow {
+    pub(super) fn validate(&self, experts: &BTreeMap<String, u64>) -> Result<(), ValidationError> {
+        if !experts.contains_key(&self.expert_id) {
+            return Err(ValidationError::new("expert_id", format!("{} is not in experts.csv", self.expert_id)));
+        }
+        if !["review", "advisory"].contains(&self.pool.as_str()) {
+            return Err(ValidationError::new("pool", format!("'{}' is not review or advisory", self.pool)));
+        }
+        if !["applied", "active", "suspended", "refused", "exited"].contains(&self.state.as_str()) {
+            return Err(ValidationError::new("state", format!("'{}' is not a membership state", self.state)));
+        }
+        parse_date("since", &self.since)?;
+        if !self.term_end.is_empty() {
+            parse_date("term_end", &self.term_end)?;
+        }
+        Ok(())
+    }
+}
+
+/// A row of history.csv: one past invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    /// Expert code.
+    pub expert_id: String,
+    /// Past event id.
+    pub event_id: String,
+    /// Event kind.
+    pub event_kind: String,
+    /// Event date.
+    pub event_date: String,
+    /// accepted, declined, no_response.
+    pub response: String,
+    /// Why declined.
+    #[serde(default)]
+    pub decline_reason: String,
+    /// attended, no_show.
+    #[serde(default)]
+    pub attendance: String,
+    /// 1–5.
+    #[serde(default)]
+    pub rating_expertise: String,
+    /// 1–5.
+    #[serde(default)]
+    pub rating_diligence: String,
+    /// 1–5.
+    #[serde(default)]
+    pub rating_fairness: String,
+}
+
+impl HistoryRow {
+    pub(super) fn validate(&self, experts: &BTreeMap<String, u64>) -> Result<(), ValidationError> {
+        if !experts.contains_key(&self.expert_id) {
+            return Err(ValidationError::new("expert_id", format!("{} is not in experts.csv", self.expert_id)));
+        }
+        parse_date("event_date", &self.event_date)?;
+        if !["accepted", "declined", "no_response"].contains(&self.response.as_str()) {
+            return Err(ValidationError::new("response", format!("'{}' is not accepted, declined or no_response", self.response)));
+        }
+        for (field, v) in [("rating_expertise", &self.rating_expertise), ("rating_diligence", &self.rating_diligence), ("rating_fairness", &self.rating_fairness)] {
+            if !v.is_empty() && !matches!(v.parse::<u8>(), Ok(1..=5)) {
+                return Err(ValidationError::new(field, format!("'{v}' is not a rating 1–5")));
+            }
+        }
+        Ok(())
+    }
+}
