@@ -240,7 +240,7 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
         .collect();
     for &(own_item, ci) in &on_team {
         for ii in 0..problem.items.len() {
-            if ii != own_item && !on_team.contains(&(ii, ci)) {
+            if ii != own_item {
                 let reason = format!("{} is on the team of {}, a competing item in the same event", cands[ci].name, problem.items[own_item].key);
                 add(&mut out, ii, ci, ConflictCode::CoApplicant, reason);
             }

@@ -19,6 +19,8 @@ pub mod problem;
 pub mod rules;
 pub mod text;
 #[cfg(test)]
+mod tests;
+#[cfg(test)]
 pub(crate) mod testkit;
 
 pub use draw::{draw, replace, solve_analyzed, DrawError, DrawOutcome, DrawResult, PanelResult};
