@@ -6,7 +6,7 @@ pub mod events;
 mod rows;
 
 pub use events::{EventFile, EventSpec};
-pub use rows::{HistoryRow, MembershipRow};
+pub use rows::{DisciplineRow as DisciplineCsv, HistoryRow, MembershipRow};
 
 use crate::assign::problem::{Item, TeamMember};
 use crate::domain::expert::{EmploymentInput, ExpertInput, ExpertProfile, RelationInput};

@@ -9,8 +9,9 @@ use crate::domain::{DisciplineCode, ValidationError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
+/// A row of disciplines.csv.
 #[derive(Debug, Deserialize)]
-pub(super) struct DisciplineRow {
+pub struct DisciplineRow {
     code: String,
     #[serde(default)]
     parent_code: String,
@@ -20,7 +21,8 @@ pub(super) struct DisciplineRow {
 }
 
 impl DisciplineRow {
-    pub(super) fn into_domain(self) -> Result<Discipline, ValidationError> {
+    /// Converts into the domain type.
+    pub fn into_domain(self) -> Result<Discipline, ValidationError> {
         let code = DisciplineCode::parse(&self.code).map_err(|e| ValidationError::new("code", e.message))?;
         let parent = if self.parent_code.is_empty() {
             None

@@ -1,0 +1,139 @@
+//! One error type for the whole service, mapped to an HTTP status and a JSON or HTML body.
+
+use crate::domain::ValidationError;
+use crate::store::StoreError;
+use rocket::http::{ContentType, Status};
+use rocket::response::{self, Responder};
+use rocket::Request;
+use serde::Serialize;
+
+/// Every failure a request can end in.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Bad input (422) naming the field.
+    #[error("{0}")]
+    Validation(#[from] ValidationError),
+    /// Malformed request (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Not logged in (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Logged in, not allowed (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such thing (404).
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A conflicting state or duplicate (409).
+    #[error("{message}")]
+    Conflict {
+        /// Message.
+        message: String,
+        /// Field, when a unique key is at fault.
+        field: Option<String>,
+    },
+    /// Too many attempts (429).
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// Anything unexpected (500); logged, never shown.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Duplicate { field } => AppError::Conflict { message: format!("{field} already exists"), field: Some(field) },
+            StoreError::NotFound => AppError::NotFound("record".into()),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::from(StoreError::from(e))
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Detail<'a>,
+}
+
+/// The JSON error body: `{"error": {"code", "message", "field"}}`.
+#[derive(Serialize)]
+pub struct Detail<'a> {
+    /// Machine code.
+    pub code: &'a str,
+    /// Message for people.
+    pub message: String,
+    /// The field at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl AppError {
+    /// HTTP status.
+    pub fn status(&self) -> Status {
+        match self {
+            AppError::Validation(_) => Status::UnprocessableEntity,
+            AppError::BadRequest(_) => Status::BadRequest,
+            AppError::Unauthorized(_) => Status::Unauthorized,
+            AppError::Forbidden(_) => Status::Forbidden,
+            AppError::NotFound(_) => Status::NotFound,
+            AppError::Conflict { .. } => Status::Conflict,
+            AppError::TooManyRequests(_) => Status::TooManyRequests,
+            AppError::Internal(_) => Status::InternalServerError,
+        }
+    }
+
+    /// Machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Validation(_) => "validation",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthorized(_) => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound(_) => "not_found",
+            AppError::Conflict { .. } => "conflict",
+            AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The field at fault, if any.
+    pub fn field(&self) -> Option<String> {
+        match self {
+            AppError::Validation(v) => Some(v.field.clone()),
+            AppError::Conflict { field, .. } => field.clone(),
+            _ => None,
+        }
+    }
+
+    /// The JSON body.
+    pub fn json(&self) -> String {
+        let message = match self {
+            AppError::Validation(v) => v.message.clone(),
+            other => other.to_string(),
+        };
+        serde_json::to_string(&Body { error: Detail { code: self.code(), message, field: self.field() } }).unwrap_or_default()
+    }
+}
+
+impl<'r> Responder<'r, 'static> for AppError {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        if let AppError::Internal(detail) = &self {
+            eprintln!("internal error on {} {}: {detail}", req.method(), req.uri().path());
+        }
+        let status = self.status();
+        if req.uri().path().starts_with("/api/") {
+            return response::Response::build().status(status).header(ContentType::JSON).sized_body(None, std::io::Cursor::new(self.json())).ok();
+        }
+        crate::web::pages::error_page(req, status, &self.to_string()).respond_to(req)
+    }
+}
+
+/// Result of a handler.
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,64 @@
+//! Passwords, login with rate limiting, and the first administrator.
+
+use crate::error::{AppError, AppResult};
+use crate::store::audit::{self, Actor};
+use crate::store::users::{self, User};
+use crate::store::{throttle, Store};
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::Argon2;
+
+/// An argon2id hash with its own salt.
+pub fn hash_password(password: &str) -> AppResult<String> {
+    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+}
+
+/// Whether `password` matches the stored hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+}
+
+/// Checks credentials; 5 failures per account or per address within 15 minutes lock both out.
+pub async fn login(store: &Store, username: &str, password: &str, ip: Option<String>) -> AppResult<User> {
+    let keys: Vec<String> = std::iter::once(format!("user:{}", username.trim().to_lowercase())).chain(ip.map(|ip| format!("ip:{ip}"))).collect();
+    if throttle::locked(store, &keys).await? {
+        return Err(AppError::TooManyRequests(format!("too many failed logins: try again in {} minutes", throttle::WINDOW_MINUTES)));
+    }
+    let found = users::by_username(store, username.trim()).await?;
+    match found {
+        Some((user, hash)) if user.active && verify_password(password, &hash) => {
+            throttle::clear(store, &keys[0]).await?;
+            let mut tx = store.pool.begin().await?;
+            audit::record(&mut tx, &Actor { user_id: Some(user.id), name: user.username.clone() }, "session.login", "user", &user.username, None, None).await?;
+            tx.commit().await?;
+            Ok(user)
+        }
+        _ => {
+            throttle::fail(store, &keys).await?;
+            Err(AppError::Unauthorized("wrong username or password".into()))
+        }
+    }
+}
+
+/// Creates the first administrator when there is no user at all. Returns the generated
+/// password when none was configured, so the caller can print it once.
+pub async fn bootstrap_admin(store: &Store, password: Option<&str>) -> AppResult<Option<String>> {
+    if users::count(store).await? > 0 {
+        return Ok(None);
+    }
+    let (password, generated) = match password {
+        Some(p) => (p.to_string(), false),
+        None => {
+            use rand::RngExt;
+            let alphabet: Vec<char> = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789".chars().collect();
+            let mut rng = rand::rng();
+            ((0..16).map(|_| alphabet[rng.random_range(0..alphabet.len())]).collect(), true)
+        }
+    };
+    let hash = hash_password(&password)?;
+    let mut tx = store.pool.begin().await?;
+    users::insert(&mut tx, "admin", &hash, crate::domain::user::Role::Admin, None).await?;
+    audit::record(&mut tx, &Actor::system("bootstrap"), "user.create", "user", "admin", None, Some(&serde_json::json!({"role": "admin"}))).await?;
+    tx.commit().await?;
+    Ok(generated.then_some(password))
+}

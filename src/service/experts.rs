@@ -1,0 +1,90 @@
+//! Creating and editing experts: parse at the edge, check references, write with audit.
+
+use crate::domain::expert::{ExpertInput, ExpertProfile};
+use crate::domain::{ExpertId, ValidationError};
+use crate::error::{AppError, AppResult};
+use crate::store::audit::{self, Actor};
+use crate::store::experts::{self, StoredExpert};
+use crate::store::{reference, Store};
+
+/// Parses input and checks that every code and organization exists.
+pub async fn parse(store: &Store, input: ExpertInput) -> AppResult<ExpertProfile> {
+    let profile = ExpertProfile::try_from(input)?;
+    if let Some(&i) = reference::unknown_codes(store, &profile.disciplines).await?.first() {
+        return Err(ValidationError::new(format!("disciplines[{i}]"), format!("{} is not in the classification", profile.disciplines[i])).into());
+    }
+    if !reference::organization_exists(store, &profile.org_id).await? {
+        return Err(ValidationError::new("org_id", format!("unknown organization '{}'", profile.org_id)).into());
+    }
+    for (i, e) in profile.employments.iter().enumerate() {
+        if !reference::organization_exists(store, &e.org_id).await? {
+            return Err(ValidationError::new(format!("employments[{i}].org_id"), format!("unknown organization '{}'", e.org_id)).into());
+        }
+    }
+    Ok(profile)
+}
+
+fn json(p: &ExpertProfile) -> serde_json::Value {
+    serde_json::to_value(p).unwrap_or_default()
+}
+
+/// Staff create an expert; an empty code gets the next free one.
+pub async fn create(store: &Store, actor: &Actor, input: ExpertInput) -> AppResult<StoredExpert> {
+    let mut profile = parse(store, input).await?;
+    let mut tx = store.pool.begin().await?;
+    if profile.code.is_empty() {
+        profile.code = experts::next_code(&mut tx).await?;
+    }
+    let id = experts::insert(&mut tx, &profile).await?;
+    audit::record(&mut tx, actor, "expert.create", "expert", &profile.code, None, Some(&json(&profile))).await?;
+    tx.commit().await?;
+    get(store, id).await
+}
+
+/// An expert by id.
+pub async fn get(store: &Store, id: ExpertId) -> AppResult<StoredExpert> {
+    let mut conn = store.pool.acquire().await?;
+    experts::get(&mut conn, id).await.map_err(|e| match e {
+        crate::store::StoreError::NotFound => AppError::NotFound(format!("expert {id}")),
+        other => other.into(),
+    })
+}
+
+/// Who edits a profile: staff verify what they write; an expert's own changes to
+/// eligibility fields are flagged for verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Editor {
+    /// Staff or an administrator.
+    Staff,
+    /// The expert themself.
+    SelfService,
+}
+
+/// Replaces a profile.
+pub async fn update(store: &Store, actor: &Actor, id: ExpertId, input: ExpertInput, editor: Editor) -> AppResult<StoredExpert> {
+    let before = get(store, id).await?;
+    let mut input = input;
+    if editor == Editor::SelfService || input.code.trim().is_empty() {
+        // Experts cannot change their public code; an omitted code keeps it.
+        input.code = before.profile.code.clone();
+    }
+    let profile = parse(store, input).await?;
+    let to_verify: Vec<String> = match editor {
+        Editor::Staff => vec![],
+        Editor::SelfService => {
+            let mut fields = before.to_verify.clone();
+            for f in profile.fields_to_verify(&before.profile) {
+                if !fields.iter().any(|x| x == f) {
+                    fields.push(f.to_string());
+                }
+            }
+            fields
+        }
+    };
+    let mut tx = store.pool.begin().await?;
+    experts::update(&mut tx, id, &profile, &to_verify).await?;
+    let action = if editor == Editor::Staff { "expert.update" } else { "expert.self_update" };
+    audit::record(&mut tx, actor, action, "expert", &profile.code, Some(&json(&before.profile)), Some(&json(&profile))).await?;
+    tx.commit().await?;
+    get(store, id).await
+}

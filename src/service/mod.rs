@@ -1,0 +1,5 @@
+//! Orchestration: validate against stored reference data, write, audit — in one transaction.
+
+pub mod auth;
+pub mod experts;
+pub mod users;

@@ -1,0 +1,121 @@
+//! Storage: the only module that names sqlx. One SQL text runs on SQLite and PostgreSQL
+//! through sqlx's `Any` driver; private row structs convert into domain types.
+
+pub mod audit;
+pub mod experts;
+pub mod import;
+pub mod reference;
+pub mod throttle;
+pub mod users;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+/// Which database is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// A storage error, already classified for the HTTP layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique key exists already; the field names it.
+    #[error("{field} already exists")]
+    Duplicate {
+        /// The field.
+        field: String,
+    },
+    /// The row was not found.
+    #[error("not found")]
+    NotFound,
+    /// Anything else.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Stored data that no longer parses.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Maps a unique violation to `Duplicate { field }`, other errors unchanged.
+pub fn on_unique(e: sqlx::Error, field: &str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate { field: field.into() },
+        _ => StoreError::Database(e),
+    }
+}
+
+/// The connection pool.
+#[derive(Clone)]
+pub struct Store {
+    /// The pool.
+    pub pool: AnyPool,
+    /// The backend.
+    pub backend: Backend,
+}
+
+impl Store {
+    /// Connects (creating the SQLite file and its folder when needed) and migrates.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") { Backend::Postgres } else { Backend::Sqlite };
+        if backend == Backend::Sqlite {
+            if let Some(path) = sqlite_path(url) {
+                if let Some(dir) = std::path::Path::new(&path).parent() {
+                    if !dir.as_os_str().is_empty() {
+                        std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", dir.display())))?;
+                    }
+                }
+            }
+        }
+        let options = AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 4 } else { 10 });
+        let options = if backend == Backend::Sqlite {
+            options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    // WAL lets readers proceed during a write; the busy timeout makes writers wait
+                    // for each other instead of failing with "database is locked".
+                    sqlx::query("pragma journal_mode = wal").execute(&mut *conn).await?;
+                    sqlx::query("pragma busy_timeout = 10000").execute(&mut *conn).await?;
+                    sqlx::query("pragma foreign_keys = on").execute(&mut *conn).await?;
+                    Ok(())
+                })
+            })
+        } else {
+            options
+        };
+        let pool = options.connect(url).await?;
+        let store = Store { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Runs the migrations of the backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let result = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await,
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await,
+        };
+        result.map_err(|e| StoreError::Database(e.into()))?;
+        reference::seed_disciplines(self).await
+    }
+}
+
+/// The file path of a `sqlite://PATH?…` URL.
+pub fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| path.to_string())
+}
+
+/// Current time as RFC 3339 UTC text (times are stored as text on both backends).
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Reads an optional i64 column.
+pub(crate) fn opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>, sqlx::Error> {
+    row.try_get::<Option<i64>, _>(col)
+}

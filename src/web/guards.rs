@@ -1,0 +1,182 @@
+//! Request guards: who is calling. A handler's signature says who may call it.
+//!
+//! `CurrentUser` (any account) → `Reader` (staff, admin, supervisor) → `Staff` (staff, admin)
+//! → `Admin`; `AuditReader` (admin, supervisor); `ExpertUser` (an expert account linked to a
+//! record). Missing login → 401; wrong role → 403.
+
+use crate::domain::user::Role;
+use crate::domain::{ExpertId, UserId};
+use crate::store::audit::Actor;
+use crate::store::users::{self, User};
+use crate::store::Store;
+use rocket::http::{Cookie, CookieJar, SameSite, Status};
+use rocket::outcome::Outcome;
+use rocket::request::{self, FromRequest, Request};
+
+/// Name of the private session cookie (holds the user id).
+pub const SESSION_COOKIE: &str = "ep_session";
+/// Name of the private CSRF cookie.
+pub const CSRF_COOKIE: &str = "ep_csrf";
+
+/// Writes the session cookie.
+pub fn start_session(cookies: &CookieJar<'_>, user: UserId) {
+    let cookie = Cookie::build((SESSION_COOKIE, user.0.to_string())).http_only(true).same_site(SameSite::Lax).path("/");
+    cookies.add_private(cookie);
+}
+
+/// Removes the session cookie.
+pub fn end_session(cookies: &CookieJar<'_>) {
+    cookies.remove_private(Cookie::build(SESSION_COOKIE).path("/"));
+}
+
+/// The logged-in account.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub User);
+
+impl CurrentUser {
+    /// The audit actor.
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: Some(self.0.id), name: self.0.username.clone() }
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CurrentUser {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let cached = req
+            .local_cache_async(async {
+                let id: i64 = req.cookies().get_private(SESSION_COOKIE)?.value().parse().ok()?;
+                let store = req.rocket().state::<Store>()?;
+                users::get(store, UserId(id)).await.ok().flatten().filter(|u| u.active)
+            })
+            .await;
+        match cached {
+            Some(user) => Outcome::Success(CurrentUser(user.clone())),
+            None => Outcome::Error((Status::Unauthorized, ())),
+        }
+    }
+}
+
+macro_rules! role_guard {
+    ($(#[$doc:meta])* $name:ident, $allowed:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub CurrentUser);
+
+        #[rocket::async_trait]
+        impl<'r> FromRequest<'r> for $name {
+            type Error = ();
+            async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+                let user = match CurrentUser::from_request(req).await {
+                    Outcome::Success(u) => u,
+                    Outcome::Error(e) => return Outcome::Error(e),
+                    Outcome::Forward(f) => return Outcome::Forward(f),
+                };
+                let allowed: &[Role] = &$allowed;
+                if allowed.contains(&user.0.role) {
+                    Outcome::Success($name(user))
+                } else {
+                    Outcome::Error((Status::Forbidden, ()))
+                }
+            }
+        }
+    };
+}
+
+role_guard!(
+    /// Staff, administrators and supervisors: may read every expert.
+    Reader, [Role::Admin, Role::Staff, Role::Supervisor]
+);
+role_guard!(
+    /// Staff and administrators: may change experts.
+    Staff, [Role::Admin, Role::Staff]
+);
+role_guard!(
+    /// Administrators.
+    Admin, [Role::Admin]
+);
+role_guard!(
+    /// Administrators and supervisors: may read the audit log.
+    AuditReader, [Role::Admin, Role::Supervisor]
+);
+
+/// An expert account linked to its expert record.
+#[derive(Debug, Clone)]
+pub struct ExpertUser {
+    /// The account.
+    pub user: CurrentUser,
+    /// The linked record.
+    pub expert: ExpertId,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for ExpertUser {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let user = match CurrentUser::from_request(req).await {
+            Outcome::Success(u) => u,
+            Outcome::Error(e) => return Outcome::Error(e),
+            Outcome::Forward(f) => return Outcome::Forward(f),
+        };
+        match (user.0.role, user.0.expert_id) {
+            (Role::Expert, Some(expert)) => Outcome::Success(ExpertUser { user, expert }),
+            _ => Outcome::Error((Status::Forbidden, ())),
+        }
+    }
+}
+
+/// The CSRF token of this browser (created on first use); forms carry it in a hidden field.
+#[derive(Debug, Clone)]
+pub struct Csrf(pub String);
+
+impl Csrf {
+    /// Checks a submitted token.
+    pub fn verify(&self, submitted: &str) -> Result<(), crate::error::AppError> {
+        use subtle_eq::eq;
+        if !submitted.is_empty() && eq(submitted.as_bytes(), self.0.as_bytes()) {
+            Ok(())
+        } else {
+            Err(crate::error::AppError::Forbidden("the form expired or did not come from this site (CSRF check): reload the page and try again".into()))
+        }
+    }
+}
+
+mod subtle_eq {
+    /// Constant-time comparison, so the token cannot be guessed byte by byte.
+    pub fn eq(a: &[u8], b: &[u8]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Csrf {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let token = req.local_cache(|| {
+            let cookies = req.cookies();
+            match cookies.get_private(CSRF_COOKIE) {
+                Some(c) => c.value().to_string(),
+                None => {
+                    use rand::RngExt;
+                    let bytes: [u8; 32] = rand::rng().random();
+                    let token = hex::encode(bytes);
+                    cookies.add_private(Cookie::build((CSRF_COOKIE, token.clone())).http_only(true).same_site(SameSite::Lax).path("/"));
+                    token
+                }
+            }
+        });
+        Outcome::Success(Csrf(token.clone()))
+    }
+}
+
+/// The caller's address, for the login rate limit.
+pub struct ClientIp(pub Option<String>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for ClientIp {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        Outcome::Success(ClientIp(req.client_ip().map(|ip| ip.to_string())))
+    }
+}

@@ -1,0 +1,75 @@
+//! The Rocket application: guards, pages, JSON API, catchers.
+
+pub mod api;
+pub mod guards;
+pub mod i18n;
+pub mod pages;
+
+use crate::config::Config;
+use crate::error::AppError;
+use crate::store::Store;
+use rocket::fs::FileServer;
+use rocket::http::Status;
+use rocket::response::Redirect;
+use rocket::{Build, Request, Rocket};
+use rocket_dyn_templates::Template;
+
+/// Builds the service from its settings and an open store (used by `main` and every test).
+pub fn build(config: &Config, store: Store) -> Rocket<Build> {
+    let figment = rocket::Config::figment().merge(("secret_key", config.secret_key.clone())).merge(("template_dir", template_dir()));
+    rocket::custom(figment)
+        .manage(store)
+        .attach(Template::fairing())
+        .mount("/", pages::routes())
+        .mount("/api/v1", api::routes())
+        .mount("/static", FileServer::from(static_dir()))
+        .register("/", catchers![page_unauthorized, page_error])
+        .register("/api", catchers![api_error])
+}
+
+fn project_dir(name: &str) -> String {
+    // Run from the project root (cargo run, tests) or next to the binary's project.
+    let local = std::path::Path::new(name);
+    if local.is_dir() {
+        return name.to_string();
+    }
+    format!("{}/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn template_dir() -> String {
+    project_dir("templates")
+}
+
+fn static_dir() -> String {
+    project_dir("static")
+}
+
+#[catch(401)]
+fn page_unauthorized(req: &Request<'_>) -> Redirect {
+    let next = req.uri().path().to_string();
+    Redirect::to(format!("/login?next={next}"))
+}
+
+#[catch(default)]
+fn page_error(status: Status, req: &Request<'_>) -> pages::Html {
+    let message = match status.code {
+        403 => "you are not allowed to see this page",
+        404 => "page not found",
+        422 => "the form could not be read",
+        _ => status.reason().unwrap_or("error"),
+    };
+    pages::error_page(req, status, message)
+}
+
+#[catch(default)]
+fn api_error(status: Status, _req: &Request<'_>) -> (Status, (rocket::http::ContentType, String)) {
+    let error = match status.code {
+        400 => AppError::BadRequest("the request body is not valid JSON".into()),
+        401 => AppError::Unauthorized("log in first: POST /api/v1/session".into()),
+        403 => AppError::Forbidden("your role may not do this".into()),
+        404 => AppError::NotFound("resource".into()),
+        422 => AppError::BadRequest("the request body does not have the expected shape (see /api/v1/openapi.json)".into()),
+        _ => AppError::Internal(status.to_string()),
+    };
+    (status, (rocket::http::ContentType::JSON, error.json()))
+}

@@ -1,0 +1,258 @@
+//! Expert pages: list and search, profile, create and edit; an expert's own profile.
+
+use super::{context, render, Html};
+use crate::domain::expert::{ExpertInput, ExpertProfile, ExpertType, RelationInput};
+use crate::domain::{ExpertId, ValidationError};
+use crate::error::{AppError, AppResult};
+use crate::service::experts::{self, Editor};
+use crate::store::audit::Actor;
+use crate::store::experts::search;
+use crate::store::{reference, Store};
+use crate::web::api::ListQuery;
+use crate::web::guards::{Csrf, CurrentUser, ExpertUser, Reader, Staff};
+use crate::web::i18n::Lang;
+use rocket::form::Form;
+use rocket::http::Status;
+use rocket::response::Redirect;
+use rocket::State;
+use serde::Serialize;
+use serde_json::json;
+
+/// The profile form: lists as text, one entry per line or separated by `;`.
+#[derive(Debug, Clone, Default, FromForm, Serialize)]
+pub struct ProfileForm {
+    code: String,
+    name: String,
+    gender: String,
+    birth_year: String,
+    title: String,
+    position: String,
+    org_id: String,
+    region: String,
+    disciplines: String,
+    keywords_zh: String,
+    keywords_en: String,
+    summary: String,
+    types: Vec<String>,
+    email: String,
+    phone: String,
+    /// `org:from-to` per line.
+    employments: String,
+    /// `kind,person name,org,since,until` per line.
+    relations: String,
+    /// `YYYY-MM-DD..YYYY-MM-DD` per line.
+    unavailable: String,
+    #[serde(skip)]
+    csrf: String,
+}
+
+fn items(text: &str) -> Vec<String> {
+    text.split(['\n', ';', '；']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+}
+
+impl ProfileForm {
+    fn into_input(self) -> Result<ExpertInput, ValidationError> {
+        let employments = crate::dataset::parse_past_orgs(&items(&self.employments).join(";")).map_err(|e| ValidationError::new(e.field.replace("past_orgs", "employments"), e.message))?;
+        let relations = self
+            .relations
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|line| {
+                let f: Vec<String> = line.split([',', '，']).map(|s| s.trim().to_string()).collect();
+                let get = |i: usize| f.get(i).cloned().unwrap_or_default();
+                RelationInput { kind: get(0), person_name: get(1), org_id: get(2), since: get(3), until: get(4) }
+            })
+            .collect();
+        Ok(ExpertInput {
+            code: self.code,
+            name: self.name,
+            gender: self.gender,
+            birth_year: self.birth_year,
+            title: self.title,
+            position: self.position,
+            org_id: self.org_id,
+            region: self.region,
+            disciplines: items(&self.disciplines),
+            keywords_zh: items(&self.keywords_zh),
+            keywords_en: items(&self.keywords_en),
+            summary: self.summary,
+            types: self.types,
+            email: self.email,
+            phone: self.phone,
+            employments,
+            relations,
+            unavailable: items(&self.unavailable),
+        })
+    }
+
+    fn from_profile(p: &ExpertProfile) -> Self {
+        let year = |y: Option<i32>| y.map(|y| y.to_string()).unwrap_or_default();
+        ProfileForm {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            gender: p.gender.as_str().into(),
+            birth_year: p.birth_year.to_string(),
+            title: p.title.as_str().into(),
+            position: p.position.clone(),
+            org_id: p.org_id.clone(),
+            region: p.region.as_str().into(),
+            disciplines: p.disciplines.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(";"),
+            keywords_zh: p.keywords_zh.join(";"),
+            keywords_en: p.keywords_en.join(";"),
+            summary: p.summary.clone(),
+            types: p.types.iter().map(|t| t.as_str().to_string()).collect(),
+            email: p.email.as_ref().map(|e| e.as_str().to_string()).unwrap_or_default(),
+            phone: p.phone.clone(),
+            employments: p.employments.iter().map(|e| format!("{}:{}-{}", e.org_id, year(e.from), year(e.to))).collect::<Vec<_>>().join("\n"),
+            relations: p
+                .relations
+                .iter()
+                .map(|r| format!("{},{},{},{},{}", r.kind, r.person_name.clone().unwrap_or_default(), r.org_id.clone().unwrap_or_default(), year(r.since), year(r.until)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            unavailable: p.unavailable.iter().map(|u| u.to_string()).collect::<Vec<_>>().join("\n"),
+            csrf: String::new(),
+        }
+    }
+}
+
+#[get("/experts?<query..>")]
+async fn list(r: Reader, lang: Lang, csrf: Csrf, store: &State<Store>, query: ListQuery) -> AppResult<Html> {
+    let f = query.filter();
+    let (items, total) = search(store, &f).await?;
+    let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, "/experts");
+    let pages = (total + f.per_page - 1) / f.per_page;
+    ctx.insert("items".into(), json!(items));
+    ctx.insert("total".into(), json!(total));
+    ctx.insert("page".into(), json!(f.page));
+    ctx.insert("pages".into(), json!(pages.max(1)));
+    ctx.insert(
+        "filter".into(),
+        json!({"q": f.q, "discipline": f.discipline, "org": f.org, "title": f.title, "region": f.region, "type": f.expert_type, "to_verify": f.to_verify, "per_page": f.per_page}),
+    );
+    let qs = |page: i64| {
+        let mut pairs = vec![("page".to_string(), page.to_string()), ("per_page".into(), f.per_page.to_string())];
+        for (k, v) in [("q", &f.q), ("discipline", &f.discipline), ("org", &f.org), ("title", &f.title), ("region", &f.region), ("type", &f.expert_type)] {
+            if !v.is_empty() {
+                pairs.push((k.into(), v.clone()));
+            }
+        }
+        if f.to_verify {
+            pairs.push(("to_verify".into(), "true".into()));
+        }
+        pairs.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect::<Vec<_>>().join("&")
+    };
+    ctx.insert("prev_query".into(), json!((f.page > 1).then(|| qs(f.page - 1))));
+    ctx.insert("next_query".into(), json!((f.page < pages).then(|| qs(f.page + 1))));
+    Ok(render(Status::Ok, "staff/experts", ctx))
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+async fn show_page(user: &CurrentUser, lang: Lang, csrf: &Csrf, store: &Store, id: ExpertId, own: bool) -> AppResult<Html> {
+    let expert = experts::get(store, id).await?;
+    let orgs = reference::organizations(store).await?;
+    let org_name = |code: &str| orgs.iter().find(|o| o.id == code).map(|o| if lang.0 == "en" && !o.name_en.is_empty() { o.name_en.clone() } else { o.name_zh.clone() }).unwrap_or_else(|| code.to_string());
+    let mut ctx = context(lang, Some(&user.0), &csrf.0, if own { "/me" } else { "/experts" });
+    ctx.insert("org_name".into(), json!(org_name(&expert.profile.org_id)));
+    ctx.insert(
+        "employment_names".into(),
+        json!(expert.profile.employments.iter().map(|e| org_name(&e.org_id)).collect::<Vec<_>>()),
+    );
+    ctx.insert("expert".into(), json!(expert));
+    ctx.insert("own".into(), json!(own));
+    ctx.insert("can_edit".into(), json!(own || user.0.role.is_staff()));
+    Ok(render(Status::Ok, "staff/expert", ctx))
+}
+
+#[get("/experts/<id>")]
+async fn show(r: Reader, lang: Lang, csrf: Csrf, store: &State<Store>, id: i64) -> AppResult<Html> {
+    show_page(&r.0, lang, &csrf, store, ExpertId(id), false).await
+}
+
+#[get("/me")]
+async fn me(e: ExpertUser, lang: Lang, csrf: Csrf, store: &State<Store>) -> AppResult<Html> {
+    show_page(&e.user, lang, &csrf, store, e.expert, true).await
+}
+
+async fn form_page(user: &CurrentUser, lang: Lang, csrf: &Csrf, store: &Store, form: &ProfileForm, action: &str, error: Option<&AppError>, own: bool) -> AppResult<Html> {
+    let mut ctx = context(lang, Some(&user.0), &csrf.0, action);
+    ctx.insert("form".into(), json!(form));
+    ctx.insert("action".into(), json!(action));
+    ctx.insert("own".into(), json!(own));
+    ctx.insert("all_types".into(), json!(ExpertType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>()));
+    ctx.insert("organizations".into(), json!(reference::organizations(store).await?));
+    let status = match error {
+        Some(e) => {
+            ctx.insert("error".into(), json!(match e {
+                AppError::Validation(v) => v.message.clone(),
+                other => other.to_string(),
+            }));
+            ctx.insert("error_field".into(), json!(e.field()));
+            e.status()
+        }
+        None => Status::Ok,
+    };
+    Ok(render(status, "staff/expert_form", ctx))
+}
+
+#[get("/experts/new")]
+async fn new_form(s: Staff, lang: Lang, csrf: Csrf, store: &State<Store>) -> AppResult<Html> {
+    form_page(&s.0, lang, &csrf, store, &ProfileForm::default(), "/experts", None, false).await
+}
+
+#[get("/experts/<id>/edit")]
+async fn edit_form(s: Staff, lang: Lang, csrf: Csrf, store: &State<Store>, id: i64) -> AppResult<Html> {
+    let expert = experts::get(store, ExpertId(id)).await?;
+    form_page(&s.0, lang, &csrf, store, &ProfileForm::from_profile(&expert.profile), &format!("/experts/{id}"), None, false).await
+}
+
+#[get("/me/edit")]
+async fn edit_me_form(e: ExpertUser, lang: Lang, csrf: Csrf, store: &State<Store>) -> AppResult<Html> {
+    let expert = experts::get(store, e.expert).await?;
+    form_page(&e.user, lang, &csrf, store, &ProfileForm::from_profile(&expert.profile), "/me", None, true).await
+}
+
+/// Saves a form; on bad input the form comes back with the message and the field marked.
+async fn save(user: &CurrentUser, lang: Lang, csrf: &Csrf, store: &Store, form: ProfileForm, target: Option<ExpertId>, editor: Editor, action: &str) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let actor: Actor = user.actor();
+    let shown = ProfileForm { csrf: String::new(), ..form.clone() };
+    let result = match form.into_input() {
+        Err(e) => Err(AppError::Validation(e)),
+        Ok(input) => match target {
+            Some(id) => experts::update(store, &actor, id, input, editor).await,
+            None => experts::create(store, &actor, input).await,
+        },
+    };
+    match result {
+        Ok(saved) if editor == Editor::SelfService => Ok(Ok(Redirect::to(format!("/me?saved={}", saved.id)))),
+        Ok(saved) => Ok(Ok(Redirect::to(format!("/experts/{}", saved.id)))),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(form_page(user, lang, csrf, store, &shown, action, Some(&e), editor == Editor::SelfService).await?)),
+        Err(e) => Err(e),
+    }
+}
+
+#[post("/experts", data = "<form>")]
+async fn create(s: Staff, lang: Lang, csrf: Csrf, store: &State<Store>, form: Form<ProfileForm>) -> AppResult<Result<Redirect, Html>> {
+    save(&s.0, lang, &csrf, store, form.into_inner(), None, Editor::Staff, "/experts").await
+}
+
+#[post("/experts/<id>", data = "<form>")]
+async fn update(s: Staff, lang: Lang, csrf: Csrf, store: &State<Store>, id: i64, form: Form<ProfileForm>) -> AppResult<Result<Redirect, Html>> {
+    save(&s.0, lang, &csrf, store, form.into_inner(), Some(ExpertId(id)), Editor::Staff, &format!("/experts/{id}")).await
+}
+
+#[post("/me", data = "<form>")]
+async fn update_me(e: ExpertUser, lang: Lang, csrf: Csrf, store: &State<Store>, form: Form<ProfileForm>) -> AppResult<Result<Redirect, Html>> {
+    save(&e.user, lang, &csrf, store, form.into_inner(), Some(e.expert), Editor::SelfService, "/me").await
+}
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![list, show, me, new_form, edit_form, edit_me_form, create, update, update_me]
+}

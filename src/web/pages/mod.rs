@@ -1,0 +1,56 @@
+//! HTML pages (server-rendered Tera templates; they work without JavaScript).
+
+mod admin;
+mod audit;
+mod auth;
+mod experts;
+
+use crate::store::users::User;
+use crate::web::i18n::{catalog, Lang};
+use rocket::http::Status;
+use rocket::Request;
+use rocket_dyn_templates::Template;
+use serde_json::{json, Map, Value};
+
+/// Every page route.
+pub fn routes() -> Vec<rocket::Route> {
+    let mut all = Vec::new();
+    all.extend(auth::routes());
+    all.extend(experts::routes());
+    all.extend(admin::routes());
+    all.extend(audit::routes());
+    all
+}
+
+/// The context every page shares: messages, language, user, CSRF token, current path.
+pub fn context(lang: Lang, user: Option<&User>, csrf: &str, path: &str) -> Map<String, Value> {
+    let mut ctx = Map::new();
+    ctx.insert("t".into(), json!(catalog(lang.0)));
+    ctx.insert("lang".into(), json!(lang.0));
+    ctx.insert("user".into(), user.map(|u| json!({"username": u.username, "role": u.role.as_str(), "expert_id": u.expert_id.map(|e| e.0)})).unwrap_or(Value::Null));
+    ctx.insert("csrf".into(), json!(csrf));
+    ctx.insert("path".into(), json!(path));
+    ctx
+}
+
+/// A rendered page with a status.
+pub type Html = (Status, Template);
+
+/// Renders a page.
+pub fn render(status: Status, name: &'static str, ctx: Map<String, Value>) -> Html {
+    (status, Template::render(name, Value::Object(ctx)))
+}
+
+/// The error page (for errors raised by handlers and for catchers).
+pub fn error_page(req: &Request<'_>, status: Status, message: &str) -> Html {
+    let lang = req
+        .cookies()
+        .get(crate::web::i18n::LANG_COOKIE)
+        .map(|c| if c.value() == "en" { "en" } else { "zh" })
+        .or_else(|| req.headers().get_one("Accept-Language").and_then(crate::web::i18n::from_accept_language))
+        .unwrap_or("zh");
+    let mut ctx = context(Lang(lang), None, "", req.uri().path().as_str());
+    ctx.insert("status".into(), json!(status.code));
+    ctx.insert("message".into(), json!(message));
+    render(status, "error/error", ctx)
+}
