@@ -1,1 +1,11 @@
+//! Integration tests: the real Rocket app through `rocket::local` on a temp SQLite file, or
+//! PostgreSQL when `TEST_DATABASE_URL` is set.
 
+mod access;
+mod architecture;
+mod experts;
+mod helpers;
+mod import;
+mod openapi;
+mod sample_engine;
+mod session;

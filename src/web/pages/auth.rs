@@ -15,6 +15,9 @@ use serde_json::json;
 #[get("/")]
 async fn home(user: Option<CurrentUser>, lang: Lang, csrf: Csrf, store: &State<Store>) -> Result<Html, Redirect> {
     let Some(user) = user else { return Err(Redirect::to("/login")) };
+    if user.0.role == crate::domain::user::Role::Expert {
+        return Err(Redirect::to("/me"));
+    }
     let mut ctx = context(lang, Some(&user.0), &csrf.0, "/");
     ctx.insert("expert_count".into(), json!(experts::count(store).await.unwrap_or(0)));
     ctx.insert("user_count".into(), json!(users::count(store).await.unwrap_or(0)));

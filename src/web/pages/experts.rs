@@ -21,28 +21,46 @@ use serde_json::json;
 /// The profile form: lists as text, one entry per line or separated by `;`.
 #[derive(Debug, Clone, Default, FromForm, Serialize)]
 pub struct ProfileForm {
+    #[field(default = String::new())]
     code: String,
+    #[field(default = String::new())]
     name: String,
+    #[field(default = String::new())]
     gender: String,
+    #[field(default = String::new())]
     birth_year: String,
+    #[field(default = String::new())]
     title: String,
+    #[field(default = String::new())]
     position: String,
+    #[field(default = String::new())]
     org_id: String,
+    #[field(default = String::new())]
     region: String,
+    #[field(default = String::new())]
     disciplines: String,
+    #[field(default = String::new())]
     keywords_zh: String,
+    #[field(default = String::new())]
     keywords_en: String,
+    #[field(default = String::new())]
     summary: String,
     types: Vec<String>,
+    #[field(default = String::new())]
     email: String,
+    #[field(default = String::new())]
     phone: String,
     /// `org:from-to` per line.
+    #[field(default = String::new())]
     employments: String,
     /// `kind,person name,org,since,until` per line.
+    #[field(default = String::new())]
     relations: String,
     /// `YYYY-MM-DD..YYYY-MM-DD` per line.
+    #[field(default = String::new())]
     unavailable: String,
     #[serde(skip)]
+    #[field(default = String::new())]
     csrf: String,
 }
 
@@ -187,6 +205,8 @@ async fn form_page(user: &CurrentUser, lang: Lang, csrf: &Csrf, store: &Store, f
     ctx.insert("own".into(), json!(own));
     ctx.insert("all_types".into(), json!(ExpertType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>()));
     ctx.insert("organizations".into(), json!(reference::organizations(store).await?));
+    ctx.insert("error".into(), serde_json::Value::Null);
+    ctx.insert("error_field".into(), serde_json::Value::Null);
     let status = match error {
         Some(e) => {
             ctx.insert("error".into(), json!(match e {

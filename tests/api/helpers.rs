@@ -1,0 +1,129 @@
+//! A fresh service per test: a temp SQLite file, or a uuid-named PostgreSQL database when
+//! `TEST_DATABASE_URL` points at a server (CI runs the suite both ways).
+
+use expertpool::config::Config;
+use expertpool::service::users::{self, NewUserInput};
+use expertpool::store::audit::Actor;
+use expertpool::store::Store;
+use rocket::http::{ContentType, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use serde_json::Value;
+
+pub const ADMIN_PASSWORD: &str = "Admin-Password-1";
+pub const PASSWORD: &str = "User-Password-1";
+
+pub struct TestApp {
+    pub client: Client,
+    pub store: Store,
+    _dir: tempfile::TempDir,
+}
+
+fn random_name() -> String {
+    use rand::RngExt;
+    let bytes: [u8; 8] = rand::rng().random();
+    format!("ep_test_{}", hex::encode(bytes))
+}
+
+/// A database URL for a new, empty database.
+pub async fn fresh_database(dir: &std::path::Path) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(server) if server.starts_with("postgres") => {
+            sqlx::any::install_default_drivers();
+            let name = random_name();
+            let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&server).await.expect("connect to TEST_DATABASE_URL");
+            sqlx::query(&format!("create database {name}")).execute(&mut admin).await.expect("create test database");
+            let base = server.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(server.clone());
+            format!("{base}/{name}")
+        }
+        _ => format!("sqlite://{}/test.db?mode=rwc", dir.display()),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = fresh_database(dir.path()).await;
+    let store = Store::connect(&database_url).await.expect("open store");
+    expertpool::service::auth::bootstrap_admin(&store, Some(ADMIN_PASSWORD)).await.expect("bootstrap admin");
+    // Every test starts with the sample's organizations, as a real installation would.
+    let orgs: Vec<(u64, expertpool::domain::organization::OrganizationInput)> = expertpool::dataset::read_csv(&sample_dir(), "organizations.csv").expect("organizations");
+    let mut tx = store.pool.begin().await.expect("tx");
+    for (_, o) in orgs {
+        let org = expertpool::domain::organization::Organization::try_from(o).expect("valid organization");
+        expertpool::store::reference::upsert_organization(&mut tx, &org).await.expect("insert organization");
+    }
+    tx.commit().await.expect("commit");
+    let config = Config { database_url: database_url.clone(), secret_key: vec![7u8; 64], admin_password: None };
+    let client = Client::tracked(expertpool::build(&config, store.clone())).await.expect("rocket");
+    TestApp { client, store, _dir: dir }
+}
+
+impl TestApp {
+    pub async fn login(&self, username: &str, password: &str) -> Status {
+        self.client
+            .post("/api/v1/session")
+            .header(ContentType::JSON)
+            .body(serde_json::json!({"username": username, "password": password}).to_string())
+            .dispatch()
+            .await
+            .status()
+    }
+
+    pub async fn login_admin(&self) {
+        assert_eq!(self.login("admin", ADMIN_PASSWORD).await, Status::Ok);
+    }
+
+    pub async fn logout(&self) {
+        self.client.delete("/api/v1/session").dispatch().await;
+    }
+
+    /// Creates an account directly through the service.
+    pub async fn add_user(&self, username: &str, role: &str, expert_code: &str) {
+        users::create(&self.store, &Actor::system("test"), NewUserInput { username: username.into(), password: PASSWORD.into(), role: role.into(), expert_code: expert_code.into() })
+            .await
+            .expect("create user");
+    }
+
+    pub async fn get_json(&self, uri: &str) -> (Status, Value) {
+        json_of(self.client.get(uri.to_string()).dispatch().await).await
+    }
+
+    pub async fn send_json(&self, method: rocket::http::Method, uri: &str, body: &Value) -> (Status, Value) {
+        json_of(self.client.req(method, uri.to_string()).header(ContentType::JSON).body(body.to_string()).dispatch().await).await
+    }
+}
+
+pub async fn json_of(response: LocalResponse<'_>) -> (Status, Value) {
+    let status = response.status();
+    let text = response.into_string().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// A small valid dataset folder: the sample's reference files and its first `n` experts.
+pub fn small_dataset(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sample = sample_dir();
+    for f in ["organizations.csv", "disciplines.csv"] {
+        std::fs::copy(sample.join(f), dir.path().join(f)).expect("copy");
+    }
+    let experts = std::fs::read_to_string(sample.join("experts.csv")).expect("experts.csv");
+    let head: Vec<&str> = experts.lines().take(n + 1).collect();
+    std::fs::write(dir.path().join("experts.csv"), head.join("\n") + "\n").expect("write");
+    dir
+}
+
+pub fn sample_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sample")
+}
+
+/// A profile for the API: valid unless the test changes a field.
+pub fn profile_json(name: &str) -> Value {
+    serde_json::json!({
+        "name": name, "gender": "F", "birth_year": "1972", "title": "正高", "position": "教授",
+        "org_id": "lzu", "region": "province", "disciplines": ["45020", "45025"],
+        "keywords_zh": ["铜冶炼", "烟气治理"], "keywords_en": ["copper smelting"], "summary": "长期从事铜冶炼研究。",
+        "types": ["technical"], "email": format!("{name}@example.org"), "phone": "13800000000",
+        "employments": [{"org_id": "nwimm", "from": "2001", "to": "2010"}],
+        "relations": [{"kind": "advisor", "person_name": "王芳", "org_id": "lzu", "since": "1995", "until": "2000"}],
+        "unavailable": ["2026-12-14..2026-12-20"]
+    })
+}
