@@ -19,7 +19,9 @@ pub struct Config {
 impl std::fmt::Debug for Config {
     // The key and the password never reach a log.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config").field("database_url", &redact_url(&self.database_url)).finish_non_exhaustive()
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .finish_non_exhaustive()
     }
 }
 
@@ -42,13 +44,16 @@ fn key_path(database_url: &str) -> PathBuf {
     let dir = crate::store::sqlite_path(database_url)
         .and_then(|p| Path::new(&p).parent().map(Path::to_path_buf))
         .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or_else(|| PathBuf::from(std::env::var("EXPERTPOOL_DATA_DIR").unwrap_or_else(|_| "data".into())));
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("EXPERTPOOL_DATA_DIR").unwrap_or_else(|_| "data".into()))
+        });
     dir.join("secret.key")
 }
 
 fn load_or_create_key(path: &Path) -> Result<Vec<u8>, String> {
     if let Ok(text) = std::fs::read_to_string(path) {
-        return hex::decode(text.trim()).map_err(|_| format!("{} does not hold a hex key", path.display()));
+        return hex::decode(text.trim())
+            .map_err(|_| format!("{} does not hold a hex key", path.display()));
     }
     use rand::RngExt;
     let key: [u8; 64] = rand::rng().random();
@@ -68,15 +73,25 @@ impl Config {
     /// Reads `DATABASE_URL`, `EXPERTPOOL_SECRET_KEY` (hex, 64 bytes) and
     /// `EXPERTPOOL_ADMIN_PASSWORD`; generates and persists a key when none is set.
     pub fn from_env() -> Result<Self, String> {
-        let database_url = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let database_url = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
         let secret_key = match std::env::var("EXPERTPOOL_SECRET_KEY") {
-            Ok(hex_key) if !hex_key.is_empty() => hex::decode(hex_key.trim()).map_err(|_| "EXPERTPOOL_SECRET_KEY must be hex".to_string())?,
+            Ok(hex_key) if !hex_key.is_empty() => hex::decode(hex_key.trim())
+                .map_err(|_| "EXPERTPOOL_SECRET_KEY must be hex".to_string())?,
             _ => load_or_create_key(&key_path(&database_url))?,
         };
         if secret_key.len() < 64 {
             return Err("the secret key must be 64 bytes (128 hex digits)".into());
         }
-        Ok(Config { database_url, secret_key, admin_password: std::env::var("EXPERTPOOL_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()) })
+        Ok(Config {
+            database_url,
+            secret_key,
+            admin_password: std::env::var("EXPERTPOOL_ADMIN_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty()),
+        })
     }
 }
 
@@ -84,7 +99,13 @@ impl Config {
 mod tests {
     #[test]
     fn passwords_in_urls_are_redacted() {
-        assert_eq!(super::redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
-        assert_eq!(super::redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+        assert_eq!(
+            super::redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            super::redact_url("sqlite://data/x.db"),
+            "sqlite://data/x.db"
+        );
     }
 }

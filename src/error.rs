@@ -44,7 +44,10 @@ pub enum AppError {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Duplicate { field } => AppError::Conflict { message: format!("{field} already exists"), field: Some(field) },
+            StoreError::Duplicate { field } => AppError::Conflict {
+                message: format!("{field} already exists"),
+                field: Some(field),
+            },
             StoreError::NotFound => AppError::NotFound("record".into()),
             other => AppError::Internal(other.to_string()),
         }
@@ -118,18 +121,33 @@ impl AppError {
             AppError::Validation(v) => v.message.clone(),
             other => other.to_string(),
         };
-        serde_json::to_string(&Body { error: Detail { code: self.code(), message, field: self.field() } }).unwrap_or_default()
+        serde_json::to_string(&Body {
+            error: Detail {
+                code: self.code(),
+                message,
+                field: self.field(),
+            },
+        })
+        .unwrap_or_default()
     }
 }
 
 impl<'r> Responder<'r, 'static> for AppError {
     fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         if let AppError::Internal(detail) = &self {
-            eprintln!("internal error on {} {}: {detail}", req.method(), req.uri().path());
+            eprintln!(
+                "internal error on {} {}: {detail}",
+                req.method(),
+                req.uri().path()
+            );
         }
         let status = self.status();
         if req.uri().path().starts_with("/api/") {
-            return response::Response::build().status(status).header(ContentType::JSON).sized_body(None, std::io::Cursor::new(self.json())).ok();
+            return response::Response::build()
+                .status(status)
+                .header(ContentType::JSON)
+                .sized_body(None, std::io::Cursor::new(self.json()))
+                .ok();
         }
         crate::web::pages::error_page(req, status, &self.to_string()).respond_to(req)
     }

@@ -18,7 +18,13 @@ pub struct Board<'a> {
 impl<'a> Board<'a> {
     /// A board for a seating.
     pub fn new(problem: &'a Problem, analysis: &'a Analysis, members: Vec<Vec<usize>>) -> Self {
-        let mut board = Board { problem, analysis, members: Vec::new(), load: HashMap::new(), slots: HashMap::new() };
+        let mut board = Board {
+            problem,
+            analysis,
+            members: Vec::new(),
+            load: HashMap::new(),
+            slots: HashMap::new(),
+        };
         for (pi, list) in members.iter().enumerate() {
             for &ci in list {
                 board.count(pi, ci, 1);
@@ -41,7 +47,9 @@ impl<'a> Board<'a> {
     pub fn can_swap(&self, panel: usize, outgoing: usize, incoming: usize) -> bool {
         let p = self.problem;
         let rules = &p.rules;
-        let Some(arc) = self.analysis.arc_of(panel, incoming) else { return false };
+        let Some(arc) = self.analysis.arc_of(panel, incoming) else {
+            return false;
+        };
         let members = &self.members[panel];
         if members.contains(&incoming) || !members.contains(&outgoing) {
             return false;
@@ -51,18 +59,37 @@ impl<'a> Board<'a> {
         }
         if rules.same_slot_exclusive {
             if let Some(slot) = &p.panels[panel].slot {
-                if self.slots.get(&(incoming, slot.as_str())).copied().unwrap_or(0) > 0 {
+                if self
+                    .slots
+                    .get(&(incoming, slot.as_str()))
+                    .copied()
+                    .unwrap_or(0)
+                    > 0
+                {
                     return false;
                 }
             }
         }
-        let after: Vec<usize> = members.iter().map(|&m| if m == outgoing { incoming } else { m }).collect();
+        let after: Vec<usize> = members
+            .iter()
+            .map(|&m| if m == outgoing { incoming } else { m })
+            .collect();
         let org = &p.candidates[incoming].org_id;
-        if after.iter().filter(|&&m| p.candidates[m].org_id == *org).count() as u32 > rules.max_per_org {
+        if after
+            .iter()
+            .filter(|&&m| p.candidates[m].org_id == *org)
+            .count() as u32
+            > rules.max_per_org
+        {
             return false;
         }
         for (_, filter, count) in rules.requirements() {
-            if (after.iter().filter(|&&m| p.candidates[m].matches(filter)).count() as u32) < count {
+            if (after
+                .iter()
+                .filter(|&&m| p.candidates[m].matches(filter))
+                .count() as u32)
+                < count
+            {
                 return false;
             }
         }
@@ -72,7 +99,11 @@ impl<'a> Board<'a> {
                 let voting = after
                     .iter()
                     .filter(|&&m| {
-                        let recused = if m == incoming { &self.analysis.arcs[arc].recused_items } else { recused_of(self.analysis, panel, m) };
+                        let recused = if m == incoming {
+                            &self.analysis.arcs[arc].recused_items
+                        } else {
+                            recused_of(self.analysis, panel, m)
+                        };
                         !recused.contains(&ii)
                     })
                     .count();
@@ -97,7 +128,10 @@ impl<'a> Board<'a> {
 }
 
 fn recused_of(analysis: &Analysis, panel: usize, candidate: usize) -> &[usize] {
-    analysis.arc_of(panel, candidate).map(|a| analysis.arcs[a].recused_items.as_slice()).unwrap_or(&[])
+    analysis
+        .arc_of(panel, candidate)
+        .map(|a| analysis.arcs[a].recused_items.as_slice())
+        .unwrap_or(&[])
 }
 
 /// One ranked alternate: its candidate and the members it could replace.
@@ -114,16 +148,28 @@ pub struct Ranked {
 pub fn rank(board: &Board, panel: usize, weights: &[f64], limit: usize) -> Vec<Ranked> {
     let analysis = board.analysis;
     let mut order: Vec<usize> = analysis.panels[panel].arcs.clone();
-    order.sort_by(|&a, &b| weights[b].total_cmp(&weights[a]).then(analysis.arcs[a].candidate.cmp(&analysis.arcs[b].candidate)));
+    order.sort_by(|&a, &b| {
+        weights[b]
+            .total_cmp(&weights[a])
+            .then(analysis.arcs[a].candidate.cmp(&analysis.arcs[b].candidate))
+    });
     let mut out = Vec::new();
     for a in order {
         if out.len() == limit {
             break;
         }
         let ci = analysis.arcs[a].candidate;
-        let replaces: Vec<usize> = board.members[panel].iter().copied().filter(|&m| board.can_swap(panel, m, ci)).collect();
+        let replaces: Vec<usize> = board.members[panel]
+            .iter()
+            .copied()
+            .filter(|&m| board.can_swap(panel, m, ci))
+            .collect();
         if !replaces.is_empty() {
-            out.push(Ranked { candidate: ci, arc: a, replaces });
+            out.push(Ranked {
+                candidate: ci,
+                arc: a,
+                replaces,
+            });
         }
     }
     out

@@ -20,17 +20,36 @@ pub struct Seating<'a> {
 pub fn violations(problem: &Problem, analysis: &Analysis, seating: &Seating) -> Vec<String> {
     let rules = &problem.rules;
     let mut out = Vec::new();
-    let blocking: HashSet<(usize, usize)> = analysis.conflicts.iter().filter(|c| c.blocks()).map(|c| (c.item, c.candidate)).collect();
-    let forbidden: HashSet<(&str, &str)> = problem.overrides.forbidden.iter().map(|(p, e)| (p.as_str(), e.as_str())).collect();
+    let blocking: HashSet<(usize, usize)> = analysis
+        .conflicts
+        .iter()
+        .filter(|c| c.blocks())
+        .map(|c| (c.item, c.candidate))
+        .collect();
+    let forbidden: HashSet<(&str, &str)> = problem
+        .overrides
+        .forbidden
+        .iter()
+        .map(|(p, e)| (p.as_str(), e.as_str()))
+        .collect();
     let mut load: HashMap<usize, u32> = HashMap::new();
     let mut slot_use: HashMap<(usize, &str), u32> = HashMap::new();
-    let exempt = |ci: usize| rules.min_fit_exempt_types.iter().any(|t| problem.candidates[ci].types.contains(t));
+    let exempt = |ci: usize| {
+        rules
+            .min_fit_exempt_types
+            .iter()
+            .any(|t| problem.candidates[ci].types.contains(t))
+    };
 
     for (pi, panel) in problem.panels.iter().enumerate() {
         let members = &seating.members[pi];
         let name = &panel.key;
         if members.len() != rules.panel_size as usize {
-            out.push(format!("{name}: {} members, panel size is {}", members.len(), rules.panel_size));
+            out.push(format!(
+                "{name}: {} members, panel size is {}",
+                members.len(),
+                rules.panel_size
+            ));
         }
         let distinct: HashSet<usize> = members.iter().copied().collect();
         if distinct.len() != members.len() {
@@ -54,7 +73,11 @@ pub fn violations(problem: &Problem, analysis: &Analysis, seating: &Seating) -> 
                     out.push(format!("{name}: {} is unavailable on {d}", c.key));
                 }
             }
-            let conflicted = panel.items.iter().filter(|&&ii| blocking.contains(&(ii, ci))).count();
+            let conflicted = panel
+                .items
+                .iter()
+                .filter(|&&ii| blocking.contains(&(ii, ci)))
+                .count();
             let excluded = match rules.conflict_mode {
                 ConflictMode::Strict => conflicted > 0,
                 ConflictMode::Recuse => conflicted == panel.items.len(),
@@ -64,7 +87,10 @@ pub fn violations(problem: &Problem, analysis: &Analysis, seating: &Seating) -> 
             }
             let fit = analysis.fit.panel_fit(&panel.items, ci);
             if fit < rules.min_fit && !exempt(ci) {
-                out.push(format!("{name}: {} has fit {fit:.3} below min_fit {}", c.key, rules.min_fit));
+                out.push(format!(
+                    "{name}: {} has fit {fit:.3} below min_fit {}",
+                    c.key, rules.min_fit
+                ));
             }
             if forbidden.contains(&(name.as_str(), c.key.as_str())) {
                 out.push(format!("{name}: {} was removed from this panel", c.key));
@@ -72,11 +98,17 @@ pub fn violations(problem: &Problem, analysis: &Analysis, seating: &Seating) -> 
         }
         for (org, n) in per_org {
             if n > rules.max_per_org {
-                out.push(format!("{name}: {n} members from {org}, max_per_org is {}", rules.max_per_org));
+                out.push(format!(
+                    "{name}: {n} members from {org}, max_per_org is {}",
+                    rules.max_per_org
+                ));
             }
         }
         for (what, filter, count) in rules.requirements() {
-            let n = members.iter().filter(|&&ci| problem.candidates[ci].matches(filter)).count() as u32;
+            let n = members
+                .iter()
+                .filter(|&&ci| problem.candidates[ci].matches(filter))
+                .count() as u32;
             if n < count {
                 out.push(format!("{name}: needs {what}, has {n}"));
             }
@@ -84,16 +116,29 @@ pub fn violations(problem: &Problem, analysis: &Analysis, seating: &Seating) -> 
         if let Some(rule) = &rules.leader {
             match seating.leaders[pi] {
                 Some(l) if members.contains(&l) && problem.candidates[l].matches(&rule.filter) => {}
-                Some(l) => out.push(format!("{name}: leader {} is not a member meeting {}", problem.candidates[l].key, rule.filter.describe())),
-                None => out.push(format!("{name}: no leader meeting {}", rule.filter.describe())),
+                Some(l) => out.push(format!(
+                    "{name}: leader {} is not a member meeting {}",
+                    problem.candidates[l].key,
+                    rule.filter.describe()
+                )),
+                None => out.push(format!(
+                    "{name}: no leader meeting {}",
+                    rule.filter.describe()
+                )),
             }
         }
         if rules.conflict_mode == ConflictMode::Recuse && panel.items.len() > 1 {
             let min_voting = rules.min_voting.unwrap_or(rules.panel_size) as usize;
             for &ii in &panel.items {
-                let voting = members.iter().filter(|&&ci| !blocking.contains(&(ii, ci))).count();
+                let voting = members
+                    .iter()
+                    .filter(|&&ci| !blocking.contains(&(ii, ci)))
+                    .count();
                 if voting < min_voting {
-                    out.push(format!("{name}: item {} keeps {voting} voting members, min_voting is {min_voting}", problem.items[ii].key));
+                    out.push(format!(
+                        "{name}: item {} keeps {voting} voting members, min_voting is {min_voting}",
+                        problem.items[ii].key
+                    ));
                 }
             }
         }
@@ -101,22 +146,44 @@ pub fn violations(problem: &Problem, analysis: &Analysis, seating: &Seating) -> 
     for (ci, n) in load {
         let c = &problem.candidates[ci];
         if n > rules.max_panels_per_expert {
-            out.push(format!("{} sits on {n} panels, max_panels_per_expert is {}", c.key, rules.max_panels_per_expert));
+            out.push(format!(
+                "{} sits on {n} panels, max_panels_per_expert is {}",
+                c.key, rules.max_panels_per_expert
+            ));
         }
         if c.recent_reviews + n > rules.max_reviews_per_12_months {
-            out.push(format!("{} would reach {} reviews in 12 months, cap is {}", c.key, c.recent_reviews + n, rules.max_reviews_per_12_months));
+            out.push(format!(
+                "{} would reach {} reviews in 12 months, cap is {}",
+                c.key,
+                c.recent_reviews + n,
+                rules.max_reviews_per_12_months
+            ));
         }
     }
     for ((ci, slot), n) in slot_use {
         if n > 1 {
-            out.push(format!("{} sits on {n} panels in slot {slot}", problem.candidates[ci].key));
+            out.push(format!(
+                "{} sits on {n} panels in slot {slot}",
+                problem.candidates[ci].key
+            ));
         }
     }
-    let key_of: HashMap<&str, usize> = problem.panels.iter().enumerate().map(|(i, p)| (p.key.as_str(), i)).collect();
+    let key_of: HashMap<&str, usize> = problem
+        .panels
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.key.as_str(), i))
+        .collect();
     for (p, e) in &problem.overrides.forced {
-        let seated = key_of.get(p.as_str()).is_some_and(|&pi| seating.members[pi].iter().any(|&ci| problem.candidates[ci].key == *e));
+        let seated = key_of.get(p.as_str()).is_some_and(|&pi| {
+            seating.members[pi]
+                .iter()
+                .any(|&ci| problem.candidates[ci].key == *e)
+        });
         if !seated {
-            out.push(format!("{p}: {e} must be seated (accepted or pinned) but is not"));
+            out.push(format!(
+                "{p}: {e} must be seated (accepted or pinned) but is not"
+            ));
         }
     }
     out.sort();

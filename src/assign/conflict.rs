@@ -104,7 +104,11 @@ enum PersonMatch {
 
 fn match_person(a_name: &str, a_org: &str, a_id: Option<&str>, b: &TeamMember) -> PersonMatch {
     if let (Some(x), Some(y)) = (a_id, b.identifier.as_deref()) {
-        return if x.trim() == y.trim() { PersonMatch::Certain } else { PersonMatch::No };
+        return if x.trim() == y.trim() {
+            PersonMatch::Certain
+        } else {
+            PersonMatch::No
+        };
     }
     if normalize_name(a_name) != normalize_name(&b.name) {
         PersonMatch::No
@@ -119,7 +123,9 @@ fn relation_in_window(kind: RelationKind, until: Option<i32>, year: i32, window:
     match kind {
         // Advisor/student and close relatives conflict without time limit (DESIGN §5).
         RelationKind::Advisor | RelationKind::Student | RelationKind::Relative => true,
-        RelationKind::Collaborator | RelationKind::Other => until.is_none_or(|u| u >= year - window),
+        RelationKind::Collaborator | RelationKind::Other => {
+            until.is_none_or(|u| u >= year - window)
+        }
     }
 }
 
@@ -138,7 +144,13 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
     let rules = &problem.rules;
     let cands = &problem.candidates;
     let mut out: BTreeMap<(usize, usize, ConflictCode), String> = BTreeMap::new();
-    fn add(out: &mut BTreeMap<(usize, usize, ConflictCode), String>, item: usize, cand: usize, code: ConflictCode, reason: String) {
+    fn add(
+        out: &mut BTreeMap<(usize, usize, ConflictCode), String>,
+        item: usize,
+        cand: usize,
+        code: ConflictCode,
+        reason: String,
+    ) {
         out.entry((item, cand, code)).or_insert(reason);
     }
 
@@ -154,12 +166,21 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
         by_name.entry(normalize_name(&c.name)).or_default().push(ci);
         by_key.insert(c.key.as_str(), ci);
         for (ei, e) in c.employments.iter().enumerate() {
-            by_past_org.entry(e.org_id.as_str()).or_default().push((ci, ei));
+            by_past_org
+                .entry(e.org_id.as_str())
+                .or_default()
+                .push((ci, ei));
         }
         for (ri, r) in c.relations.iter().enumerate() {
             match (&r.person_name, &r.org_id) {
-                (Some(name), _) => by_relation_name.entry(normalize_name(name)).or_default().push((ci, ri)),
-                (None, Some(org)) => by_relation_org.entry(org.as_str()).or_default().push((ci, ri)),
+                (Some(name), _) => by_relation_name
+                    .entry(normalize_name(name))
+                    .or_default()
+                    .push((ci, ri)),
+                (None, Some(org)) => by_relation_org
+                    .entry(org.as_str())
+                    .or_default()
+                    .push((ci, ri)),
                 (None, None) => {}
             }
         }
@@ -168,24 +189,55 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
     for (ii, item) in problem.items.iter().enumerate() {
         for org in &item.applicant_orgs {
             for &ci in by_org.get(org.as_str()).into_iter().flatten() {
-                add(&mut out, ii, ci, ConflictCode::SameOrg, format!("{} works at {}, an applicant of {}", cands[ci].name, problem.org_label(org), item.key));
+                add(
+                    &mut out,
+                    ii,
+                    ci,
+                    ConflictCode::SameOrg,
+                    format!(
+                        "{} works at {}, an applicant of {}",
+                        cands[ci].name,
+                        problem.org_label(org),
+                        item.key
+                    ),
+                );
             }
             for &(ci, ei) in by_past_org.get(org.as_str()).into_iter().flatten() {
                 let e = &cands[ci].employments[ei];
                 if e.to.is_none_or(|to| to >= year - rules.past_org_years) {
-                    add(&mut out, ii, ci, ConflictCode::PastOrg, format!(
-                        "{} worked at {}{}, within {} years of {year}; it applies for {}",
-                        cands[ci].name, problem.org_label(org), years(e.from, e.to), rules.past_org_years, item.key
-                    ));
+                    add(
+                        &mut out,
+                        ii,
+                        ci,
+                        ConflictCode::PastOrg,
+                        format!(
+                            "{} worked at {}{}, within {} years of {year}; it applies for {}",
+                            cands[ci].name,
+                            problem.org_label(org),
+                            years(e.from, e.to),
+                            rules.past_org_years,
+                            item.key
+                        ),
+                    );
                 }
             }
             for &(ci, ri) in by_relation_org.get(org.as_str()).into_iter().flatten() {
                 let r = &cands[ci].relations[ri];
                 if relation_in_window(r.kind, r.until, year, rules.relation_years) {
-                    add(&mut out, ii, ci, ConflictCode::Relation, format!(
-                        "{} declared a {} relation with {}{}, an applicant of {}",
-                        cands[ci].name, r.kind, problem.org_label(org), years(r.since, r.until), item.key
-                    ));
+                    add(
+                        &mut out,
+                        ii,
+                        ci,
+                        ConflictCode::Relation,
+                        format!(
+                            "{} declared a {} relation with {}{}, an applicant of {}",
+                            cands[ci].name,
+                            r.kind,
+                            problem.org_label(org),
+                            years(r.since, r.until),
+                            item.key
+                        ),
+                    );
                 }
             }
         }
@@ -227,7 +279,16 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
         }
         for key in &item.requested_avoid {
             if let Some(&ci) = by_key.get(key.as_str()) {
-                add(&mut out, ii, ci, ConflictCode::Requested, format!("the applicant of {} asked to avoid {} ({key})", item.key, cands[ci].name));
+                add(
+                    &mut out,
+                    ii,
+                    ci,
+                    ConflictCode::Requested,
+                    format!(
+                        "the applicant of {} asked to avoid {} ({key})",
+                        item.key, cands[ci].name
+                    ),
+                );
             }
         }
     }
@@ -241,21 +302,44 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
     for &(own_item, ci) in &on_team {
         for ii in 0..problem.items.len() {
             if ii != own_item {
-                let reason = format!("{} is on the team of {}, a competing item in the same event", cands[ci].name, problem.items[own_item].key);
+                let reason = format!(
+                    "{} is on the team of {}, a competing item in the same event",
+                    cands[ci].name, problem.items[own_item].key
+                );
                 add(&mut out, ii, ci, ConflictCode::CoApplicant, reason);
             }
         }
     }
 
-    let item_index: HashMap<&str, usize> = problem.items.iter().enumerate().map(|(i, it)| (it.key.as_str(), i)).collect();
+    let item_index: HashMap<&str, usize> = problem
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| (it.key.as_str(), i))
+        .collect();
     let notes: [(&[PairNote], ConflictCode, &str); 3] = [
-        (&problem.overrides.staff_exclusions, ConflictCode::Staff, "staff excluded"),
-        (&problem.overrides.declared, ConflictCode::Declared, "the expert declared a conflict"),
-        (&problem.overrides.prior_roles, ConflictCode::PriorRole, "drafted, guided or consulted on the item before"),
+        (
+            &problem.overrides.staff_exclusions,
+            ConflictCode::Staff,
+            "staff excluded",
+        ),
+        (
+            &problem.overrides.declared,
+            ConflictCode::Declared,
+            "the expert declared a conflict",
+        ),
+        (
+            &problem.overrides.prior_roles,
+            ConflictCode::PriorRole,
+            "drafted, guided or consulted on the item before",
+        ),
     ];
     for (list, code, what) in notes {
         for note in list {
-            if let (Some(&ii), Some(&ci)) = (item_index.get(note.item.as_str()), by_key.get(note.expert.as_str())) {
+            if let (Some(&ii), Some(&ci)) = (
+                item_index.get(note.item.as_str()),
+                by_key.get(note.expert.as_str()),
+            ) {
                 add(&mut out, ii, ci, code, format!("{what}: {}", note.reason));
             }
         }
@@ -265,7 +349,12 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
         .overrides
         .cleared_possible
         .iter()
-        .filter_map(|n| Some((*item_index.get(n.item.as_str())?, *by_key.get(n.expert.as_str())?)))
+        .filter_map(|n| {
+            Some((
+                *item_index.get(n.item.as_str())?,
+                *by_key.get(n.expert.as_str())?,
+            ))
+        })
         .collect();
     out.into_iter()
         .map(|((item, candidate, code), reason)| Conflict {
@@ -290,7 +379,12 @@ pub fn index_conflicts(conflicts: &[Conflict]) -> HashMap<(usize, usize), Vec<&C
 /// Whether a candidate is, as a person, on the given item's team (used by tests and explain).
 pub fn on_team(candidate: &Candidate, item: &Item) -> bool {
     item.team.iter().any(|m| {
-        match_person(&candidate.name, &candidate.org_id, candidate.identifier.as_deref(), m) == PersonMatch::Certain
+        match_person(
+            &candidate.name,
+            &candidate.org_id,
+            candidate.identifier.as_deref(),
+            m,
+        ) == PersonMatch::Certain
     })
 }
 

@@ -35,7 +35,11 @@ impl std::fmt::Display for Diagnosis {
         for finding in &self.findings {
             writeln!(f, "- {}", finding.message)?;
         }
-        write!(f, "seats to fill: {}; seats the eligible experts can take: {}", self.seats, self.supply)
+        write!(
+            f,
+            "seats to fill: {}; seats the eligible experts can take: {}",
+            self.seats, self.supply
+        )
     }
 }
 
@@ -43,11 +47,20 @@ fn describe_counts(counts: &BTreeMap<&'static str, usize>) -> String {
     if counts.is_empty() {
         return "no one excluded".into();
     }
-    counts.iter().map(|(code, n)| format!("{n} {code}")).collect::<Vec<_>>().join(", ")
+    counts
+        .iter()
+        .map(|(code, n)| format!("{n} {code}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Exclusion counts among the candidates that match `filter`.
-fn counts_for(problem: &Problem, elig: &PanelEligibility, analysis: &Analysis, filter: &Filter) -> BTreeMap<&'static str, usize> {
+fn counts_for(
+    problem: &Problem,
+    elig: &PanelEligibility,
+    analysis: &Analysis,
+    filter: &Filter,
+) -> BTreeMap<&'static str, usize> {
     let mut counts = BTreeMap::new();
     let matches = |ci: usize| problem.candidates[ci].matches(filter);
     for (ci, e) in &elig.excluded {
@@ -55,8 +68,16 @@ fn counts_for(problem: &Problem, elig: &PanelEligibility, analysis: &Analysis, f
             *counts.entry(e.code()).or_default() += 1;
         }
     }
-    let considered = elig.excluded.iter().map(|(c, _)| *c).chain(elig.arcs.iter().map(|&a| analysis.arcs[a].candidate)).filter(|&c| matches(c)).count();
-    let pool = (0..problem.candidates.len()).filter(|&c| matches(c)).count();
+    let considered = elig
+        .excluded
+        .iter()
+        .map(|(c, _)| *c)
+        .chain(elig.arcs.iter().map(|&a| analysis.arcs[a].candidate))
+        .filter(|&c| matches(c))
+        .count();
+    let pool = (0..problem.candidates.len())
+        .filter(|&c| matches(c))
+        .count();
     if pool > considered {
         *counts.entry("low_fit").or_default() += pool - considered;
     }
@@ -71,16 +92,39 @@ pub fn diagnose(problem: &Problem, analysis: &Analysis) -> Diagnosis {
     let mut slot_seats: BTreeMap<&str, (usize, BTreeSet<usize>)> = BTreeMap::new();
     for (pi, panel) in problem.panels.iter().enumerate() {
         let elig = &analysis.panels[pi];
-        let eligible: Vec<usize> = elig.arcs.iter().map(|&a| analysis.arcs[a].candidate).collect();
-        let mut add = |rule: &str, message: String| findings.push(Finding { panel: Some(panel.key.clone()), rule: rule.into(), message });
+        let eligible: Vec<usize> = elig
+            .arcs
+            .iter()
+            .map(|&a| analysis.arcs[a].candidate)
+            .collect();
+        let mut add = |rule: &str, message: String| {
+            findings.push(Finding {
+                panel: Some(panel.key.clone()),
+                rule: rule.into(),
+                message,
+            })
+        };
         if eligible.len() < k {
-            add("panel_size", format!("panel {} needs {k} experts: {} eligible — {}", panel.key, eligible.len(), describe_counts(&elig.counts())));
+            add(
+                "panel_size",
+                format!(
+                    "panel {} needs {k} experts: {} eligible — {}",
+                    panel.key,
+                    eligible.len(),
+                    describe_counts(&elig.counts())
+                ),
+            );
         } else {
             let mut per_org: BTreeMap<&str, usize> = BTreeMap::new();
             for &ci in &eligible {
-                *per_org.entry(problem.candidates[ci].org_id.as_str()).or_default() += 1;
+                *per_org
+                    .entry(problem.candidates[ci].org_id.as_str())
+                    .or_default() += 1;
             }
-            let seats: usize = per_org.values().map(|&n| n.min(rules.max_per_org as usize)).sum();
+            let seats: usize = per_org
+                .values()
+                .map(|&n| n.min(rules.max_per_org as usize))
+                .sum();
             if seats < k {
                 add("max_per_org", format!(
                     "panel {} needs {k} experts with at most {} per organization: the {} eligible come from only {} organizations",
@@ -89,16 +133,34 @@ pub fn diagnose(problem: &Problem, analysis: &Analysis) -> Diagnosis {
             }
         }
         for (what, filter, count) in rules.requirements() {
-            let n = eligible.iter().filter(|&&ci| problem.candidates[ci].matches(filter)).count();
+            let n = eligible
+                .iter()
+                .filter(|&&ci| problem.candidates[ci].matches(filter))
+                .count();
             if (n as u32) < count {
-                let rule = if what.starts_with("a leader") { "leader" } else { "min_count" };
-                add(rule, format!("panel {} needs {what}: {n} eligible — {}", panel.key, describe_counts(&counts_for(problem, elig, analysis, filter))));
+                let rule = if what.starts_with("a leader") {
+                    "leader"
+                } else {
+                    "min_count"
+                };
+                add(
+                    rule,
+                    format!(
+                        "panel {} needs {what}: {n} eligible — {}",
+                        panel.key,
+                        describe_counts(&counts_for(problem, elig, analysis, filter))
+                    ),
+                );
             }
         }
         if rules.conflict_mode == ConflictMode::Recuse && panel.items.len() > 1 {
             let min_voting = rules.min_voting.unwrap_or(rules.panel_size) as usize;
             for &ii in &panel.items {
-                let voting = elig.arcs.iter().filter(|&&a| !analysis.arcs[a].recused_items.contains(&ii)).count();
+                let voting = elig
+                    .arcs
+                    .iter()
+                    .filter(|&&a| !analysis.arcs[a].recused_items.contains(&ii))
+                    .count();
                 if voting < min_voting {
                     add("min_voting", format!(
                         "panel {}: item {} needs {min_voting} voting members: {voting} eligible experts are free of conflicts with it",
@@ -112,8 +174,17 @@ pub fn diagnose(problem: &Problem, analysis: &Analysis) -> Diagnosis {
                 let seated = problem.candidates.iter().position(|c| c.key == *e);
                 let ok = seated.is_some_and(|ci| analysis.arc_of(pi, ci).is_some());
                 if !ok {
-                    let why = seated.and_then(|ci| analysis.exclusion_of(pi, ci)).map(|x| x.code()).unwrap_or("not a candidate or low_fit");
-                    add("forced", format!("panel {}: {e} must be seated but is not eligible ({why})", panel.key));
+                    let why = seated
+                        .and_then(|ci| analysis.exclusion_of(pi, ci))
+                        .map(|x| x.code())
+                        .unwrap_or("not a candidate or low_fit");
+                    add(
+                        "forced",
+                        format!(
+                            "panel {}: {e} must be seated but is not eligible ({why})",
+                            panel.key
+                        ),
+                    );
                 }
             }
         }
@@ -136,7 +207,10 @@ pub fn diagnose(problem: &Problem, analysis: &Analysis) -> Diagnosis {
     for arc in &analysis.arcs {
         *panels_of.entry(arc.candidate).or_default() += 1;
     }
-    let supply: u64 = panels_of.iter().map(|(&ci, &n)| n.min(analysis.capacity[ci] as u64)).sum();
+    let supply: u64 = panels_of
+        .iter()
+        .map(|(&ci, &n)| n.min(analysis.capacity[ci] as u64))
+        .sum();
     let seats = (problem.panels.len() * k) as u64;
     if supply < seats {
         findings.push(Finding {
@@ -155,5 +229,9 @@ pub fn diagnose(problem: &Problem, analysis: &Analysis) -> Diagnosis {
             ),
         });
     }
-    Diagnosis { findings, seats, supply }
+    Diagnosis {
+        findings,
+        seats,
+        supply,
+    }
 }

@@ -143,14 +143,23 @@ fn validate(problem: &Problem) -> Result<(), ValidationError> {
     problem.rules.validate().map_err(|e| e.within("rules"))?;
     for (pi, p) in problem.panels.iter().enumerate() {
         if p.items.is_empty() {
-            return Err(ValidationError::new(format!("panels[{pi}].items"), format!("panel {} has no items", p.key)));
+            return Err(ValidationError::new(
+                format!("panels[{pi}].items"),
+                format!("panel {} has no items", p.key),
+            ));
         }
         if let Some(bad) = p.items.iter().find(|&&i| i >= problem.items.len()) {
-            return Err(ValidationError::new(format!("panels[{pi}].items"), format!("item index {bad} does not exist")));
+            return Err(ValidationError::new(
+                format!("panels[{pi}].items"),
+                format!("item index {bad} does not exist"),
+            ));
         }
     }
     if problem.dates.is_empty() && problem.panels.iter().any(|p| p.date.is_none()) {
-        return Err(ValidationError::new("dates", "the event needs at least one date"));
+        return Err(ValidationError::new(
+            "dates",
+            "the event needs at least one date",
+        ));
     }
     Ok(())
 }
@@ -165,7 +174,11 @@ pub fn draw(problem: &Problem) -> Result<DrawOutcome, DrawError> {
 }
 
 /// Solves a problem whose analysis is already computed (the web overview computes it first).
-pub fn solve_analyzed(problem: &Problem, analysis: &Analysis, analysis_ms: f64) -> Result<DrawOutcome, DrawError> {
+pub fn solve_analyzed(
+    problem: &Problem,
+    analysis: &Analysis,
+    analysis_ms: f64,
+) -> Result<DrawOutcome, DrawError> {
     let built = Instant::now();
     let (model01, _) = model::build(problem, analysis);
     let build_ms = built.elapsed().as_secs_f64() * 1e3;
@@ -185,7 +198,15 @@ pub fn solve_analyzed(problem: &Problem, analysis: &Analysis, analysis_ms: f64) 
             members[arc.panel].push(arc.candidate);
         }
     }
-    let result = finish(problem, analysis, members, &model01.weights, solved.objective, solved.bound, solved.status)?;
+    let result = finish(
+        problem,
+        analysis,
+        members,
+        &model01.weights,
+        solved.objective,
+        solved.bound,
+        solved.status,
+    )?;
     Ok(DrawOutcome {
         result,
         stats: DrawStats {
@@ -210,16 +231,34 @@ fn finish(
     bound: f64,
     status: SolveStatus,
 ) -> Result<DrawResult, DrawError> {
-    let fit_of = |pi: usize, ci: usize| analysis.arc_of(pi, ci).map(|a| analysis.arcs[a].fit).unwrap_or(0.0);
+    let fit_of = |pi: usize, ci: usize| {
+        analysis
+            .arc_of(pi, ci)
+            .map(|a| analysis.arcs[a].fit)
+            .unwrap_or(0.0)
+    };
     for (pi, list) in members.iter_mut().enumerate() {
         list.sort_by(|&a, &b| fit_of(pi, b).total_cmp(&fit_of(pi, a)).then(a.cmp(&b)));
     }
     // The leader: the best-fitting member who meets the leader filter.
     let leaders: Vec<Option<usize>> = members
         .iter()
-        .map(|list| problem.rules.leader.as_ref().and_then(|rule| list.iter().copied().find(|&ci| problem.candidates[ci].matches(&rule.filter))))
+        .map(|list| {
+            problem.rules.leader.as_ref().and_then(|rule| {
+                list.iter()
+                    .copied()
+                    .find(|&ci| problem.candidates[ci].matches(&rule.filter))
+            })
+        })
         .collect();
-    let broken = violations(problem, analysis, &Seating { members: &members, leaders: &leaders });
+    let broken = violations(
+        problem,
+        analysis,
+        &Seating {
+            members: &members,
+            leaders: &leaders,
+        },
+    );
     if !broken.is_empty() {
         return Err(DrawError::CheckFailed(broken));
     }
@@ -234,9 +273,17 @@ fn finish(
             let list = &members[pi];
             let alternates = rank(&board, pi, weights, limit)
                 .into_iter()
-                .map(|r| Alternate { expert: key(r.candidate), fit: round(analysis.arcs[r.arc].fit, 4), replaces: r.replaces.into_iter().map(key).collect() })
+                .map(|r| Alternate {
+                    expert: key(r.candidate),
+                    fit: round(analysis.arcs[r.arc].fit, 4),
+                    replaces: r.replaces.into_iter().map(key).collect(),
+                })
                 .collect();
-            let mean = if list.is_empty() { 0.0 } else { list.iter().map(|&ci| fit_of(pi, ci)).sum::<f64>() / list.len() as f64 };
+            let mean = if list.is_empty() {
+                0.0
+            } else {
+                list.iter().map(|&ci| fit_of(pi, ci)).sum::<f64>() / list.len() as f64
+            };
             PanelResult {
                 panel: panel.key.clone(),
                 members: list
@@ -246,7 +293,13 @@ fn finish(
                         fit: round(fit_of(pi, ci), 4),
                         recused_items: analysis
                             .arc_of(pi, ci)
-                            .map(|a| analysis.arcs[a].recused_items.iter().map(|&i| problem.items[i].key.clone()).collect())
+                            .map(|a| {
+                                analysis.arcs[a]
+                                    .recused_items
+                                    .iter()
+                                    .map(|&i| problem.items[i].key.clone())
+                                    .collect()
+                            })
                             .unwrap_or_default(),
                     })
                     .collect(),
@@ -265,7 +318,14 @@ fn finish(
         input_hash: problem.input_hash(),
         objective,
         bound,
-        gap: round(if bound.abs() < 1e-12 { 0.0 } else { ((bound - objective) / bound.abs()).max(0.0) }, 6),
+        gap: round(
+            if bound.abs() < 1e-12 {
+                0.0
+            } else {
+                ((bound - objective) / bound.abs()).max(0.0)
+            },
+            6,
+        ),
         status,
         panels,
     })
@@ -274,46 +334,102 @@ fn finish(
 /// Replaces a member who declined: the best-ranked alternate that keeps every rule, with
 /// every other seat unchanged; when none exists, a re-solve with `keep` (accepted members,
 /// plus the panel's other members) fixed and the decliner removed.
-pub fn replace(problem: &Problem, result: &DrawResult, panel_key: &str, expert_key: &str, keep: &[(String, String)]) -> Result<DrawOutcome, DrawError> {
+pub fn replace(
+    problem: &Problem,
+    result: &DrawResult,
+    panel_key: &str,
+    expert_key: &str,
+    keep: &[(String, String)],
+) -> Result<DrawOutcome, DrawError> {
     validate(problem)?;
     let started = Instant::now();
     let mut base = problem.clone();
-    base.overrides.forbidden.push((panel_key.to_string(), expert_key.to_string()));
+    base.overrides
+        .forbidden
+        .push((panel_key.to_string(), expert_key.to_string()));
     let analysis = analyze(&base);
     let analysis_ms = started.elapsed().as_secs_f64() * 1e3;
-    let index: HashMap<&str, usize> = base.candidates.iter().enumerate().map(|(i, c)| (c.key.as_str(), i)).collect();
-    let pi = base.panels.iter().position(|p| p.key == panel_key).ok_or_else(|| DrawError::NotAMember { panel: panel_key.into(), expert: expert_key.into() })?;
+    let index: HashMap<&str, usize> = base
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.key.as_str(), i))
+        .collect();
+    let pi = base
+        .panels
+        .iter()
+        .position(|p| p.key == panel_key)
+        .ok_or_else(|| DrawError::NotAMember {
+            panel: panel_key.into(),
+            expert: expert_key.into(),
+        })?;
     let members: Vec<Vec<usize>> = result
         .panels
         .iter()
-        .map(|p| p.members.iter().filter_map(|m| index.get(m.expert.as_str()).copied()).collect())
+        .map(|p| {
+            p.members
+                .iter()
+                .filter_map(|m| index.get(m.expert.as_str()).copied())
+                .collect()
+        })
         .collect();
-    let outgoing = *index.get(expert_key).filter(|ci| members[pi].contains(ci)).ok_or_else(|| DrawError::NotAMember { panel: panel_key.into(), expert: expert_key.into() })?;
+    let outgoing = *index
+        .get(expert_key)
+        .filter(|ci| members[pi].contains(ci))
+        .ok_or_else(|| DrawError::NotAMember {
+            panel: panel_key.into(),
+            expert: expert_key.into(),
+        })?;
 
     let (model01, _) = model::build(&base, &analysis);
     let mut board = Board::new(&base, &analysis, members.clone());
     // The board still counts the decliner's seat; a swap moves it to the incoming expert.
-    if let Some(best) = rank(&board, pi, &model01.weights, usize::MAX).into_iter().find(|r| r.replaces.contains(&outgoing)) {
+    if let Some(best) = rank(&board, pi, &model01.weights, usize::MAX)
+        .into_iter()
+        .find(|r| r.replaces.contains(&outgoing))
+    {
         board.swap(pi, outgoing, best.candidate);
         let analysis_ref = &analysis;
         let chosen: std::collections::HashSet<usize> = board
             .members
             .iter()
             .enumerate()
-            .flat_map(|(p, list)| list.iter().filter_map(move |&ci| analysis_ref.arc_of(p, ci)))
+            .flat_map(|(p, list)| {
+                list.iter()
+                    .filter_map(move |&ci| analysis_ref.arc_of(p, ci))
+            })
             .collect();
         let objective: f64 = chosen.iter().map(|&a| model01.weights[a]).sum();
-        let result = finish(&base, &analysis, board.members.clone(), &model01.weights, objective, objective.max(result.bound), SolveStatus::Optimal)?;
+        let result = finish(
+            &base,
+            &analysis,
+            board.members.clone(),
+            &model01.weights,
+            objective,
+            objective.max(result.bound),
+            SolveStatus::Optimal,
+        )?;
         return Ok(DrawOutcome {
             result,
-            stats: DrawStats { solver: "swap", variables: model01.weights.len(), rows: model01.rows.len(), lp_integral: true, analysis_ms, build_ms: 0.0, solve_ms: 0.0 },
+            stats: DrawStats {
+                solver: "swap",
+                variables: model01.weights.len(),
+                rows: model01.rows.len(),
+                lp_integral: true,
+                analysis_ms,
+                build_ms: 0.0,
+                solve_ms: 0.0,
+            },
         });
     }
     let mut fixed = base.clone();
     fixed.overrides.forced.extend(keep.iter().cloned());
     for &ci in &members[pi] {
         if ci != outgoing {
-            fixed.overrides.forced.push((panel_key.to_string(), base.candidates[ci].key.clone()));
+            fixed
+                .overrides
+                .forced
+                .push((panel_key.to_string(), base.candidates[ci].key.clone()));
         }
     }
     fixed.overrides.forced.sort();

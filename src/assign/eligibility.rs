@@ -129,11 +129,27 @@ pub fn analyze(problem: &Problem) -> Analysis {
     let capacity: Vec<u32> = problem
         .candidates
         .iter()
-        .map(|c| rules.max_panels_per_expert.min(rules.max_reviews_per_12_months.saturating_sub(c.recent_reviews)))
+        .map(|c| {
+            rules.max_panels_per_expert.min(
+                rules
+                    .max_reviews_per_12_months
+                    .saturating_sub(c.recent_reviews),
+            )
+        })
         .collect();
-    let forbidden: HashSet<(&str, &str)> = problem.overrides.forbidden.iter().map(|(p, e)| (p.as_str(), e.as_str())).collect();
+    let forbidden: HashSet<(&str, &str)> = problem
+        .overrides
+        .forbidden
+        .iter()
+        .map(|(p, e)| (p.as_str(), e.as_str()))
+        .collect();
     let exempt: Vec<usize> = (0..problem.candidates.len())
-        .filter(|&ci| rules.min_fit_exempt_types.iter().any(|t| problem.candidates[ci].types.contains(t)))
+        .filter(|&ci| {
+            rules
+                .min_fit_exempt_types
+                .iter()
+                .any(|t| problem.candidates[ci].types.contains(t))
+        })
         .collect();
 
     let mut arcs = Vec::new();
@@ -143,7 +159,12 @@ pub fn analyze(problem: &Problem) -> Analysis {
         let considered: BTreeSet<usize> = if rules.min_fit <= 0.0 {
             (0..problem.candidates.len()).collect()
         } else {
-            panel.items.iter().flat_map(|&i| fit.candidates_of(i)).chain(exempt.iter().copied()).collect()
+            panel
+                .items
+                .iter()
+                .flat_map(|&i| fit.candidates_of(i))
+                .chain(exempt.iter().copied())
+                .collect()
         };
         let mut elig = PanelEligibility {
             unrelated_low_fit: problem.candidates.len() - considered.len(),
@@ -151,12 +172,17 @@ pub fn analyze(problem: &Problem) -> Analysis {
         };
         for ci in considered {
             let c = &problem.candidates[ci];
-            let exclusion = if let Some(reason) = &c.inactive_reason {
-                Some(Exclusion::Inactive { reason: reason.clone() })
-            } else if let Some(date) = dates.iter().find(|d| c.unavailable.iter().any(|r| r.contains(**d))) {
-                Some(Exclusion::Unavailable { date: *date })
-            } else {
-                None
+            let unavailable = || {
+                dates
+                    .iter()
+                    .find(|d| c.unavailable.iter().any(|r| r.contains(**d)))
+                    .map(|date| Exclusion::Unavailable { date: *date })
+            };
+            let exclusion = match &c.inactive_reason {
+                Some(reason) => Some(Exclusion::Inactive {
+                    reason: reason.clone(),
+                }),
+                None => unavailable(),
             };
             let mut recused = Vec::new();
             let mut first_conflict = None;
@@ -176,10 +202,14 @@ pub fn analyze(problem: &Problem) -> Analysis {
             let exclusion = exclusion.or_else(|| {
                 if conflict_excludes {
                     first_conflict.map(|code| Exclusion::Conflict { code })
-                } else if panel_fit < rules.min_fit && !exempt.binary_search(&ci).is_ok() {
-                    Some(Exclusion::LowFit { permille: (panel_fit * 1000.0).round() as u32 })
+                } else if panel_fit < rules.min_fit && exempt.binary_search(&ci).is_err() {
+                    Some(Exclusion::LowFit {
+                        permille: (panel_fit * 1000.0).round() as u32,
+                    })
                 } else if capacity[ci] == 0 {
-                    Some(Exclusion::OverCap { recent: c.recent_reviews })
+                    Some(Exclusion::OverCap {
+                        recent: c.recent_reviews,
+                    })
                 } else if forbidden.contains(&(panel.key.as_str(), c.key.as_str())) {
                     Some(Exclusion::Forbidden)
                 } else {
@@ -190,35 +220,64 @@ pub fn analyze(problem: &Problem) -> Analysis {
                 Some(e) => elig.excluded.push((ci, e)),
                 None => {
                     elig.arcs.push(arcs.len());
-                    arcs.push(Arc { panel: pi, candidate: ci, fit: panel_fit, recused_items: recused });
+                    arcs.push(Arc {
+                        panel: pi,
+                        candidate: ci,
+                        fit: panel_fit,
+                        recused_items: recused,
+                    });
                 }
             }
         }
         panels.push(elig);
     }
-    Analysis { conflicts, fit, arcs, panels, capacity }
+    Analysis {
+        conflicts,
+        fit,
+        arcs,
+        panels,
+        capacity,
+    }
 }
 
 impl Analysis {
     /// The arc of a (panel, candidate) pair, if eligible.
     pub fn arc_of(&self, panel: usize, candidate: usize) -> Option<usize> {
         let arcs = &self.panels[panel].arcs;
-        arcs.binary_search_by_key(&candidate, |&a| self.arcs[a].candidate).ok().map(|i| arcs[i])
+        arcs.binary_search_by_key(&candidate, |&a| self.arcs[a].candidate)
+            .ok()
+            .map(|i| arcs[i])
     }
 
     /// The exclusion of a (panel, candidate) pair, if it was looked at and excluded.
     pub fn exclusion_of(&self, panel: usize, candidate: usize) -> Option<&Exclusion> {
-        self.panels[panel].excluded.iter().find(|(c, _)| *c == candidate).map(|(_, e)| e)
+        self.panels[panel]
+            .excluded
+            .iter()
+            .find(|(c, _)| *c == candidate)
+            .map(|(_, e)| e)
     }
 
     /// Blocking conflicts of a candidate with the items of a panel.
-    pub fn conflicts_with_panel<'a>(&'a self, problem: &'a Problem, panel: usize, candidate: usize) -> Vec<&'a Conflict> {
+    pub fn conflicts_with_panel<'a>(
+        &'a self,
+        problem: &'a Problem,
+        panel: usize,
+        candidate: usize,
+    ) -> Vec<&'a Conflict> {
         let items: HashSet<usize> = problem.panels[panel].items.iter().copied().collect();
-        self.conflicts.iter().filter(|c| c.candidate == candidate && items.contains(&c.item)).collect()
+        self.conflicts
+            .iter()
+            .filter(|c| c.candidate == candidate && items.contains(&c.item))
+            .collect()
     }
 
     /// Eligible candidates per panel as a lookup (panel, candidate) → arc.
     pub fn arc_map(&self) -> HashMap<(usize, usize), usize> {
-        self.arcs.iter().enumerate().map(|(i, a)| ((a.panel, a.candidate), i)).collect()
+        self.arcs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| ((a.panel, a.candidate), i))
+            .collect()
     }
 }

@@ -45,14 +45,27 @@ fn exclusion_text(problem: &Problem, e: &Exclusion) -> String {
         Exclusion::Inactive { reason } => format!("not an active member of the pool: {reason}"),
         Exclusion::Unavailable { date } => format!("declared unavailable on {date}"),
         Exclusion::Conflict { code } => format!("conflict of interest ({})", code.as_str()),
-        Exclusion::LowFit { permille } => format!("fit {:.3} is below min_fit {}", *permille as f64 / 1000.0, problem.rules.min_fit),
-        Exclusion::OverCap { recent } => format!("{recent} reviews in the last 12 months reach the cap of {}", problem.rules.max_reviews_per_12_months),
+        Exclusion::LowFit { permille } => format!(
+            "fit {:.3} is below min_fit {}",
+            *permille as f64 / 1000.0,
+            problem.rules.min_fit
+        ),
+        Exclusion::OverCap { recent } => format!(
+            "{recent} reviews in the last 12 months reach the cap of {}",
+            problem.rules.max_reviews_per_12_months
+        ),
         Exclusion::Forbidden => "removed from this panel by staff or declined it".into(),
     }
 }
 
 /// Explains one (expert, panel) pair; `None` when either key is unknown.
-pub fn explain(problem: &Problem, analysis: &Analysis, result: Option<&DrawResult>, expert: &str, panel: &str) -> Option<Explanation> {
+pub fn explain(
+    problem: &Problem,
+    analysis: &Analysis,
+    result: Option<&DrawResult>,
+    expert: &str,
+    panel: &str,
+) -> Option<Explanation> {
     let ci = problem.candidates.iter().position(|c| c.key == expert)?;
     let pi = problem.panels.iter().position(|p| p.key == panel)?;
     let items = &problem.panels[pi].items;
@@ -67,30 +80,67 @@ pub fn explain(problem: &Problem, analysis: &Analysis, result: Option<&DrawResul
     let conflicts = analysis
         .conflicts_with_panel(problem, pi, ci)
         .into_iter()
-        .map(|c| ConflictLine { item: problem.items[c.item].key.clone(), code: c.code.as_str(), reason: c.reason.clone(), cleared: c.cleared })
+        .map(|c| ConflictLine {
+            item: problem.items[c.item].key.clone(),
+            code: c.code.as_str(),
+            reason: c.reason.clone(),
+            cleared: c.cleared,
+        })
         .collect();
     let panel_result = result.and_then(|r| r.panels.iter().find(|p| p.panel == panel));
     Some(Explanation {
         expert: expert.into(),
         panel: panel.into(),
         panel_fit: analysis.fit.panel_fit(items, ci),
-        fits: items.iter().map(|&ii| analysis.fit.explain(problem, ii, ci)).collect(),
+        fits: items
+            .iter()
+            .map(|&ii| analysis.fit.explain(problem, ii, ci))
+            .collect(),
         conflicts,
         excluded_by,
         seated: panel_result.map(|p| p.members.iter().any(|m| m.expert == expert)),
-        alternate_rank: panel_result.and_then(|p| p.alternates.iter().position(|a| a.expert == expert)).map(|i| i + 1),
+        alternate_rank: panel_result
+            .and_then(|p| p.alternates.iter().position(|a| a.expert == expert))
+            .map(|i| i + 1),
     })
 }
 
 impl std::fmt::Display for Explanation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "{} on {}: panel fit {:.3}", self.expert, self.panel, self.panel_fit)?;
+        writeln!(
+            f,
+            "{} on {}: panel fit {:.3}",
+            self.expert, self.panel, self.panel_fit
+        )?;
         for fit in &self.fits {
-            let codes = fit.codes.as_ref().map(|(a, b)| format!("item {a} ~ expert {b}")).unwrap_or_else(|| "no shared discipline".into());
-            writeln!(f, "  {}: fit {:.3} = discipline {:.2} ({codes}) + text {:.3} (terms: {})", fit.item, fit.fit, fit.discipline, fit.text, if fit.terms.is_empty() { "none".into() } else { fit.terms.join(", ") })?;
+            let codes = fit
+                .codes
+                .as_ref()
+                .map(|(a, b)| format!("item {a} ~ expert {b}"))
+                .unwrap_or_else(|| "no shared discipline".into());
+            writeln!(
+                f,
+                "  {}: fit {:.3} = discipline {:.2} ({codes}) + text {:.3} (terms: {})",
+                fit.item,
+                fit.fit,
+                fit.discipline,
+                fit.text,
+                if fit.terms.is_empty() {
+                    "none".into()
+                } else {
+                    fit.terms.join(", ")
+                }
+            )?;
         }
         for c in &self.conflicts {
-            writeln!(f, "  conflict {} with {}: {}{}", c.code, c.item, c.reason, if c.cleared { " (cleared by staff)" } else { "" })?;
+            writeln!(
+                f,
+                "  conflict {} with {}: {}{}",
+                c.code,
+                c.item,
+                c.reason,
+                if c.cleared { " (cleared by staff)" } else { "" }
+            )?;
         }
         match &self.excluded_by {
             Some(why) => writeln!(f, "  not eligible: {why}")?,

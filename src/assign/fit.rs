@@ -12,7 +12,10 @@ pub const DISCIPLINE_WEIGHT: f64 = 0.6;
 const SECONDARY_FACTOR: f64 = 0.8;
 
 /// Discipline match of two code lists (primary first) and the best-matching pair.
-pub fn discipline_match(item: &[DisciplineCode], expert: &[DisciplineCode]) -> (f64, Option<(usize, usize)>) {
+pub fn discipline_match(
+    item: &[DisciplineCode],
+    expert: &[DisciplineCode],
+) -> (f64, Option<(usize, usize)>) {
     let mut best = (0.0, None);
     for (i, a) in item.iter().enumerate() {
         for (j, b) in expert.iter().enumerate() {
@@ -24,7 +27,8 @@ pub fn discipline_match(item: &[DisciplineCode], expert: &[DisciplineCode]) -> (
                 1 => 0.4,
                 _ => 0.0,
             };
-            let weight = if i == 0 { 1.0 } else { SECONDARY_FACTOR } * if j == 0 { 1.0 } else { SECONDARY_FACTOR };
+            let weight = if i == 0 { 1.0 } else { SECONDARY_FACTOR }
+                * if j == 0 { 1.0 } else { SECONDARY_FACTOR };
             let score = base * weight;
             if score > best.0 {
                 best = (score, Some((i, j)));
@@ -92,7 +96,8 @@ impl FitTable {
         let cand_docs: Vec<Vec<String>> = problem.candidates.iter().map(candidate_terms).collect();
         let corpus = Corpus::fit(item_docs.iter().chain(cand_docs.iter()));
         let item_vectors: Vec<SparseVec> = item_docs.iter().map(|d| corpus.vector(d)).collect();
-        let candidate_vectors: Vec<SparseVec> = cand_docs.iter().map(|d| corpus.vector(d)).collect();
+        let candidate_vectors: Vec<SparseVec> =
+            cand_docs.iter().map(|d| corpus.vector(d)).collect();
         let index = InvertedIndex::build(&candidate_vectors);
         let mut by_first_level: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (ci, c) in problem.candidates.iter().enumerate() {
@@ -110,26 +115,47 @@ impl FitTable {
             .map(|(ii, item)| {
                 let mut fits: HashMap<usize, PairFit> = HashMap::new();
                 for (ci, text) in index.scores(&item_vectors[ii]) {
-                    fits.insert(ci, PairFit { discipline: 0.0, text });
+                    fits.insert(
+                        ci,
+                        PairFit {
+                            discipline: 0.0,
+                            text,
+                        },
+                    );
                 }
                 for d in &item.disciplines {
                     for &ci in by_first_level.get(d.first_level()).into_iter().flatten() {
-                        fits.entry(ci).or_insert(PairFit { discipline: 0.0, text: 0.0 });
+                        fits.entry(ci).or_insert(PairFit {
+                            discipline: 0.0,
+                            text: 0.0,
+                        });
                     }
                 }
                 for (ci, fit) in fits.iter_mut() {
-                    fit.discipline = discipline_match(&item.disciplines, &problem.candidates[*ci].disciplines).0;
+                    fit.discipline =
+                        discipline_match(&item.disciplines, &problem.candidates[*ci].disciplines).0;
                 }
                 fits.retain(|_, f| f.total() > 0.0);
                 fits
             })
             .collect();
-        Self { corpus, item_vectors, candidate_vectors, per_item }
+        Self {
+            corpus,
+            item_vectors,
+            candidate_vectors,
+            per_item,
+        }
     }
 
     /// Fit of an (item, candidate) pair.
     pub fn pair(&self, item: usize, candidate: usize) -> PairFit {
-        self.per_item[item].get(&candidate).copied().unwrap_or(PairFit { discipline: 0.0, text: 0.0 })
+        self.per_item[item]
+            .get(&candidate)
+            .copied()
+            .unwrap_or(PairFit {
+                discipline: 0.0,
+                text: 0.0,
+            })
     }
 
     /// Candidates with a positive fit for an item.
@@ -142,7 +168,11 @@ impl FitTable {
         if items.is_empty() {
             return 0.0;
         }
-        items.iter().map(|&i| self.pair(i, candidate).total()).sum::<f64>() / items.len() as f64
+        items
+            .iter()
+            .map(|&i| self.pair(i, candidate).total())
+            .sum::<f64>()
+            / items.len() as f64
     }
 
     /// Explains the fit of a pair.
@@ -158,7 +188,12 @@ impl FitTable {
             discipline,
             codes: pair.map(|(i, j)| (it.disciplines[i].to_string(), c.disciplines[j].to_string())),
             text,
-            terms: shared_terms(&self.corpus, &self.item_vectors[item], &self.candidate_vectors[candidate], 8),
+            terms: shared_terms(
+                &self.corpus,
+                &self.item_vectors[item],
+                &self.candidate_vectors[candidate],
+                8,
+            ),
         }
     }
 }
@@ -168,7 +203,9 @@ mod tests {
     use super::*;
 
     fn codes(list: &[&str]) -> Vec<DisciplineCode> {
-        list.iter().map(|c| DisciplineCode::parse(c).unwrap()).collect()
+        list.iter()
+            .map(|c| DisciplineCode::parse(c).unwrap())
+            .collect()
     }
 
     #[test]
@@ -186,6 +223,9 @@ mod tests {
         let primary = discipline_match(&item, &codes(&["45020", "36010"])).0;
         let secondary = discipline_match(&item, &codes(&["36010", "45020"])).0;
         assert!(primary > secondary);
-        assert_eq!(discipline_match(&item, &codes(&["36010", "45020"])).1, Some((0, 1)));
+        assert_eq!(
+            discipline_match(&item, &codes(&["36010", "45020"])).1,
+            Some((0, 1))
+        );
     }
 }

@@ -6,7 +6,9 @@
 //! composition rules make it fractional, solve the MIP with presolve off (HiGHS's MIP
 //! presolve can stall for minutes on these models) and a time limit.
 
-use good_lp::{variable, Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable};
+use good_lp::{
+    variable, Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable,
+};
 use std::time::Instant;
 
 /// One linear row `lo ≤ Σ coef·x ≤ hi`.
@@ -76,7 +78,15 @@ pub fn solver_name() -> &'static str {
     }
 }
 
-fn build(model: &Model01, integer: bool) -> (ProblemVariables, Vec<Variable>, Expression, Vec<good_lp::Constraint>) {
+fn build(
+    model: &Model01,
+    integer: bool,
+) -> (
+    ProblemVariables,
+    Vec<Variable>,
+    Expression,
+    Vec<good_lp::Constraint>,
+) {
     let mut vars = ProblemVariables::new();
     let fixed: std::collections::HashSet<usize> = model.fixed_one.iter().copied().collect();
     let xs: Vec<Variable> = (0..model.weights.len())
@@ -115,7 +125,9 @@ fn build(model: &Model01, integer: bool) -> (ProblemVariables, Vec<Variable>, Ex
 fn run(model: &Model01, integer: bool, time_limit: f64) -> Result<(Vec<f64>, bool), LpError> {
     use good_lp::solvers::highs::{highs, HighsPresolveType};
     let (vars, xs, objective, constraints) = build(model, integer);
-    let mut problem = highs(vars.maximise(objective)).set_time_limit(time_limit.max(0.1)).set_threads(1);
+    let mut problem = highs(vars.maximise(objective))
+        .set_time_limit(time_limit.max(0.1))
+        .set_threads(1);
     if integer {
         problem = problem.set_presolve(HighsPresolveType::Off);
     }
@@ -135,7 +147,10 @@ fn run(model: &Model01, integer: bool, _time_limit: f64) -> Result<(Vec<f64>, bo
     finish(problem.solve(), &xs)
 }
 
-fn finish<S: Solution>(solved: Result<S, ResolutionError>, xs: &[Variable]) -> Result<(Vec<f64>, bool), LpError> {
+fn finish<S: Solution>(
+    solved: Result<S, ResolutionError>,
+    xs: &[Variable],
+) -> Result<(Vec<f64>, bool), LpError> {
     match solved {
         Ok(s) => {
             let optimal = !matches!(s.status(), good_lp::SolutionStatus::TimeLimit);
@@ -151,10 +166,18 @@ const INTEGRAL_TOLERANCE: f64 = 1e-6;
 /// Solves the model: LP relaxation first, MIP only when the relaxation is fractional.
 pub fn solve(model: &Model01, time_limit_secs: f64) -> Result<Solved, LpError> {
     let started = Instant::now();
-    let objective_of = |values: &[f64]| values.iter().zip(&model.weights).map(|(v, w)| v * w).sum::<f64>();
+    let objective_of = |values: &[f64]| {
+        values
+            .iter()
+            .zip(&model.weights)
+            .map(|(v, w)| v * w)
+            .sum::<f64>()
+    };
     let (relaxed, relaxed_optimal) = run(model, false, time_limit_secs)?;
     let bound = objective_of(&relaxed);
-    let integral = relaxed.iter().all(|v| (v - v.round()).abs() <= INTEGRAL_TOLERANCE);
+    let integral = relaxed
+        .iter()
+        .all(|v| (v - v.round()).abs() <= INTEGRAL_TOLERANCE);
     let (values, optimal) = if integral && relaxed_optimal {
         (relaxed, true)
     } else {
@@ -162,12 +185,21 @@ pub fn solve(model: &Model01, time_limit_secs: f64) -> Result<Solved, LpError> {
         run(model, true, left)?
     };
     let chosen: Vec<bool> = values.iter().map(|v| *v > 0.5).collect();
-    let objective = chosen.iter().zip(&model.weights).filter(|(c, _)| **c).map(|(_, w)| w).sum();
+    let objective = chosen
+        .iter()
+        .zip(&model.weights)
+        .filter(|(c, _)| **c)
+        .map(|(_, w)| w)
+        .sum();
     Ok(Solved {
         chosen,
         objective,
         bound: bound.max(objective),
-        status: if optimal { SolveStatus::Optimal } else { SolveStatus::TimeLimit },
+        status: if optimal {
+            SolveStatus::Optimal
+        } else {
+            SolveStatus::TimeLimit
+        },
         lp_integral: integral,
         solve_seconds: started.elapsed().as_secs_f64(),
     })
@@ -189,12 +221,20 @@ mod tests {
     use super::*;
 
     fn row(terms: &[usize], lo: Option<f64>, hi: Option<f64>) -> Row {
-        Row { terms: terms.iter().map(|&v| (v, 1.0)).collect(), lo, hi }
+        Row {
+            terms: terms.iter().map(|&v| (v, 1.0)).collect(),
+            lo,
+            hi,
+        }
     }
 
     #[test]
     fn picks_the_best_pair_under_a_cardinality_row() {
-        let model = Model01 { weights: vec![0.2, 0.9, 0.5], rows: vec![row(&[0, 1, 2], Some(2.0), Some(2.0))], fixed_one: vec![] };
+        let model = Model01 {
+            weights: vec![0.2, 0.9, 0.5],
+            rows: vec![row(&[0, 1, 2], Some(2.0), Some(2.0))],
+            fixed_one: vec![],
+        };
         let s = solve(&model, 10.0).unwrap();
         assert_eq!(s.chosen, vec![false, true, true]);
         assert!((s.objective - 1.4).abs() < 1e-9);
@@ -206,7 +246,11 @@ mod tests {
         // Odd cycle: x0+x1 ≤ 1, x1+x2 ≤ 1, x0+x2 ≤ 1; LP optimum 1.5 at ½ each, MIP 1.
         let model = Model01 {
             weights: vec![1.0, 1.0, 1.0],
-            rows: vec![row(&[0, 1], None, Some(1.0)), row(&[1, 2], None, Some(1.0)), row(&[0, 2], None, Some(1.0))],
+            rows: vec![
+                row(&[0, 1], None, Some(1.0)),
+                row(&[1, 2], None, Some(1.0)),
+                row(&[0, 2], None, Some(1.0)),
+            ],
             fixed_one: vec![],
         };
         let s = solve(&model, 10.0).unwrap();
@@ -217,13 +261,21 @@ mod tests {
 
     #[test]
     fn infeasible_rows_are_reported() {
-        let model = Model01 { weights: vec![1.0], rows: vec![row(&[0], Some(2.0), None)], fixed_one: vec![] };
+        let model = Model01 {
+            weights: vec![1.0],
+            rows: vec![row(&[0], Some(2.0), None)],
+            fixed_one: vec![],
+        };
         assert_eq!(solve(&model, 10.0).unwrap_err(), LpError::Infeasible);
     }
 
     #[test]
     fn fixed_variables_stay_chosen() {
-        let model = Model01 { weights: vec![0.1, 0.9], rows: vec![row(&[0, 1], None, Some(1.0))], fixed_one: vec![0] };
+        let model = Model01 {
+            weights: vec![0.1, 0.9],
+            rows: vec![row(&[0, 1], None, Some(1.0))],
+            fixed_one: vec![0],
+        };
         assert_eq!(solve(&model, 10.0).unwrap().chosen, vec![true, false]);
     }
 }

@@ -17,11 +17,11 @@ pub mod model;
 pub mod openreview;
 pub mod problem;
 pub mod rules;
-pub mod text;
-#[cfg(test)]
-mod tests;
 #[cfg(test)]
 pub(crate) mod testkit;
+#[cfg(test)]
+mod tests;
+pub mod text;
 
 pub use draw::{draw, replace, solve_analyzed, DrawError, DrawOutcome, DrawResult, PanelResult};
 pub use eligibility::{analyze, Analysis};

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 /// A portable 64-bit FNV-1a hash: the same on every machine and Rust version, unlike
 /// `std`'s hasher.
 pub fn fnv64(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// Uniform noise in [0, 1) for every arc, drawn per panel from a ChaCha8 stream seeded by
@@ -72,16 +74,31 @@ pub fn build(problem: &Problem, analysis: &Analysis) -> (Model01, Vec<RowKind>) 
     let requirements = rules.requirements();
     for (pi, panel) in problem.panels.iter().enumerate() {
         let arcs = &analysis.panels[pi].arcs;
-        rows.push(Row { terms: ones(arcs), lo: Some(k), hi: Some(k) });
+        rows.push(Row {
+            terms: ones(arcs),
+            lo: Some(k),
+            hi: Some(k),
+        });
         kinds.push(RowKind::Size(pi));
 
         let mut by_org: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for &a in arcs {
-            by_org.entry(problem.candidates[analysis.arcs[a].candidate].org_id.as_str()).or_default().push(a);
+            by_org
+                .entry(
+                    problem.candidates[analysis.arcs[a].candidate]
+                        .org_id
+                        .as_str(),
+                )
+                .or_default()
+                .push(a);
         }
         for (_, group) in by_org {
             if group.len() as u32 > rules.max_per_org {
-                rows.push(Row { terms: ones(&group), lo: None, hi: Some(rules.max_per_org as f64) });
+                rows.push(Row {
+                    terms: ones(&group),
+                    lo: None,
+                    hi: Some(rules.max_per_org as f64),
+                });
                 kinds.push(RowKind::Org(pi));
             }
         }
@@ -89,16 +106,32 @@ pub fn build(problem: &Problem, analysis: &Analysis) -> (Model01, Vec<RowKind>) 
             if *count == 0 {
                 continue;
             }
-            let matching: Vec<usize> = arcs.iter().copied().filter(|&a| problem.candidates[analysis.arcs[a].candidate].matches(filter)).collect();
-            rows.push(Row { terms: ones(&matching), lo: Some(*count as f64), hi: None });
+            let matching: Vec<usize> = arcs
+                .iter()
+                .copied()
+                .filter(|&a| problem.candidates[analysis.arcs[a].candidate].matches(filter))
+                .collect();
+            rows.push(Row {
+                terms: ones(&matching),
+                lo: Some(*count as f64),
+                hi: None,
+            });
             kinds.push(RowKind::Requirement(pi, ri));
         }
         if rules.conflict_mode == ConflictMode::Recuse && panel.items.len() > 1 {
             let min_voting = rules.min_voting.unwrap_or(rules.panel_size);
             for &ii in &panel.items {
-                let voting: Vec<usize> = arcs.iter().copied().filter(|&a| !analysis.arcs[a].recused_items.contains(&ii)).collect();
+                let voting: Vec<usize> = arcs
+                    .iter()
+                    .copied()
+                    .filter(|&a| !analysis.arcs[a].recused_items.contains(&ii))
+                    .collect();
                 if voting.len() < arcs.len() {
-                    rows.push(Row { terms: ones(&voting), lo: Some(min_voting as f64), hi: None });
+                    rows.push(Row {
+                        terms: ones(&voting),
+                        lo: Some(min_voting as f64),
+                        hi: None,
+                    });
                     kinds.push(RowKind::Voting(pi, ii));
                 }
             }
@@ -112,7 +145,11 @@ pub fn build(problem: &Problem, analysis: &Analysis) -> (Model01, Vec<RowKind>) 
     for (ci, arcs) in &by_candidate {
         let cap = analysis.capacity[*ci];
         if arcs.len() as u32 > cap {
-            rows.push(Row { terms: ones(arcs), lo: None, hi: Some(cap as f64) });
+            rows.push(Row {
+                terms: ones(arcs),
+                lo: None,
+                hi: Some(cap as f64),
+            });
             kinds.push(RowKind::Load(*ci));
         }
         if rules.same_slot_exclusive && cap > 1 {
@@ -124,7 +161,11 @@ pub fn build(problem: &Problem, analysis: &Analysis) -> (Model01, Vec<RowKind>) 
             }
             for (_, group) in by_slot {
                 if group.len() > 1 {
-                    rows.push(Row { terms: ones(&group), lo: None, hi: Some(1.0) });
+                    rows.push(Row {
+                        terms: ones(&group),
+                        lo: None,
+                        hi: Some(1.0),
+                    });
                     kinds.push(RowKind::Slot(*ci));
                 }
             }
@@ -135,8 +176,28 @@ pub fn build(problem: &Problem, analysis: &Analysis) -> (Model01, Vec<RowKind>) 
         .arcs
         .iter()
         .enumerate()
-        .map(|(a, arc)| ((problem.panels[arc.panel].key.as_str(), problem.candidates[arc.candidate].key.as_str()), a))
+        .map(|(a, arc)| {
+            (
+                (
+                    problem.panels[arc.panel].key.as_str(),
+                    problem.candidates[arc.candidate].key.as_str(),
+                ),
+                a,
+            )
+        })
         .collect();
-    let fixed_one = problem.overrides.forced.iter().filter_map(|(p, e)| arc_of.get(&(p.as_str(), e.as_str())).copied()).collect();
-    (Model01 { weights: arc_weights(problem, analysis), rows, fixed_one }, kinds)
+    let fixed_one = problem
+        .overrides
+        .forced
+        .iter()
+        .filter_map(|(p, e)| arc_of.get(&(p.as_str(), e.as_str())).copied())
+        .collect();
+    (
+        Model01 {
+            weights: arc_weights(problem, analysis),
+            rows,
+            fixed_one,
+        },
+        kinds,
+    )
 }

@@ -16,19 +16,36 @@ pub struct CsvError {
     pub message: String,
 }
 
+/// `(item, reviewer, value)` rows.
+pub type Triples = Vec<(String, String, f64)>;
+
 /// (item, reviewer, value) rows of a CSV file; a first row whose value is not a number is a header.
-pub fn parse_triples(source_name: &str, text: &str) -> Result<Vec<(String, String, f64)>, CsvError> {
+pub fn parse_triples(
+    source_name: &str,
+    text: &str,
+) -> Result<Vec<(String, String, f64)>, CsvError> {
     let mut out = Vec::new();
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     for (i, record) in reader.records().enumerate() {
         let line = i + 1;
-        let err = |message: String| CsvError { source_name: source_name.into(), line, message };
+        let err = |message: String| CsvError {
+            source_name: source_name.into(),
+            line,
+            message,
+        };
         let record = record.map_err(|e| err(e.to_string()))?;
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }
         if record.len() < 3 {
-            return Err(err(format!("expected item,reviewer,value; found {} fields", record.len())));
+            return Err(err(format!(
+                "expected item,reviewer,value; found {} fields",
+                record.len()
+            )));
         }
         let value: f64 = match record[2].parse() {
             Ok(v) if f64::is_finite(v) => v,
@@ -88,9 +105,21 @@ pub enum MatchError {
 
 /// Maximizes Σ score over pairs with `per_item` reviewers per item and loads in
 /// [`min_load`, `max_load`]; `-1` constraints forbid a pair, `+1` force it.
-pub fn solve(scores: &[(String, String, f64)], constraints: &[(String, String, f64)], spec: &SolveSpec) -> Result<Matching, MatchError> {
-    let forbidden: HashSet<(&str, &str)> = constraints.iter().filter(|c| c.2 < 0.0).map(|c| (c.0.as_str(), c.1.as_str())).collect();
-    let forced: HashSet<(&str, &str)> = constraints.iter().filter(|c| c.2 > 0.0).map(|c| (c.0.as_str(), c.1.as_str())).collect();
+pub fn solve(
+    scores: &[(String, String, f64)],
+    constraints: &[(String, String, f64)],
+    spec: &SolveSpec,
+) -> Result<Matching, MatchError> {
+    let forbidden: HashSet<(&str, &str)> = constraints
+        .iter()
+        .filter(|c| c.2 < 0.0)
+        .map(|c| (c.0.as_str(), c.1.as_str()))
+        .collect();
+    let forced: HashSet<(&str, &str)> = constraints
+        .iter()
+        .filter(|c| c.2 > 0.0)
+        .map(|c| (c.0.as_str(), c.1.as_str()))
+        .collect();
     // One variable per allowed pair, in sorted order so that the result is deterministic.
     let mut pairs: BTreeMap<(&str, &str), f64> = BTreeMap::new();
     for (i, r, s) in scores {
@@ -100,7 +129,9 @@ pub fn solve(scores: &[(String, String, f64)], constraints: &[(String, String, f
     }
     for (i, r) in &forced {
         if !pairs.contains_key(&(*i, *r)) {
-            return Err(MatchError::Infeasible(format!("forced pair {i},{r} has no score")));
+            return Err(MatchError::Infeasible(format!(
+                "forced pair {i},{r} has no score"
+            )));
         }
     }
     let keys: Vec<(&str, &str)> = pairs.keys().copied().collect();
@@ -113,21 +144,43 @@ pub fn solve(scores: &[(String, String, f64)], constraints: &[(String, String, f
     for (i, _, _) in scores {
         by_item.entry(i.as_str()).or_default();
     }
-    if let Some((item, vars)) = by_item.iter().find(|(_, v)| v.len() < spec.per_item as usize) {
-        return Err(MatchError::Infeasible(format!("item {item} has {} eligible reviewers, needs {}", vars.len(), spec.per_item)));
+    if let Some((item, vars)) = by_item
+        .iter()
+        .find(|(_, v)| v.len() < spec.per_item as usize)
+    {
+        return Err(MatchError::Infeasible(format!(
+            "item {item} has {} eligible reviewers, needs {}",
+            vars.len(),
+            spec.per_item
+        )));
     }
     let seats = by_item.len() as u64 * spec.per_item as u64;
     let capacity = by_reviewer.len() as u64 * spec.max_load as u64;
     if capacity < seats {
-        return Err(MatchError::Infeasible(format!("{seats} reviews needed, {} reviewers × max load {} = {capacity}", by_reviewer.len(), spec.max_load)));
+        return Err(MatchError::Infeasible(format!(
+            "{seats} reviews needed, {} reviewers × max load {} = {capacity}",
+            by_reviewer.len(),
+            spec.max_load
+        )));
     }
     let ones = |v: &[usize]| v.iter().map(|&x| (x, 1.0)).collect::<Vec<_>>();
-    let mut rows: Vec<Row> = by_item.values().map(|v| Row { terms: ones(v), lo: Some(spec.per_item as f64), hi: Some(spec.per_item as f64) }).collect();
+    let mut rows: Vec<Row> = by_item
+        .values()
+        .map(|v| Row {
+            terms: ones(v),
+            lo: Some(spec.per_item as f64),
+            hi: Some(spec.per_item as f64),
+        })
+        .collect();
     for v in by_reviewer.values() {
         let hi = (v.len() as u32 > spec.max_load).then_some(spec.max_load as f64);
         let lo = (spec.min_load > 0).then_some(spec.min_load.min(v.len() as u32) as f64);
         if hi.is_some() || lo.is_some() {
-            rows.push(Row { terms: ones(v), lo, hi });
+            rows.push(Row {
+                terms: ones(v),
+                lo,
+                hi,
+            });
         }
     }
     // A perturbation far below score precision breaks ties the same way on every machine.
@@ -135,15 +188,27 @@ pub fn solve(scores: &[(String, String, f64)], constraints: &[(String, String, f
     let weights: Vec<f64> = keys
         .iter()
         .map(|k| {
-            rng_state = rng_state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            rng_state = rng_state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             pairs[k] + 1e-9 * ((rng_state >> 11) as f64 / (1u64 << 53) as f64)
         })
         .collect();
-    let index: HashMap<(&str, &str), usize> = keys.iter().enumerate().map(|(v, k)| (*k, v)).collect();
-    let fixed_one = forced.iter().filter_map(|k| index.get(k).copied()).collect();
-    let model = Model01 { weights, rows, fixed_one };
+    let index: HashMap<(&str, &str), usize> =
+        keys.iter().enumerate().map(|(v, k)| (*k, v)).collect();
+    let fixed_one = forced
+        .iter()
+        .filter_map(|k| index.get(k).copied())
+        .collect();
+    let model = Model01 {
+        weights,
+        rows,
+        fixed_one,
+    };
     let solved = lp::solve(&model, spec.time_limit_secs).map_err(|e| match e {
-        LpError::Infeasible => MatchError::Infeasible("the loads and forced pairs cannot all be met".into()),
+        LpError::Infeasible => {
+            MatchError::Infeasible("the loads and forced pairs cannot all be met".into())
+        }
         LpError::Solver(s) => MatchError::Solver(s),
     })?;
     let chosen: Vec<(String, String, f64)> = keys
@@ -153,7 +218,14 @@ pub fn solve(scores: &[(String, String, f64)], constraints: &[(String, String, f
         .map(|(k, _)| (k.0.to_string(), k.1.to_string(), pairs[k]))
         .collect();
     let objective = chosen.iter().map(|p| p.2).sum();
-    Ok(Matching { pairs: chosen, objective, bound: solved.bound, status: solved.status, solve_seconds: solved.solve_seconds, variables: keys.len() })
+    Ok(Matching {
+        pairs: chosen,
+        objective,
+        bound: solved.bound,
+        status: solved.status,
+        solve_seconds: solved.solve_seconds,
+        variables: keys.len(),
+    })
 }
 
 #[cfg(test)]
@@ -164,7 +236,13 @@ mod tests {
     fn tiny_instance_reaches_the_hand_computed_optimum() {
         let scores = parse_triples("scores", "a,r1,0.9\na,r2,0.8\na,r3,0.1\nb,r1,0.9\nb,r2,0.7\nb,r3,0.2\nc,r1,0.5\nc,r2,0.5\nc,r3,0.6\nd,r1,0.3\nd,r2,0.9\nd,r3,0.9\n").unwrap();
         let constraints = parse_triples("constraints", "a,r1,-1\n").unwrap();
-        let spec = SolveSpec { per_item: 2, max_load: 3, min_load: 0, seed: 1, time_limit_secs: 10.0 };
+        let spec = SolveSpec {
+            per_item: 2,
+            max_load: 3,
+            min_load: 0,
+            seed: 1,
+            time_limit_secs: 10.0,
+        };
         let m = solve(&scores, &constraints, &spec).unwrap();
         assert!((m.objective - 5.4).abs() < 1e-9, "{}", m.objective);
         assert!(!m.pairs.iter().any(|p| p.0 == "a" && p.1 == "r1"));
@@ -172,7 +250,8 @@ mod tests {
 
     #[test]
     fn a_bad_value_names_the_line() {
-        let e = parse_triples("scores.csv", "item,reviewer,score\na,r1,0.5\nb,r2,high\n").unwrap_err();
+        let e =
+            parse_triples("scores.csv", "item,reviewer,score\na,r1,0.5\nb,r2,high\n").unwrap_err();
         assert_eq!(e.line, 3);
         assert!(e.to_string().contains("scores.csv line 3"));
     }
@@ -180,7 +259,13 @@ mod tests {
     #[test]
     fn an_item_without_enough_reviewers_is_named() {
         let scores = parse_triples("s", "a,r1,1\nb,r1,1\nb,r2,1\n").unwrap();
-        let spec = SolveSpec { per_item: 2, max_load: 2, min_load: 0, seed: 0, time_limit_secs: 10.0 };
+        let spec = SolveSpec {
+            per_item: 2,
+            max_load: 2,
+            min_load: 0,
+            seed: 0,
+            time_limit_secs: 10.0,
+        };
         let e = solve(&scores, &[], &spec).unwrap_err();
         assert!(e.to_string().contains("item a"), "{e}");
     }

@@ -193,7 +193,11 @@ impl Problem {
 
 impl Candidate {
     /// The engine's view of a stored profile.
-    pub fn from_profile(p: &crate::domain::expert::ExpertProfile, inactive_reason: Option<String>, recent_reviews: u32) -> Self {
+    pub fn from_profile(
+        p: &crate::domain::expert::ExpertProfile,
+        inactive_reason: Option<String>,
+        recent_reviews: u32,
+    ) -> Self {
         Candidate {
             key: p.code.clone(),
             name: p.name.clone(),
@@ -204,7 +208,12 @@ impl Candidate {
             region: p.region,
             types: p.types.clone(),
             disciplines: p.disciplines.clone(),
-            keywords: p.keywords_zh.iter().chain(&p.keywords_en).cloned().collect(),
+            keywords: p
+                .keywords_zh
+                .iter()
+                .chain(&p.keywords_en)
+                .cloned()
+                .collect(),
             summary: p.summary.clone(),
             employments: p.employments.clone(),
             relations: p.relations.clone(),

@@ -23,7 +23,13 @@ pub struct Filter {
 
 impl Filter {
     /// Whether an expert with these attributes passes.
-    pub fn matches(&self, title: Title, types: &std::collections::BTreeSet<ExpertType>, region: Region, gender: Gender) -> bool {
+    pub fn matches(
+        &self,
+        title: Title,
+        types: &std::collections::BTreeSet<ExpertType>,
+        region: Region,
+        gender: Gender,
+    ) -> bool {
         (self.title.is_empty() || self.title.contains(&title))
             && (self.types.is_empty() || self.types.iter().any(|t| types.contains(t)))
             && (self.region.is_empty() || self.region.contains(&region))
@@ -35,16 +41,28 @@ impl Filter {
         let mut parts = Vec::new();
         let join = |v: Vec<&str>| v.join("|");
         if !self.title.is_empty() {
-            parts.push(format!("title={}", join(self.title.iter().map(|t| t.as_str()).collect())));
+            parts.push(format!(
+                "title={}",
+                join(self.title.iter().map(|t| t.as_str()).collect())
+            ));
         }
         if !self.types.is_empty() {
-            parts.push(format!("type={}", join(self.types.iter().map(|t| t.as_str()).collect())));
+            parts.push(format!(
+                "type={}",
+                join(self.types.iter().map(|t| t.as_str()).collect())
+            ));
         }
         if !self.region.is_empty() {
-            parts.push(format!("region={}", join(self.region.iter().map(|t| t.as_str()).collect())));
+            parts.push(format!(
+                "region={}",
+                join(self.region.iter().map(|t| t.as_str()).collect())
+            ));
         }
         if !self.gender.is_empty() {
-            parts.push(format!("gender={}", join(self.gender.iter().map(|t| t.as_str()).collect())));
+            parts.push(format!(
+                "gender={}",
+                join(self.gender.iter().map(|t| t.as_str()).collect())
+            ));
         }
         if parts.is_empty() {
             "any expert".into()
@@ -205,12 +223,18 @@ impl Rules {
         }
         for (i, m) in self.min_count.iter().enumerate() {
             if m.count > self.panel_size {
-                return Err(E::new(format!("min_count[{i}].count"), "exceeds the panel size"));
+                return Err(E::new(
+                    format!("min_count[{i}].count"),
+                    "exceeds the panel size",
+                ));
             }
         }
         for (i, m) in self.min_share.iter().enumerate() {
             if m.denominator == 0 || m.numerator > m.denominator {
-                return Err(E::new(format!("min_share[{i}]"), "needs 0 ≤ numerator ≤ denominator, denominator > 0"));
+                return Err(E::new(
+                    format!("min_share[{i}]"),
+                    "needs 0 ≤ numerator ≤ denominator, denominator > 0",
+                ));
             }
         }
         if let Some(v) = self.min_voting {
@@ -239,18 +263,33 @@ impl Rules {
         let mut out: Vec<(String, &Filter, u32)> = self
             .min_count
             .iter()
-            .map(|m| (format!("at least {} with {}", m.count, m.filter.describe()), &m.filter, m.count))
+            .map(|m| {
+                (
+                    format!("at least {} with {}", m.count, m.filter.describe()),
+                    &m.filter,
+                    m.count,
+                )
+            })
             .collect();
         out.extend(self.min_share.iter().map(|m| {
             let n = m.count_for(k);
             (
-                format!("at least {}/{} of {k} = {n} with {}", m.numerator, m.denominator, m.filter.describe()),
+                format!(
+                    "at least {}/{} of {k} = {n} with {}",
+                    m.numerator,
+                    m.denominator,
+                    m.filter.describe()
+                ),
                 &m.filter,
                 n,
             )
         }));
         if let Some(l) = &self.leader {
-            out.push((format!("a leader with {}", l.filter.describe()), &l.filter, 1));
+            out.push((
+                format!("a leader with {}", l.filter.describe()),
+                &l.filter,
+                1,
+            ));
         }
         out
     }
@@ -285,8 +324,10 @@ mod tests {
 
     #[test]
     fn incoherent_rules_name_the_rule() {
-        let mut rules = Rules::default();
-        rules.min_voting = Some(9);
+        let rules = Rules {
+            min_voting: Some(9),
+            ..Rules::default()
+        };
         assert_eq!(rules.validate().unwrap_err().field, "min_voting");
     }
 }

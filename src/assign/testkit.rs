@@ -2,7 +2,9 @@
 
 use super::problem::{Candidate, Item, PanelSpec, Problem, TeamMember};
 use super::rules::Rules;
-use crate::domain::expert::{Employment, ExpertType, Gender, Region, Relation, RelationKind, Title};
+use crate::domain::expert::{
+    Employment, ExpertType, Gender, Region, Relation, RelationKind, Title,
+};
 use crate::domain::DisciplineCode;
 use chrono::NaiveDate;
 
@@ -36,7 +38,14 @@ pub fn item(key: &str, org: &str, team: &[(&str, &str)]) -> Item {
         key: key.into(),
         title: "铜冶炼烟气治理".into(),
         applicant_orgs: vec![org.into()],
-        team: team.iter().map(|(n, o)| TeamMember { name: (*n).into(), org_id: (*o).into(), identifier: None }).collect(),
+        team: team
+            .iter()
+            .map(|(n, o)| TeamMember {
+                name: (*n).into(),
+                org_id: (*o).into(),
+                identifier: None,
+            })
+            .collect(),
         disciplines: vec![code("45020")],
         keywords: vec!["铜冶炼".into()],
         abstract_text: String::new(),
@@ -45,21 +54,49 @@ pub fn item(key: &str, org: &str, team: &[(&str, &str)]) -> Item {
 }
 
 pub fn employment(org: &str, from: i32, to: i32) -> Employment {
-    Employment { org_id: org.into(), from: Some(from), to: Some(to) }
+    Employment {
+        org_id: org.into(),
+        from: Some(from),
+        to: Some(to),
+    }
 }
 
-pub fn relation(kind: RelationKind, person: Option<&str>, org: &str, until: Option<i32>) -> Relation {
-    Relation { kind, person_name: person.map(Into::into), org_id: Some(org.into()), since: Some(2015), until }
+pub fn relation(
+    kind: RelationKind,
+    person: Option<&str>,
+    org: &str,
+    until: Option<i32>,
+) -> Relation {
+    Relation {
+        kind,
+        person_name: person.map(Into::into),
+        org_id: Some(org.into()),
+        since: Some(2015),
+        until,
+    }
 }
 
 /// One panel per item, rules with no composition requirements.
 pub fn problem(items: Vec<Item>, candidates: Vec<Candidate>) -> Problem {
-    let rules = Rules { panel_size: 1, min_count: vec![], min_share: vec![], leader: None, ..Rules::default() };
+    let rules = Rules {
+        panel_size: 1,
+        min_count: vec![],
+        min_share: vec![],
+        leader: None,
+        ..Rules::default()
+    };
     Problem {
         event: "EV-T".into(),
         dates: vec![NaiveDate::from_ymd_opt(2026, 12, 15).unwrap()],
         rules,
-        panels: (0..items.len()).map(|i| PanelSpec { key: format!("P{i}"), slot: None, date: None, items: vec![i] }).collect(),
+        panels: (0..items.len())
+            .map(|i| PanelSpec {
+                key: format!("P{i}"),
+                slot: None,
+                date: None,
+                items: vec![i],
+            })
+            .collect(),
         items,
         candidates,
         org_names: Default::default(),

@@ -12,17 +12,27 @@ use proptest::prelude::*;
 
 /// 4 panels of one item each, 24 experts across 8 organizations.
 fn city(seed: u64) -> Problem {
-    let items = (0..4).map(|i| item(&format!("P{i}"), &format!("app{i}"), &[])).collect();
+    let items = (0..4)
+        .map(|i| item(&format!("P{i}"), &format!("app{i}"), &[]))
+        .collect();
     let candidates = (0..24)
         .map(|e| {
-            let mut c = candidate(&format!("E{e:02}"), &format!("专家{e}"), &format!("org{}", e % 8));
+            let mut c = candidate(
+                &format!("E{e:02}"),
+                &format!("专家{e}"),
+                &format!("org{}", e % 8),
+            );
             if e % 6 == 0 {
                 c.types = [ExpertType::Finance].into_iter().collect();
             }
             if e % 3 == 0 {
                 c.title = Title::AssociateSenior;
             }
-            c.region = if e % 2 == 0 { Region::Local } else { Region::Outside };
+            c.region = if e % 2 == 0 {
+                Region::Local
+            } else {
+                Region::Outside
+            };
             c
         })
         .collect();
@@ -30,25 +40,56 @@ fn city(seed: u64) -> Problem {
     p.rules.panel_size = 3;
     p.rules.randomness = 0.5;
     p.rules.min_fit_exempt_types = vec![ExpertType::Finance];
-    p.rules.min_count = vec![MinCount { filter: Filter { types: vec![ExpertType::Finance], ..Filter::default() }, count: 1 }];
-    p.rules.leader = Some(LeaderRule { filter: Filter { title: vec![Title::Senior], ..Filter::default() } });
+    p.rules.min_count = vec![MinCount {
+        filter: Filter {
+            types: vec![ExpertType::Finance],
+            ..Filter::default()
+        },
+        count: 1,
+    }];
+    p.rules.leader = Some(LeaderRule {
+        filter: Filter {
+            title: vec![Title::Senior],
+            ..Filter::default()
+        },
+    });
     p.seed = seed;
     p
 }
 
 fn seating_of(p: &Problem, r: &DrawResult) -> Vec<Vec<usize>> {
-    r.panels.iter().map(|panel| panel.members.iter().map(|m| p.candidates.iter().position(|c| c.key == m.expert).unwrap()).collect()).collect()
+    r.panels
+        .iter()
+        .map(|panel| {
+            panel
+                .members
+                .iter()
+                .map(|m| p.candidates.iter().position(|c| c.key == m.expert).unwrap())
+                .collect()
+        })
+        .collect()
 }
 
 fn leaders_of(p: &Problem, r: &DrawResult) -> Vec<Option<usize>> {
-    r.panels.iter().map(|panel| panel.leader.as_ref().map(|l| p.candidates.iter().position(|c| &c.key == l).unwrap())).collect()
+    r.panels
+        .iter()
+        .map(|panel| {
+            panel
+                .leader
+                .as_ref()
+                .map(|l| p.candidates.iter().position(|c| &c.key == l).unwrap())
+        })
+        .collect()
 }
 
 #[test]
 fn same_seed_gives_a_byte_identical_result() {
     let a = draw(&city(11)).unwrap().result;
     let b = draw(&city(11)).unwrap().result;
-    assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&b).unwrap()
+    );
     assert_eq!(a.hash(), b.hash());
 }
 
@@ -59,7 +100,17 @@ fn different_seeds_give_different_lotteries() {
         let mut p = city(seed);
         p.rules.randomness = 1.0;
         let r = draw(&p).unwrap().result;
-        seen.insert(r.panels.iter().map(|x| x.members.iter().map(|m| m.expert.clone()).collect::<Vec<_>>()).collect::<Vec<_>>());
+        seen.insert(
+            r.panels
+                .iter()
+                .map(|x| {
+                    x.members
+                        .iter()
+                        .map(|m| m.expert.clone())
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>(),
+        );
     }
     assert!(seen.len() > 1, "six seeds drew the same panels");
 }
@@ -70,12 +121,24 @@ fn every_rule_holds_and_each_panel_has_a_finance_expert_and_a_senior_leader() {
     let r = draw(&p).unwrap().result;
     for panel in &r.panels {
         assert_eq!(panel.members.len(), 3);
-        let finance = panel.members.iter().filter(|m| m.expert.trim_start_matches('E').parse::<usize>().unwrap() % 6 == 0).count();
+        let finance = panel
+            .members
+            .iter()
+            .filter(|m| m.expert.trim_start_matches('E').parse::<usize>().unwrap() % 6 == 0)
+            .count();
         assert!(finance >= 1);
         assert!(panel.leader.is_some());
     }
     let a = analyze(&p);
-    assert!(violations(&p, &a, &Seating { members: &seating_of(&p, &r), leaders: &leaders_of(&p, &r) }).is_empty());
+    assert!(violations(
+        &p,
+        &a,
+        &Seating {
+            members: &seating_of(&p, &r),
+            leaders: &leaders_of(&p, &r)
+        }
+    )
+    .is_empty());
 }
 
 #[test]
@@ -84,7 +147,11 @@ fn conflicted_expert_is_never_seated() {
     p.rules.randomness = 0.0;
     let first = draw(&p).unwrap().result;
     let seated = first.panels[0].members[0].expert.clone();
-    p.overrides.staff_exclusions.push(PairNote { item: "P0".into(), expert: seated.clone(), reason: "reviewed a competing bid".into() });
+    p.overrides.staff_exclusions.push(PairNote {
+        item: "P0".into(),
+        expert: seated.clone(),
+        reason: "reviewed a competing bid".into(),
+    });
     let again = draw(&p).unwrap().result;
     assert!(!again.panels[0].members.iter().any(|m| m.expert == seated));
 }
@@ -99,16 +166,36 @@ fn alternates_keep_every_rule() {
         for alt in &panel.alternates {
             for out in &alt.replaces {
                 let mut board = Board::new(&p, &a, seating_of(&p, &r));
-                let ci = p.candidates.iter().position(|c| c.key == alt.expert).unwrap();
+                let ci = p
+                    .candidates
+                    .iter()
+                    .position(|c| c.key == alt.expert)
+                    .unwrap();
                 let co = p.candidates.iter().position(|c| &c.key == out).unwrap();
                 board.swap(pi, co, ci);
                 let leaders: Vec<Option<usize>> = board
                     .members
                     .iter()
-                    .map(|list| list.iter().copied().find(|&c| p.candidates[c].matches(&p.rules.leader.as_ref().unwrap().filter)))
+                    .map(|list| {
+                        list.iter().copied().find(|&c| {
+                            p.candidates[c].matches(&p.rules.leader.as_ref().unwrap().filter)
+                        })
+                    })
                     .collect();
-                let broken = violations(&p, &a, &Seating { members: &board.members, leaders: &leaders });
-                assert!(broken.is_empty(), "{} for {out} on {}: {broken:?}", alt.expert, panel.panel);
+                let broken = violations(
+                    &p,
+                    &a,
+                    &Seating {
+                        members: &board.members,
+                        leaders: &leaders,
+                    },
+                );
+                assert!(
+                    broken.is_empty(),
+                    "{} for {out} on {}: {broken:?}",
+                    alt.expert,
+                    panel.panel
+                );
             }
         }
     }
@@ -119,10 +206,20 @@ fn replace_keeps_every_other_member() {
     let p = city(9);
     let r = draw(&p).unwrap().result;
     let decliner = r.panels[1].members[0].expert.clone();
-    let after = replace(&p, &r, &r.panels[1].panel, &decliner, &[]).unwrap().result;
+    let after = replace(&p, &r, &r.panels[1].panel, &decliner, &[])
+        .unwrap()
+        .result;
     for (before, now) in r.panels.iter().zip(&after.panels) {
-        let kept = before.members.iter().filter(|m| now.members.iter().any(|n| n.expert == m.expert)).count();
-        let expected = if before.panel == r.panels[1].panel { 2 } else { 3 };
+        let kept = before
+            .members
+            .iter()
+            .filter(|m| now.members.iter().any(|n| n.expert == m.expert))
+            .count();
+        let expected = if before.panel == r.panels[1].panel {
+            2
+        } else {
+            3
+        };
         assert_eq!(kept, expected, "{}", before.panel);
     }
     assert!(!after.panels[1].members.iter().any(|m| m.expert == decliner));
@@ -135,12 +232,29 @@ fn replace_leaves_every_accepted_member_seated() {
     let r = draw(&p).unwrap().result;
     // Decline someone who is not the panel's only finance expert (there are just four).
     let is_finance = |key: &str| key.trim_start_matches('E').parse::<usize>().unwrap() % 6 == 0;
-    let decliner = r.panels[0].members.iter().find(|m| !is_finance(&m.expert)).unwrap().expert.clone();
-    let accepted: Vec<(String, String)> =
-        r.panels.iter().flat_map(|x| x.members.iter().filter(|m| m.expert != decliner).map(|m| (x.panel.clone(), m.expert.clone()))).collect();
+    let decliner = r.panels[0]
+        .members
+        .iter()
+        .find(|m| !is_finance(&m.expert))
+        .unwrap()
+        .expert
+        .clone();
+    let accepted: Vec<(String, String)> = r
+        .panels
+        .iter()
+        .flat_map(|x| {
+            x.members
+                .iter()
+                .filter(|m| m.expert != decliner)
+                .map(|m| (x.panel.clone(), m.expert.clone()))
+        })
+        .collect();
     let after = replace(&p, &r, "P0", &decliner, &accepted).unwrap().result;
     for (panel, expert) in &accepted {
-        assert!(after.panels.iter().any(|x| &x.panel == panel && x.members.iter().any(|m| &m.expert == expert)));
+        assert!(after
+            .panels
+            .iter()
+            .any(|x| &x.panel == panel && x.members.iter().any(|m| &m.expert == expert)));
     }
 }
 
@@ -149,15 +263,28 @@ fn infeasible_draw_names_the_panel_and_the_binding_rule_with_counts() {
     let mut p = city(1);
     for c in &mut p.candidates {
         if c.types.contains(&ExpertType::Finance) && c.org_id != "org0" {
-            c.unavailable = vec![crate::domain::expert::DateRange::parse("u", "2026-12-01..2026-12-31").unwrap()];
+            c.unavailable =
+                vec![
+                    crate::domain::expert::DateRange::parse("u", "2026-12-01..2026-12-31").unwrap(),
+                ];
         }
     }
     p.items[2].applicant_orgs = vec!["org0".into()];
     match draw(&p) {
         Err(DrawError::Infeasible(d)) => {
-            let f = d.findings.iter().find(|f| f.panel.as_deref() == Some("P2")).expect("P2 named");
+            let f = d
+                .findings
+                .iter()
+                .find(|f| f.panel.as_deref() == Some("P2"))
+                .expect("P2 named");
             assert_eq!(f.rule, "min_count");
-            assert!(f.message.contains("0 eligible") && f.message.contains("same_org") && f.message.contains("unavailable"), "{}", f.message);
+            assert!(
+                f.message.contains("0 eligible")
+                    && f.message.contains("same_org")
+                    && f.message.contains("unavailable"),
+                "{}",
+                f.message
+            );
         }
         other => panic!("expected infeasible, got {other:?}"),
     }
@@ -165,10 +292,19 @@ fn infeasible_draw_names_the_panel_and_the_binding_rule_with_counts() {
 
 #[test]
 fn recuse_mode_keeps_min_voting_members_per_item() {
-    let items = (0..2).map(|i| item(&format!("P{i}"), &format!("app{i}"), &[])).collect();
-    let candidates = (0..6).map(|e| candidate(&format!("E{e}"), &format!("专家{e}"), &format!("org{e}"))).collect();
+    let items = (0..2)
+        .map(|i| item(&format!("P{i}"), &format!("app{i}"), &[]))
+        .collect();
+    let candidates = (0..6)
+        .map(|e| candidate(&format!("E{e}"), &format!("专家{e}"), &format!("org{e}")))
+        .collect();
     let mut p = problem(items, candidates);
-    p.panels = vec![super::problem::PanelSpec { key: "AW".into(), slot: None, date: None, items: vec![0, 1] }];
+    p.panels = vec![super::problem::PanelSpec {
+        key: "AW".into(),
+        slot: None,
+        date: None,
+        items: vec![0, 1],
+    }];
     p.rules.panel_size = 4;
     p.rules.conflict_mode = ConflictMode::Recuse;
     p.rules.min_voting = Some(3);
@@ -178,11 +314,17 @@ fn recuse_mode_keeps_min_voting_members_per_item() {
     p.rules.max_per_org = 2;
     let r = draw(&p).unwrap().result;
     let members = &r.panels[0].members;
-    let recused = members.iter().filter(|m| !m.recused_items.is_empty()).count();
+    let recused = members
+        .iter()
+        .filter(|m| !m.recused_items.is_empty())
+        .count();
     assert!(recused <= 1, "{members:?}");
     p.rules.conflict_mode = ConflictMode::Strict;
     let strict = draw(&p).unwrap().result;
-    assert!(strict.panels[0].members.iter().all(|m| m.expert != "E0" && m.expert != "E1"));
+    assert!(strict.panels[0]
+        .members
+        .iter()
+        .all(|m| m.expert != "E0" && m.expert != "E1"));
 }
 
 #[test]
@@ -196,7 +338,11 @@ fn time_slots_are_exclusive_and_forced_pairs_are_seated() {
     p.overrides.forced.push(("P3".into(), "E05".into()));
     p.overrides.forbidden.push(("P0".into(), "E01".into()));
     let r = draw(&p).unwrap().result;
-    let mut all: Vec<&str> = r.panels.iter().flat_map(|x| x.members.iter().map(|m| m.expert.as_str())).collect();
+    let mut all: Vec<&str> = r
+        .panels
+        .iter()
+        .flat_map(|x| x.members.iter().map(|m| m.expert.as_str()))
+        .collect();
     let n = all.len();
     all.sort();
     all.dedup();

@@ -8,8 +8,38 @@ use std::sync::OnceLock;
 
 /// Words that carry no expertise (English function words and generic Chinese filler).
 const STOP_WORDS: &[&str] = &[
-    "the", "and", "for", "with", "from", "that", "this", "are", "was", "its", "into", "based", "using", "study", "research",
-    "研究", "技术", "应用", "开展", "进行", "项目", "通过", "以及", "及其", "相关", "主要", "方面", "提出", "实现", "基于", "我们", "本项目",
+    "the",
+    "and",
+    "for",
+    "with",
+    "from",
+    "that",
+    "this",
+    "are",
+    "was",
+    "its",
+    "into",
+    "based",
+    "using",
+    "study",
+    "research",
+    "研究",
+    "技术",
+    "应用",
+    "开展",
+    "进行",
+    "项目",
+    "通过",
+    "以及",
+    "及其",
+    "相关",
+    "主要",
+    "方面",
+    "提出",
+    "实现",
+    "基于",
+    "我们",
+    "本项目",
 ];
 
 fn jieba() -> &'static Jieba {
@@ -41,7 +71,10 @@ pub fn tokenize(text: &str) -> Vec<String> {
             }
         } else if word.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             let lower = word.to_ascii_lowercase();
-            if lower.len() >= 3 && !STOP_WORDS.contains(&lower.as_str()) && !lower.chars().all(|c| c.is_ascii_digit()) {
+            if lower.len() >= 3
+                && !STOP_WORDS.contains(&lower.as_str())
+                && !lower.chars().all(|c| c.is_ascii_digit())
+            {
                 out.push(stemmer().stem(&lower).into_owned());
             }
         }
@@ -124,12 +157,17 @@ impl Corpus {
         let mut v: SparseVec = counts
             .into_iter()
             .map(|(id, n)| {
-                let idf = ((1.0 + self.docs as f64) / (1.0 + self.df[id as usize] as f64)).ln() + 1.0;
+                let idf =
+                    ((1.0 + self.docs as f64) / (1.0 + self.df[id as usize] as f64)).ln() + 1.0;
                 (id, ((1.0 + (n as f64).ln()) * idf) as f32)
             })
             .collect();
         v.sort_unstable_by_key(|(id, _)| *id);
-        let norm = v.iter().map(|(_, w)| (*w as f64).powi(2)).sum::<f64>().sqrt();
+        let norm = v
+            .iter()
+            .map(|(_, w)| (*w as f64).powi(2))
+            .sum::<f64>()
+            .sqrt();
         if norm > 0.0 {
             for (_, w) in &mut v {
                 *w = (*w as f64 / norm) as f32;
@@ -169,7 +207,10 @@ pub fn cosine(a: &SparseVec, b: &SparseVec) -> f64 {
 /// The shared terms of two vectors, strongest contribution first (for explanations).
 pub fn shared_terms(corpus: &Corpus, a: &SparseVec, b: &SparseVec, limit: usize) -> Vec<String> {
     let bm: HashMap<u32, f32> = b.iter().copied().collect();
-    let mut shared: Vec<(f32, u32)> = a.iter().filter_map(|(id, w)| bm.get(id).map(|v| (w * v, *id))).collect();
+    let mut shared: Vec<(f32, u32)> = a
+        .iter()
+        .filter_map(|(id, w)| bm.get(id).map(|v| (w * v, *id)))
+        .collect();
     shared.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
     let mut out: Vec<String> = Vec::new();
     for (_, id) in shared {
@@ -210,7 +251,10 @@ impl InvertedIndex {
                 *acc.entry(doc).or_default() += w as f64 * v as f64;
             }
         }
-        let mut out: Vec<(usize, f64)> = acc.into_iter().map(|(d, s)| (d as usize, s.clamp(0.0, 1.0))).collect();
+        let mut out: Vec<(usize, f64)> = acc
+            .into_iter()
+            .map(|(d, s)| (d as usize, s.clamp(0.0, 1.0)))
+            .collect();
         out.sort_unstable_by_key(|(d, _)| *d);
         out
     }
@@ -232,7 +276,7 @@ mod tests {
     #[test]
     fn identical_documents_have_cosine_one_and_disjoint_zero() {
         let a = document_terms(&["铜冶炼".into(), "烟气治理".into()], &[]);
-        let b = document_terms(&["中医药".into()], &["针灸 临床".into()]);
+        let b = document_terms(&["中医药".into()], &["针灸 临床"]);
         let corpus = Corpus::fit([&a, &b]);
         let va = corpus.vector(&a);
         let vb = corpus.vector(&b);

@@ -28,7 +28,9 @@ impl Args {
                         Some(v) => v,
                         None => {
                             i += 1;
-                            args.get(i).cloned().ok_or_else(|| format!("--{name} needs a value"))?
+                            args.get(i)
+                                .cloned()
+                                .ok_or_else(|| format!("--{name} needs a value"))?
                         }
                     };
                     values.entry(name.into()).or_default().push(v);
@@ -44,19 +46,30 @@ impl Args {
     /// Fails on an option not in `known`.
     pub fn only(&self, known: &[&str]) -> Result<(), String> {
         match self.values.keys().find(|k| !known.contains(&k.as_str())) {
-            Some(k) => Err(format!("unknown option --{k} (known: {})", known.iter().map(|k| format!("--{k}")).collect::<Vec<_>>().join(", "))),
+            Some(k) => Err(format!(
+                "unknown option --{k} (known: {})",
+                known
+                    .iter()
+                    .map(|k| format!("--{k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
             None => Ok(()),
         }
     }
 
     /// An option's value.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).and_then(|v| v.last()).map(String::as_str)
+        self.values
+            .get(name)
+            .and_then(|v| v.last())
+            .map(String::as_str)
     }
 
     /// A required option.
     pub fn require(&self, name: &str) -> Result<&str, String> {
-        self.get(name).ok_or_else(|| format!("--{name} is required"))
+        self.get(name)
+            .ok_or_else(|| format!("--{name} is required"))
     }
 
     /// Whether a switch is present.
@@ -68,7 +81,9 @@ impl Args {
     pub fn number<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, String> {
         match self.get(name) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|_| format!("--{name}: '{v}' is not a valid number")),
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("--{name}: '{v}' is not a valid number")),
         }
     }
 

@@ -7,7 +7,7 @@
 //!     3 per item, max load 3.
 
 use super::args::Args;
-use crate::assign::openreview::{self, SolveSpec};
+use crate::assign::openreview::{self, SolveSpec, Triples};
 use crate::assign::problem::{Candidate, Item, PanelSpec, Problem, TeamMember};
 use crate::assign::rules::{Filter, LeaderRule, MinCount, MinShare, Rules};
 use crate::domain::expert::{ExpertType, Gender, Region, Title};
@@ -21,13 +21,19 @@ use std::time::Instant;
 pub fn peak_memory_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
 }
 
 fn code(first: usize, second: usize) -> DisciplineCode {
-    DisciplineCode::parse(&format!("{:03}{:02}", 110 + first * 10, 10 + second * 5)).unwrap_or_else(|_| unreachable!("generated codes are well-formed"))
+    DisciplineCode::parse(&format!("{:03}{:02}", 110 + first * 10, 10 + second * 5))
+        .unwrap_or_else(|_| unreachable!("generated codes are well-formed"))
 }
 
 /// Words of a discipline's vocabulary: unique to the code, so text overlaps follow disciplines.
@@ -36,26 +42,45 @@ fn vocab(first: usize, second: usize, j: usize) -> String {
 }
 
 /// A generated instance: `firsts` × `seconds` discipline codes, experts spread over them.
-pub fn generate(seed: u64, items: usize, experts: usize, items_per_panel: usize, firsts: usize, seconds: usize, orgs: usize) -> Problem {
+pub fn generate(
+    seed: u64,
+    items: usize,
+    experts: usize,
+    items_per_panel: usize,
+    firsts: usize,
+    seconds: usize,
+    orgs: usize,
+) -> Problem {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let date = NaiveDate::from_ymd_opt(2026, 12, 15).unwrap_or_default();
-    let titles = [Title::parse("正高"), Title::parse("副高")].map(|t| t.unwrap_or_else(|_| unreachable!()));
+    let titles =
+        [Title::parse("正高"), Title::parse("副高")].map(|t| t.unwrap_or_else(|_| unreachable!()));
     let candidates: Vec<Candidate> = (0..experts)
         .map(|e| {
             let (f, s) = (rng.random_range(0..firsts), rng.random_range(0..seconds));
             let mut types = std::collections::BTreeSet::new();
-            types.insert(if rng.random_bool(0.08) { ExpertType::Finance } else { ExpertType::Technical });
+            types.insert(if rng.random_bool(0.08) {
+                ExpertType::Finance
+            } else {
+                ExpertType::Technical
+            });
             Candidate {
                 key: format!("E{e:06}"),
                 name: format!("专家{e}"),
                 identifier: None,
-                gender: if rng.random_bool(0.3) { Gender::Female } else { Gender::Male },
+                gender: if rng.random_bool(0.3) {
+                    Gender::Female
+                } else {
+                    Gender::Male
+                },
                 title: titles[usize::from(rng.random_bool(0.45))],
                 org_id: format!("org{}", rng.random_range(0..orgs)),
                 region: [Region::Local, Region::Province, Region::Outside][rng.random_range(0..3)],
                 types,
                 disciplines: vec![code(f, s), code(f, rng.random_range(0..seconds))],
-                keywords: (0..5).map(|_| vocab(f, s, rng.random_range(0..12))).collect(),
+                keywords: (0..5)
+                    .map(|_| vocab(f, s, rng.random_range(0..12)))
+                    .collect(),
                 summary: String::new(),
                 employments: vec![],
                 relations: vec![],
@@ -72,9 +97,15 @@ pub fn generate(seed: u64, items: usize, experts: usize, items_per_panel: usize,
                 key: format!("P{i:06}"),
                 title: String::new(),
                 applicant_orgs: vec![format!("org{}", rng.random_range(0..orgs))],
-                team: vec![TeamMember { name: format!("专家{}", rng.random_range(0..experts)), org_id: format!("org{}", rng.random_range(0..orgs)), identifier: None }],
+                team: vec![TeamMember {
+                    name: format!("专家{}", rng.random_range(0..experts)),
+                    org_id: format!("org{}", rng.random_range(0..orgs)),
+                    identifier: None,
+                }],
                 disciplines: vec![code(f, s)],
-                keywords: (0..4).map(|_| vocab(f, s, rng.random_range(0..12))).collect(),
+                keywords: (0..4)
+                    .map(|_| vocab(f, s, rng.random_range(0..12)))
+                    .collect(),
                 abstract_text: String::new(),
                 requested_avoid: vec![],
             }
@@ -103,7 +134,10 @@ pub fn generate(seed: u64, items: usize, experts: usize, items_per_panel: usize,
 }
 
 fn filter_title(t: &str) -> Filter {
-    Filter { title: vec![Title::parse(t).unwrap_or_else(|_| unreachable!())], ..Filter::default() }
+    Filter {
+        title: vec![Title::parse(t).unwrap_or_else(|_| unreachable!())],
+        ..Filter::default()
+    }
 }
 
 /// Instance (a).
@@ -119,9 +153,21 @@ pub fn city_event(seed: u64) -> Problem {
     p.rules = Rules {
         panel_size: 5,
         max_per_org: 1,
-        min_count: vec![MinCount { filter: filter_title("正高"), count: 2 }],
-        min_share: vec![MinShare { filter: Filter { region: vec![Region::Province, Region::Outside], ..Filter::default() }, numerator: 1, denominator: 3 }],
-        leader: Some(LeaderRule { filter: filter_title("正高") }),
+        min_count: vec![MinCount {
+            filter: filter_title("正高"),
+            count: 2,
+        }],
+        min_share: vec![MinShare {
+            filter: Filter {
+                region: vec![Region::Province, Region::Outside],
+                ..Filter::default()
+            },
+            numerator: 1,
+            denominator: 3,
+        }],
+        leader: Some(LeaderRule {
+            filter: filter_title("正高"),
+        }),
         max_panels_per_expert: 2,
         same_slot_exclusive: true,
         ..Rules::default()
@@ -146,7 +192,7 @@ pub fn large_batch(seed: u64) -> Problem {
 }
 
 /// Instance (c): dense scores and 2 % conflicts as openreview CSV triples.
-pub fn openreview_instance(seed: u64) -> (Vec<(String, String, f64)>, Vec<(String, String, f64)>) {
+pub fn openreview_instance(seed: u64) -> (Triples, Triples) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut scores = Vec::with_capacity(1_500_000);
     let mut conflicts = Vec::new();
@@ -156,7 +202,11 @@ pub fn openreview_instance(seed: u64) -> (Vec<(String, String, f64)>, Vec<(Strin
             if rng.random_bool(0.02) {
                 conflicts.push((item.clone(), reviewer.clone(), -1.0));
             }
-            scores.push((item, reviewer, (rng.random::<f64>() * 1000.0).round() / 1000.0));
+            scores.push((
+                item,
+                reviewer,
+                (rng.random::<f64>() * 1000.0).round() / 1000.0,
+            ));
         }
     }
     (scores, conflicts)
@@ -182,17 +232,29 @@ pub fn run(raw: &[String]) -> Result<(), String> {
     let only = args.get("only").unwrap_or("abc");
     println!("solver: {}; seed {seed}", crate::assign::lp::solver_name());
     if only.contains('a') {
-        report_draw("(a) city event 300 items × 3,000 experts", &city_event(seed))?;
+        report_draw(
+            "(a) city event 300 items × 3,000 experts",
+            &city_event(seed),
+        )?;
     }
     if only.contains('b') {
         let started = Instant::now();
         let p = large_batch(seed);
-        println!("(b) generated in {:.0} ms", started.elapsed().as_secs_f64() * 1e3);
+        println!(
+            "(b) generated in {:.0} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        );
         report_draw("(b) large batch 10,000 items × 30,000 experts", &p)?;
     }
     if only.contains('c') {
         let (scores, conflicts) = openreview_instance(seed);
-        let spec = SolveSpec { per_item: 3, max_load: 3, min_load: 0, seed, time_limit_secs: 60.0 };
+        let spec = SolveSpec {
+            per_item: 3,
+            max_load: 3,
+            min_load: 0,
+            seed,
+            time_limit_secs: 60.0,
+        };
         let started = Instant::now();
         let m = openreview::solve(&scores, &conflicts, &spec).map_err(|e| format!("(c): {e}"))?;
         let total = started.elapsed().as_secs_f64() * 1e3;

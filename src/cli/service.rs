@@ -10,16 +10,24 @@ use crate::store::Store;
 use std::path::Path;
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 async fn open(config: &Config) -> Result<Store, String> {
-    Store::connect(&config.database_url).await.map_err(|e| format!("cannot open {}: {e}", redact_url(&config.database_url)))
+    Store::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", redact_url(&config.database_url)))
 }
 
 /// Creates the first administrator if there is none, printing a generated password once.
 async fn bootstrap(store: &Store, config: &Config) -> Result<(), String> {
-    if let Some(password) = auth::bootstrap_admin(store, config.admin_password.as_deref()).await.map_err(|e| e.to_string())? {
+    if let Some(password) = auth::bootstrap_admin(store, config.admin_password.as_deref())
+        .await
+        .map_err(|e| e.to_string())?
+    {
         println!("created administrator 'admin' with password: {password}\n(shown once; set EXPERTPOOL_ADMIN_PASSWORD to choose it)");
     }
     Ok(())
@@ -33,7 +41,11 @@ pub fn serve(raw: &[String]) -> Result<(), String> {
         let store = open(&config).await?;
         bootstrap(&store, &config).await?;
         println!("expertpool on {}", redact_url(&config.database_url));
-        crate::build(&config, store).launch().await.map(|_| ()).map_err(|e| e.to_string())
+        crate::build(&config, store)
+            .launch()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     })
 }
 
@@ -44,7 +56,10 @@ pub fn migrate(raw: &[String]) -> Result<(), String> {
     runtime()?.block_on(async {
         let store = open(&config).await?;
         bootstrap(&store, &config).await?;
-        println!("database {} is up to date", redact_url(&config.database_url));
+        println!(
+            "database {} is up to date",
+            redact_url(&config.database_url)
+        );
         Ok(())
     })
 }
@@ -53,13 +68,18 @@ pub fn migrate(raw: &[String]) -> Result<(), String> {
 pub fn import(raw: &[String]) -> Result<(), String> {
     let args = Args::parse(raw, &[])?;
     args.only(&[])?;
-    let dir = args.positional().first().ok_or("usage: expertpool import DIR")?;
+    let dir = args
+        .positional()
+        .first()
+        .ok_or("usage: expertpool import DIR")?;
     let data = Dataset::load(Path::new(dir)).map_err(|e| format!("nothing imported: {e}"))?;
     let config = Config::from_env()?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         bootstrap(&store, &config).await?;
-        let counts = crate::store::import::import(&store, &data, &Actor::system("import")).await.map_err(|e| format!("nothing imported: {e}"))?;
+        let counts = crate::store::import::import(&store, &data, &Actor::system("import"))
+            .await
+            .map_err(|e| format!("nothing imported: {e}"))?;
         println!("imported from {dir}: {counts}");
         Ok(())
     })
@@ -69,7 +89,9 @@ pub fn import(raw: &[String]) -> Result<(), String> {
 pub fn user(raw: &[String]) -> Result<(), String> {
     let args = Args::parse(raw, &[])?;
     args.only(&["expert"])?;
-    let [verb, name, role] = args.positional() else { return Err("usage: expertpool user add NAME ROLE [--expert CODE]".into()) };
+    let [verb, name, role] = args.positional() else {
+        return Err("usage: expertpool user add NAME ROLE [--expert CODE]".into());
+    };
     if verb != "add" {
         return Err(format!("unknown user action '{verb}' (known: add)"));
     }
@@ -79,17 +101,32 @@ pub fn user(raw: &[String]) -> Result<(), String> {
         _ => {
             use rand::RngExt;
             let mut rng = rand::rng();
-            (format!("Ep-{}", (0..12).map(|_| char::from(b'a' + rng.random_range(0..26u8))).collect::<String>()), true)
+            (
+                format!(
+                    "Ep-{}",
+                    (0..12)
+                        .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
+                        .collect::<String>()
+                ),
+                true,
+            )
         }
     };
     let config = Config::from_env()?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
-        let input = users::NewUserInput { username: name.clone(), password: password.clone(), role: role.clone(), expert_code: args.get("expert").unwrap_or("").into() };
-        let user = users::create(&store, &Actor::system("cli"), input).await.map_err(|e| match e {
-            crate::error::AppError::Validation(v) => v.to_string(),
-            other => other.to_string(),
-        })?;
+        let input = users::NewUserInput {
+            username: name.clone(),
+            password: password.clone(),
+            role: role.clone(),
+            expert_code: args.get("expert").unwrap_or("").into(),
+        };
+        let user = users::create(&store, &Actor::system("cli"), input)
+            .await
+            .map_err(|e| match e {
+                crate::error::AppError::Validation(v) => v.to_string(),
+                other => other.to_string(),
+            })?;
         println!("created {} ({})", user.username, user.role.as_str());
         if generated {
             println!("password: {password}");

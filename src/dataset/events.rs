@@ -99,12 +99,23 @@ pub fn inactive_reasons(data: &Dataset, pool: &str, date: NaiveDate) -> HashMap<
     if data.memberships.is_empty() {
         return out;
     }
-    let rows: HashMap<&str, &super::MembershipRow> = data.memberships.iter().filter(|m| m.pool == pool).map(|m| (m.expert_id.as_str(), m)).collect();
+    let rows: HashMap<&str, &super::MembershipRow> = data
+        .memberships
+        .iter()
+        .filter(|m| m.pool == pool)
+        .map(|m| (m.expert_id.as_str(), m))
+        .collect();
     for e in &data.experts {
         let reason = match rows.get(e.code.as_str()) {
             None => Some(format!("not a member of the {pool} pool")),
-            Some(m) if m.state != "active" => Some(format!("{pool} pool membership is {}", m.state)),
-            Some(m) if !m.term_end.is_empty() && m.term_end.as_str() < date.to_string().as_str() => Some(format!("{pool} pool term ended {}", m.term_end)),
+            Some(m) if m.state != "active" => {
+                Some(format!("{pool} pool membership is {}", m.state))
+            }
+            Some(m)
+                if !m.term_end.is_empty() && m.term_end.as_str() < date.to_string().as_str() =>
+            {
+                Some(format!("{pool} pool term ended {}", m.term_end))
+            }
             Some(_) => None,
         };
         if let Some(r) = reason {
@@ -117,32 +128,77 @@ pub fn inactive_reasons(data: &Dataset, pool: &str, date: NaiveDate) -> HashMap<
 impl Dataset {
     /// The engine input for one event of events.json.
     pub fn problem(&self, event_id: &str, seed: u64) -> Result<Problem, LoadError> {
-        let err = |message: String| LoadError { file: "events.json".into(), line: 0, field: "event".into(), message };
-        let event = self.events.iter().find(|e| e.id == event_id).ok_or_else(|| {
-            err(format!("no event '{event_id}'; events: {}", self.events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>().join(", ")))
-        })?;
-        let item_index: BTreeMap<&str, usize> = self.projects.iter().enumerate().map(|(i, p)| (p.key.as_str(), i)).collect();
-        let slot_dates: HashMap<&str, NaiveDate> = event.slots.iter().map(|s| (s.id.as_str(), s.date)).collect();
+        let err = |message: String| LoadError {
+            file: "events.json".into(),
+            line: 0,
+            field: "event".into(),
+            message,
+        };
+        let event = self
+            .events
+            .iter()
+            .find(|e| e.id == event_id)
+            .ok_or_else(|| {
+                err(format!(
+                    "no event '{event_id}'; events: {}",
+                    self.events
+                        .iter()
+                        .map(|e| e.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+        let item_index: BTreeMap<&str, usize> = self
+            .projects
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.key.as_str(), i))
+            .collect();
+        let slot_dates: HashMap<&str, NaiveDate> = event
+            .slots
+            .iter()
+            .map(|s| (s.id.as_str(), s.date))
+            .collect();
         let mut items = Vec::new();
         let mut panels = Vec::new();
         for panel in &event.panels {
             let mut indices = Vec::new();
             for key in &panel.items {
-                let &i = item_index.get(key.as_str()).ok_or_else(|| err(format!("panel {} names unknown item {key}", panel.id)))?;
+                let &i = item_index
+                    .get(key.as_str())
+                    .ok_or_else(|| err(format!("panel {} names unknown item {key}", panel.id)))?;
                 indices.push(items.len());
                 items.push(self.projects[i].clone());
             }
-            let date = panel.slot.as_deref().and_then(|s| slot_dates.get(s).copied());
-            panels.push(PanelSpec { key: panel.id.clone(), slot: panel.slot.clone(), date, items: indices });
+            let date = panel
+                .slot
+                .as_deref()
+                .and_then(|s| slot_dates.get(s).copied());
+            panels.push(PanelSpec {
+                key: panel.id.clone(),
+                slot: panel.slot.clone(),
+                date,
+                items: indices,
+            });
         }
-        let dates = if event.dates.is_empty() { vec![event.date] } else { event.dates.clone() };
+        let dates = if event.dates.is_empty() {
+            vec![event.date]
+        } else {
+            event.dates.clone()
+        };
         let first = *dates.iter().min().unwrap_or(&event.date);
         let recent = recent_reviews(self, first);
         let inactive = inactive_reasons(self, &event.pool, first);
         let mut candidates: Vec<Candidate> = self
             .experts
             .iter()
-            .map(|e| Candidate::from_profile(e, inactive.get(&e.code).cloned(), recent.get(&e.code).copied().unwrap_or(0)))
+            .map(|e| {
+                Candidate::from_profile(
+                    e,
+                    inactive.get(&e.code).cloned(),
+                    recent.get(&e.code).copied().unwrap_or(0),
+                )
+            })
             .collect();
         candidates.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(Problem {
@@ -152,7 +208,11 @@ impl Dataset {
             items,
             panels,
             candidates,
-            org_names: self.organizations.iter().map(|o| (o.id.clone(), o.name_zh.clone())).collect(),
+            org_names: self
+                .organizations
+                .iter()
+                .map(|o| (o.id.clone(), o.name_zh.clone()))
+                .collect(),
             overrides: Default::default(),
             seed,
             time_limit_secs: 30.0,

@@ -23,16 +23,28 @@ pub struct DisciplineRow {
 impl DisciplineRow {
     /// Converts into the domain type.
     pub fn into_domain(self) -> Result<Discipline, ValidationError> {
-        let code = DisciplineCode::parse(&self.code).map_err(|e| ValidationError::new("code", e.message))?;
+        let code = DisciplineCode::parse(&self.code)
+            .map_err(|e| ValidationError::new("code", e.message))?;
         let parent = if self.parent_code.is_empty() {
             None
         } else {
-            Some(DisciplineCode::parse(&self.parent_code).map_err(|e| ValidationError::new("parent_code", e.message))?)
+            Some(
+                DisciplineCode::parse(&self.parent_code)
+                    .map_err(|e| ValidationError::new("parent_code", e.message))?,
+            )
         };
         if code.level() == 2 && parent.as_ref().map(|p| p.as_str()) != Some(code.first_level()) {
-            return Err(ValidationError::new("parent_code", format!("{code} must have parent {}", code.first_level())));
+            return Err(ValidationError::new(
+                "parent_code",
+                format!("{code} must have parent {}", code.first_level()),
+            ));
         }
-        Ok(Discipline { code, parent, name_zh: required_text("name_zh", &self.name_zh, 128)?, name_en: self.name_en })
+        Ok(Discipline {
+            code,
+            parent,
+            name_zh: required_text("name_zh", &self.name_zh, 128)?,
+            name_en: self.name_en,
+        })
     }
 }
 
@@ -52,7 +64,13 @@ pub(super) struct RelationRow {
 
 impl RelationRow {
     pub(super) fn into_input(self) -> RelationInput {
-        RelationInput { kind: self.kind, person_name: self.person_name, org_id: self.person_org_id, since: self.since, until: self.until }
+        RelationInput {
+            kind: self.kind,
+            person_name: self.person_name,
+            org_id: self.person_org_id,
+            since: self.since,
+            until: self.until,
+        }
     }
 }
 
@@ -130,25 +148,42 @@ pub(super) struct ProjectRow {
 }
 
 impl ProjectRow {
-    pub(super) fn into_item(self, codes: &HashSet<&str>, orgs: &HashSet<&str>) -> Result<Item, ValidationError> {
+    pub(super) fn into_item(
+        self,
+        codes: &HashSet<&str>,
+        orgs: &HashSet<&str>,
+    ) -> Result<Item, ValidationError> {
         let key = required_text("id", &self.id, 32)?;
         let applicant_orgs = split_list(&self.applicant_org_id);
         if applicant_orgs.is_empty() {
-            return Err(ValidationError::new("applicant_org_id", "at least one applicant organization is required"));
+            return Err(ValidationError::new(
+                "applicant_org_id",
+                "at least one applicant organization is required",
+            ));
         }
         for org in &applicant_orgs {
             if !orgs.contains(org.as_str()) {
-                return Err(ValidationError::new("applicant_org_id", format!("unknown organization '{org}'")));
+                return Err(ValidationError::new(
+                    "applicant_org_id",
+                    format!("unknown organization '{org}'"),
+                ));
             }
         }
         let disciplines = parse_codes("disciplines", &self.disciplines, codes)?;
         if disciplines.is_empty() {
-            return Err(ValidationError::new("disciplines", "at least one discipline code is required"));
+            return Err(ValidationError::new(
+                "disciplines",
+                "at least one discipline code is required",
+            ));
         }
         let title = required_text("title_zh", &self.title_zh, 300)?;
         Ok(Item {
             key,
-            title: if self.title_en.is_empty() { title } else { format!("{title} {}", self.title_en) },
+            title: if self.title_en.is_empty() {
+                title
+            } else {
+                format!("{title} {}", self.title_en)
+            },
             applicant_orgs,
             team: parse_team(&self.team)?,
             disciplines,
@@ -181,13 +216,22 @@ pub struct MembershipRow {
 impl MembershipRow {
     pub(super) fn validate(&self, experts: &BTreeMap<String, u64>) -> Result<(), ValidationError> {
         if !experts.contains_key(&self.expert_id) {
-            return Err(ValidationError::new("expert_id", format!("{} is not in experts.csv", self.expert_id)));
+            return Err(ValidationError::new(
+                "expert_id",
+                format!("{} is not in experts.csv", self.expert_id),
+            ));
         }
         if !["review", "advisory"].contains(&self.pool.as_str()) {
-            return Err(ValidationError::new("pool", format!("'{}' is not review or advisory", self.pool)));
+            return Err(ValidationError::new(
+                "pool",
+                format!("'{}' is not review or advisory", self.pool),
+            ));
         }
         if !["applied", "active", "suspended", "refused", "exited"].contains(&self.state.as_str()) {
-            return Err(ValidationError::new("state", format!("'{}' is not a membership state", self.state)));
+            return Err(ValidationError::new(
+                "state",
+                format!("'{}' is not a membership state", self.state),
+            ));
         }
         parse_date("since", &self.since)?;
         if !self.term_end.is_empty() {
@@ -230,15 +274,31 @@ pub struct HistoryRow {
 impl HistoryRow {
     pub(super) fn validate(&self, experts: &BTreeMap<String, u64>) -> Result<(), ValidationError> {
         if !experts.contains_key(&self.expert_id) {
-            return Err(ValidationError::new("expert_id", format!("{} is not in experts.csv", self.expert_id)));
+            return Err(ValidationError::new(
+                "expert_id",
+                format!("{} is not in experts.csv", self.expert_id),
+            ));
         }
         parse_date("event_date", &self.event_date)?;
         if !["accepted", "declined", "no_response"].contains(&self.response.as_str()) {
-            return Err(ValidationError::new("response", format!("'{}' is not accepted, declined or no_response", self.response)));
+            return Err(ValidationError::new(
+                "response",
+                format!(
+                    "'{}' is not accepted, declined or no_response",
+                    self.response
+                ),
+            ));
         }
-        for (field, v) in [("rating_expertise", &self.rating_expertise), ("rating_diligence", &self.rating_diligence), ("rating_fairness", &self.rating_fairness)] {
+        for (field, v) in [
+            ("rating_expertise", &self.rating_expertise),
+            ("rating_diligence", &self.rating_diligence),
+            ("rating_fairness", &self.rating_fairness),
+        ] {
             if !v.is_empty() && !matches!(v.parse::<u8>(), Ok(1..=5)) {
-                return Err(ValidationError::new(field, format!("'{v}' is not a rating 1–5")));
+                return Err(ValidationError::new(
+                    field,
+                    format!("'{v}' is not a rating 1–5"),
+                ));
             }
         }
         Ok(())

@@ -88,6 +88,10 @@ pub struct Discipline {
     pub name_en: String,
 }
 
+/// The shipped classification (GB/T 13745-2009, first and second levels) as CSV:
+/// `code,parent_code,level,name_zh,name_en`.
+pub const CLASSIFICATION_CSV: &str = include_str!("disciplines.csv");
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,7 +120,3 @@ mod tests {
         assert_eq!(a.shared_depth(&c), 0);
     }
 }
-
-/// The shipped classification (GB/T 13745-2009, first and second levels) as CSV:
-/// `code,parent_code,level,name_zh,name_en`.
-pub const CLASSIFICATION_CSV: &str = include_str!("disciplines.csv");

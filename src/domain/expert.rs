@@ -410,7 +410,9 @@ impl TryFrom<ExpertInput> for ExpertProfile {
             .employments
             .iter()
             .enumerate()
-            .map(|(i, e)| parse_employment(e).map_err(|err| err.within(&format!("employments[{i}]"))))
+            .map(|(i, e)| {
+                parse_employment(e).map_err(|err| err.within(&format!("employments[{i}]")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let relations = input
             .relations
@@ -507,7 +509,11 @@ impl ExpertProfile {
             keywords_en: self.keywords_en.clone(),
             summary: self.summary.clone(),
             types: self.types.iter().map(|t| t.as_str().into()).collect(),
-            email: self.email.as_ref().map(|e| e.as_str().into()).unwrap_or_default(),
+            email: self
+                .email
+                .as_ref()
+                .map(|e| e.as_str().into())
+                .unwrap_or_default(),
             phone: self.phone.clone(),
             employments: self
                 .employments
@@ -578,16 +584,32 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut ExpertInput)>)> = vec![
+        type Breaker = Box<dyn Fn(&mut ExpertInput)>;
+        let cases: Vec<(&str, Breaker)> = vec![
             ("birth_year", Box::new(|i| i.birth_year = "1850".into())),
             ("birth_year", Box::new(|i| i.birth_year = "abc".into())),
             ("email", Box::new(|i| i.email = "not-an-email".into())),
-            ("disciplines[0]", Box::new(|i| i.disciplines = vec!["4x".into()])),
+            (
+                "disciplines[0]",
+                Box::new(|i| i.disciplines = vec!["4x".into()]),
+            ),
             ("disciplines", Box::new(|i| i.disciplines.clear())),
             ("title", Box::new(|i| i.title = "教授".into())),
-            ("unavailable[0]", Box::new(|i| i.unavailable = vec!["2026-05-02..2026-05-01".into()])),
+            (
+                "unavailable[0]",
+                Box::new(|i| i.unavailable = vec!["2026-05-02..2026-05-01".into()]),
+            ),
             ("name", Box::new(|i| i.name = "  ".into())),
-            ("relations[0].kind", Box::new(|i| i.relations = vec![RelationInput { kind: "friend".into(), person_name: "李娜".into(), ..Default::default() }])),
+            (
+                "relations[0].kind",
+                Box::new(|i| {
+                    i.relations = vec![RelationInput {
+                        kind: "friend".into(),
+                        person_name: "李娜".into(),
+                        ..Default::default()
+                    }]
+                }),
+            ),
         ];
         for (field, mutate) in cases {
             let mut input = valid_input();

@@ -23,7 +23,14 @@ pub struct Organization {
 }
 
 /// Organization kinds accepted.
-pub const ORG_KINDS: &[&str] = &["university", "institute", "enterprise", "government", "hospital", "other"];
+pub const ORG_KINDS: &[&str] = &[
+    "university",
+    "institute",
+    "enterprise",
+    "government",
+    "hospital",
+    "other",
+];
 
 /// Raw organization input.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -39,7 +39,10 @@ impl Role {
             .into_iter()
             .find(|r| r.as_str() == raw.trim())
             .ok_or_else(|| {
-                ValidationError::new("role", format!("'{}' is not admin, staff, expert or supervisor", raw.trim()))
+                ValidationError::new(
+                    "role",
+                    format!("'{}' is not admin, staff, expert or supervisor", raw.trim()),
+                )
             })
     }
 

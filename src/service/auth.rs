@@ -10,26 +10,57 @@ use argon2::Argon2;
 
 /// An argon2id hash with its own salt.
 pub fn hash_password(password: &str) -> AppResult<String> {
-    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
 }
 
 /// Whether `password` matches the stored hash.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
 }
 
 /// Checks credentials; 5 failures per account or per address within 15 minutes lock both out.
-pub async fn login(store: &Store, username: &str, password: &str, ip: Option<String>) -> AppResult<User> {
-    let keys: Vec<String> = std::iter::once(format!("user:{}", username.trim().to_lowercase())).chain(ip.map(|ip| format!("ip:{ip}"))).collect();
+pub async fn login(
+    store: &Store,
+    username: &str,
+    password: &str,
+    ip: Option<String>,
+) -> AppResult<User> {
+    let keys: Vec<String> = std::iter::once(format!("user:{}", username.trim().to_lowercase()))
+        .chain(ip.map(|ip| format!("ip:{ip}")))
+        .collect();
     if throttle::locked(store, &keys).await? {
-        return Err(AppError::TooManyRequests(format!("too many failed logins: try again in {} minutes", throttle::WINDOW_MINUTES)));
+        return Err(AppError::TooManyRequests(format!(
+            "too many failed logins: try again in {} minutes",
+            throttle::WINDOW_MINUTES
+        )));
     }
     let found = users::by_username(store, username.trim()).await?;
     match found {
         Some((user, hash)) if user.active && verify_password(password, &hash) => {
             throttle::clear(store, &keys[0]).await?;
             let mut tx = store.pool.begin().await?;
-            audit::record(&mut tx, &Actor { user_id: Some(user.id), name: user.username.clone() }, "session.login", "user", &user.username, None, None).await?;
+            audit::record(
+                &mut tx,
+                &Actor {
+                    user_id: Some(user.id),
+                    name: user.username.clone(),
+                },
+                "session.login",
+                "user",
+                &user.username,
+                None,
+                None,
+            )
+            .await?;
             tx.commit().await?;
             Ok(user)
         }
@@ -50,15 +81,38 @@ pub async fn bootstrap_admin(store: &Store, password: Option<&str>) -> AppResult
         Some(p) => (p.to_string(), false),
         None => {
             use rand::RngExt;
-            let alphabet: Vec<char> = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789".chars().collect();
+            let alphabet: Vec<char> = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+                .chars()
+                .collect();
             let mut rng = rand::rng();
-            ((0..16).map(|_| alphabet[rng.random_range(0..alphabet.len())]).collect(), true)
+            (
+                (0..16)
+                    .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+                    .collect(),
+                true,
+            )
         }
     };
     let hash = hash_password(&password)?;
     let mut tx = store.pool.begin().await?;
-    users::insert(&mut tx, "admin", &hash, crate::domain::user::Role::Admin, None).await?;
-    audit::record(&mut tx, &Actor::system("bootstrap"), "user.create", "user", "admin", None, Some(&serde_json::json!({"role": "admin"}))).await?;
+    users::insert(
+        &mut tx,
+        "admin",
+        &hash,
+        crate::domain::user::Role::Admin,
+        None,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &Actor::system("bootstrap"),
+        "user.create",
+        "user",
+        "admin",
+        None,
+        Some(&serde_json::json!({"role": "admin"})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(generated.then_some(password))
 }

@@ -10,15 +10,30 @@ use crate::store::{reference, Store};
 /// Parses input and checks that every code and organization exists.
 pub async fn parse(store: &Store, input: ExpertInput) -> AppResult<ExpertProfile> {
     let profile = ExpertProfile::try_from(input)?;
-    if let Some(&i) = reference::unknown_codes(store, &profile.disciplines).await?.first() {
-        return Err(ValidationError::new(format!("disciplines[{i}]"), format!("{} is not in the classification", profile.disciplines[i])).into());
+    if let Some(&i) = reference::unknown_codes(store, &profile.disciplines)
+        .await?
+        .first()
+    {
+        return Err(ValidationError::new(
+            format!("disciplines[{i}]"),
+            format!("{} is not in the classification", profile.disciplines[i]),
+        )
+        .into());
     }
     if !reference::organization_exists(store, &profile.org_id).await? {
-        return Err(ValidationError::new("org_id", format!("unknown organization '{}'", profile.org_id)).into());
+        return Err(ValidationError::new(
+            "org_id",
+            format!("unknown organization '{}'", profile.org_id),
+        )
+        .into());
     }
     for (i, e) in profile.employments.iter().enumerate() {
         if !reference::organization_exists(store, &e.org_id).await? {
-            return Err(ValidationError::new(format!("employments[{i}].org_id"), format!("unknown organization '{}'", e.org_id)).into());
+            return Err(ValidationError::new(
+                format!("employments[{i}].org_id"),
+                format!("unknown organization '{}'", e.org_id),
+            )
+            .into());
         }
     }
     Ok(profile)
@@ -36,7 +51,16 @@ pub async fn create(store: &Store, actor: &Actor, input: ExpertInput) -> AppResu
         profile.code = experts::next_code(&mut tx).await?;
     }
     let id = experts::insert(&mut tx, &profile).await?;
-    audit::record(&mut tx, actor, "expert.create", "expert", &profile.code, None, Some(&json(&profile))).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "expert.create",
+        "expert",
+        &profile.code,
+        None,
+        Some(&json(&profile)),
+    )
+    .await?;
     tx.commit().await?;
     get(store, id).await
 }
@@ -61,7 +85,13 @@ pub enum Editor {
 }
 
 /// Replaces a profile.
-pub async fn update(store: &Store, actor: &Actor, id: ExpertId, input: ExpertInput, editor: Editor) -> AppResult<StoredExpert> {
+pub async fn update(
+    store: &Store,
+    actor: &Actor,
+    id: ExpertId,
+    input: ExpertInput,
+    editor: Editor,
+) -> AppResult<StoredExpert> {
     let before = get(store, id).await?;
     let mut input = input;
     if editor == Editor::SelfService || input.code.trim().is_empty() {
@@ -83,8 +113,21 @@ pub async fn update(store: &Store, actor: &Actor, id: ExpertId, input: ExpertInp
     };
     let mut tx = store.pool.begin().await?;
     experts::update(&mut tx, id, &profile, &to_verify).await?;
-    let action = if editor == Editor::Staff { "expert.update" } else { "expert.self_update" };
-    audit::record(&mut tx, actor, action, "expert", &profile.code, Some(&json(&before.profile)), Some(&json(&profile))).await?;
+    let action = if editor == Editor::Staff {
+        "expert.update"
+    } else {
+        "expert.self_update"
+    };
+    audit::record(
+        &mut tx,
+        actor,
+        action,
+        "expert",
+        &profile.code,
+        Some(&json(&before.profile)),
+        Some(&json(&profile)),
+    )
+    .await?;
     tx.commit().await?;
     get(store, id).await
 }

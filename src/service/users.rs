@@ -36,18 +36,28 @@ pub struct UserChangeInput {
     pub password: String,
 }
 
-async fn expert_id(store: &Store, code: &str, role: Role) -> AppResult<Option<crate::domain::ExpertId>> {
+async fn expert_id(
+    store: &Store,
+    code: &str,
+    role: Role,
+) -> AppResult<Option<crate::domain::ExpertId>> {
     let code = code.trim();
     if code.is_empty() || code == "-" {
         if role == Role::Expert {
-            return Err(ValidationError::new("expert_code", "an expert account must be linked to an expert record").into());
+            return Err(ValidationError::new(
+                "expert_code",
+                "an expert account must be linked to an expert record",
+            )
+            .into());
         }
         return Ok(None);
     }
     let mut conn = store.pool.acquire().await?;
     match experts::get_by_code(&mut conn, code).await {
         Ok(e) => Ok(Some(e.id)),
-        Err(StoreError::NotFound) => Err(ValidationError::new("expert_code", format!("no expert with code '{code}'")).into()),
+        Err(StoreError::NotFound) => {
+            Err(ValidationError::new("expert_code", format!("no expert with code '{code}'")).into())
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -62,33 +72,76 @@ pub async fn create(store: &Store, actor: &Actor, input: NewUserInput) -> AppRes
     let mut tx = store.pool.begin().await?;
     let id = users::insert(&mut tx, username.as_str(), &hash, role, expert).await?;
     let after = serde_json::json!({"username": username.as_str(), "role": role.as_str(), "expert_code": input.expert_code.trim()});
-    audit::record(&mut tx, actor, "user.create", "user", username.as_str(), None, Some(&after)).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.create",
+        "user",
+        username.as_str(),
+        None,
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
-    users::get(store, id).await?.ok_or_else(|| AppError::NotFound("user".into()))
+    users::get(store, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("user".into()))
 }
 
 /// Changes an account.
-pub async fn change(store: &Store, actor: &Actor, id: UserId, input: UserChangeInput) -> AppResult<User> {
-    let before = users::get(store, id).await?.ok_or_else(|| AppError::NotFound(format!("user {id}")))?;
-    let role = if input.role.trim().is_empty() { before.role } else { Role::parse(&input.role)? };
+pub async fn change(
+    store: &Store,
+    actor: &Actor,
+    id: UserId,
+    input: UserChangeInput,
+) -> AppResult<User> {
+    let before = users::get(store, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("user {id}")))?;
+    let role = if input.role.trim().is_empty() {
+        before.role
+    } else {
+        Role::parse(&input.role)?
+    };
     let expert = match &input.expert_code {
         Some(code) => expert_id(store, code, role).await?,
-        None if role == Role::Expert && before.expert_id.is_none() => expert_id(store, "", role).await?,
+        None if role == Role::Expert && before.expert_id.is_none() => {
+            expert_id(store, "", role).await?
+        }
         None => before.expert_id,
     };
     let active = input.active.unwrap_or(before.active);
     if actor.user_id == Some(id) && (role != Role::Admin || !active) {
-        return Err(AppError::Conflict { message: "administrators cannot demote or deactivate themselves".into(), field: Some("role".into()) });
+        return Err(AppError::Conflict {
+            message: "administrators cannot demote or deactivate themselves".into(),
+            field: Some("role".into()),
+        });
     }
     let mut tx = store.pool.begin().await?;
     users::update(&mut tx, id, role, expert, active).await?;
     if !input.password.is_empty() {
         let password = NewPassword::parse(&input.password)?;
-        users::set_password(&mut tx, id, &crate::service::auth::hash_password(password.expose())?).await?;
+        users::set_password(
+            &mut tx,
+            id,
+            &crate::service::auth::hash_password(password.expose())?,
+        )
+        .await?;
     }
     let after = serde_json::json!({"role": role.as_str(), "expert_id": expert.map(|e| e.0), "active": active, "password_changed": !input.password.is_empty()});
     let before_json = serde_json::json!({"role": before.role.as_str(), "expert_id": before.expert_id.map(|e| e.0), "active": before.active});
-    audit::record(&mut tx, actor, "user.update", "user", &before.username, Some(&before_json), Some(&after)).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.update",
+        "user",
+        &before.username,
+        Some(&before_json),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
-    users::get(store, id).await?.ok_or_else(|| AppError::NotFound("user".into()))
+    users::get(store, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("user".into()))
 }

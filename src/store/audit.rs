@@ -17,7 +17,10 @@ pub struct Actor {
 impl Actor {
     /// The command line / system actor.
     pub fn system(what: &str) -> Self {
-        Actor { user_id: None, name: format!("system:{what}") }
+        Actor {
+            user_id: None,
+            name: format!("system:{what}"),
+        }
     }
 }
 
@@ -88,7 +91,9 @@ pub struct AuditFilter {
 /// A page of entries, newest first, and the total.
 pub async fn search(store: &Store, f: &AuditFilter) -> Result<(Vec<AuditEntry>, i64), StoreError> {
     let conditions = "($1 = '' or lower(actor) like $2) and ($3 = '' or action like $4) and ($5 = '' or entity_ref = $5) and ($6 = '' or at >= $6) and ($7 = '' or at < $8)";
-    let to_next = chrono::NaiveDate::parse_from_str(f.to.trim(), "%Y-%m-%d").map(|d| (d + chrono::Duration::days(1)).to_string()).unwrap_or_default();
+    let to_next = chrono::NaiveDate::parse_from_str(f.to.trim(), "%Y-%m-%d")
+        .map(|d| (d + chrono::Duration::days(1)).to_string())
+        .unwrap_or_default();
     macro_rules! bind_filter {
         ($q:expr) => {
             $q.bind(f.actor.trim().to_string())
@@ -102,10 +107,14 @@ pub async fn search(store: &Store, f: &AuditFilter) -> Result<(Vec<AuditEntry>, 
         };
     }
     let count_sql = format!("select count(*) from audit where {conditions}");
-    let (total,): (i64,) = bind_filter!(sqlx::query_as(&count_sql)).fetch_one(&store.pool).await?;
+    let (total,): (i64,) = bind_filter!(sqlx::query_as(&count_sql))
+        .fetch_one(&store.pool)
+        .await?;
     let per_page = f.per_page.clamp(1, 500);
     let offset = (f.page.max(1) - 1) * per_page;
     let sql = format!("select audit_id, at, actor, action, entity, entity_ref, before_json, after_json from audit where {conditions} order by audit_id desc limit {per_page} offset {offset}");
-    let rows: Vec<AuditEntry> = bind_filter!(sqlx::query_as(&sql)).fetch_all(&store.pool).await?;
+    let rows: Vec<AuditEntry> = bind_filter!(sqlx::query_as(&sql))
+        .fetch_all(&store.pool)
+        .await?;
     Ok((rows, total))
 }

@@ -1,7 +1,10 @@
 //! Experts and their child rows (disciplines, employments, relations, unavailable dates).
 
 use super::{on_unique, opt_i64, Store, StoreError};
-use crate::domain::expert::{DateRange, Email, Employment, ExpertProfile, ExpertType, Gender, Region, Relation, RelationKind, Title};
+use crate::domain::expert::{
+    DateRange, Email, Employment, ExpertProfile, ExpertType, Gender, Region, Relation,
+    RelationKind, Title,
+};
 use crate::domain::{DisciplineCode, ExpertId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -70,7 +73,10 @@ pub struct ExpertFilter {
 }
 
 fn split(text: &str) -> Vec<String> {
-    text.split(';').filter(|s| !s.is_empty()).map(String::from).collect()
+    text.split(';')
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -83,10 +89,19 @@ fn year(v: Option<i64>) -> Option<i32> {
 
 async fn load(conn: &mut AnyConnection, row: AnyRow) -> Result<StoredExpert, StoreError> {
     let id: i64 = row.try_get("expert_id")?;
-    let codes: Vec<(String,)> = sqlx::query_as("select code from expert_discipline where expert_id = $1 order by position").bind(id).fetch_all(&mut *conn).await?;
+    let codes: Vec<(String,)> =
+        sqlx::query_as("select code from expert_discipline where expert_id = $1 order by position")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
     let jobs = sqlx::query("select organization_code, year_from, year_to from expert_employment where expert_id = $1 order by position").bind(id).fetch_all(&mut *conn).await?;
     let rels = sqlx::query("select kind, person_name, organization_code, since, until from expert_relation where expert_id = $1 order by position").bind(id).fetch_all(&mut *conn).await?;
-    let unavailable: Vec<(String, String)> = sqlx::query_as("select date_from, date_to from expert_unavailable where expert_id = $1 order by position").bind(id).fetch_all(&mut *conn).await?;
+    let unavailable: Vec<(String, String)> = sqlx::query_as(
+        "select date_from, date_to from expert_unavailable where expert_id = $1 order by position",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
     let email: Option<String> = row.try_get("email")?;
     let profile = ExpertProfile {
         code: row.try_get("code")?,
@@ -97,16 +112,31 @@ async fn load(conn: &mut AnyConnection, row: AnyRow) -> Result<StoredExpert, Sto
         position: row.try_get("position")?,
         org_id: row.try_get("organization_code")?,
         region: Region::parse(&row.try_get::<String, _>("region")?).map_err(corrupt)?,
-        disciplines: codes.into_iter().map(|(c,)| DisciplineCode::parse(&c).map_err(corrupt)).collect::<Result<_, _>>()?,
+        disciplines: codes
+            .into_iter()
+            .map(|(c,)| DisciplineCode::parse(&c).map_err(corrupt))
+            .collect::<Result<_, _>>()?,
         keywords_zh: split(&row.try_get::<String, _>("keywords_zh")?),
         keywords_en: split(&row.try_get::<String, _>("keywords_en")?),
         summary: row.try_get("summary")?,
-        types: split(&row.try_get::<String, _>("types")?).iter().map(|t| ExpertType::parse(t).map_err(corrupt)).collect::<Result<_, _>>()?,
-        email: email.filter(|e| !e.is_empty()).map(|e| Email::parse(&e).map_err(corrupt)).transpose()?,
+        types: split(&row.try_get::<String, _>("types")?)
+            .iter()
+            .map(|t| ExpertType::parse(t).map_err(corrupt))
+            .collect::<Result<_, _>>()?,
+        email: email
+            .filter(|e| !e.is_empty())
+            .map(|e| Email::parse(&e).map_err(corrupt))
+            .transpose()?,
         phone: row.try_get("phone")?,
         employments: jobs
             .iter()
-            .map(|r| Ok(Employment { org_id: r.try_get("organization_code")?, from: year(opt_i64(r, "year_from")?), to: year(opt_i64(r, "year_to")?) }))
+            .map(|r| {
+                Ok(Employment {
+                    org_id: r.try_get("organization_code")?,
+                    from: year(opt_i64(r, "year_from")?),
+                    to: year(opt_i64(r, "year_to")?),
+                })
+            })
             .collect::<Result<_, sqlx::Error>>()?,
         relations: rels
             .iter()
@@ -120,29 +150,49 @@ async fn load(conn: &mut AnyConnection, row: AnyRow) -> Result<StoredExpert, Sto
                 })
             })
             .collect::<Result<_, StoreError>>()?,
-        unavailable: unavailable.iter().map(|(a, b)| DateRange::parse("unavailable", &format!("{a}..{b}")).map_err(corrupt)).collect::<Result<_, _>>()?,
+        unavailable: unavailable
+            .iter()
+            .map(|(a, b)| DateRange::parse("unavailable", &format!("{a}..{b}")).map_err(corrupt))
+            .collect::<Result<_, _>>()?,
     };
-    Ok(StoredExpert { id: ExpertId(id), profile, to_verify: split(&row.try_get::<String, _>("to_verify")?), updated_at: row.try_get("updated_at")? })
+    Ok(StoredExpert {
+        id: ExpertId(id),
+        profile,
+        to_verify: split(&row.try_get::<String, _>("to_verify")?),
+        updated_at: row.try_get("updated_at")?,
+    })
 }
 
 const COLUMNS: &str = "expert_id, code, name, gender, birth_year, title, position, organization_code, region, keywords_zh, keywords_en, summary, types, email, phone, to_verify, updated_at";
 
 /// An expert by id.
 pub async fn get(conn: &mut AnyConnection, id: ExpertId) -> Result<StoredExpert, StoreError> {
-    let row = sqlx::query(&format!("select {COLUMNS} from expert where expert_id = $1")).bind(id.0).fetch_optional(&mut *conn).await?.ok_or(StoreError::NotFound)?;
+    let row = sqlx::query(&format!(
+        "select {COLUMNS} from expert where expert_id = $1"
+    ))
+    .bind(id.0)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     load(conn, row).await
 }
 
 /// An expert by code.
 pub async fn get_by_code(conn: &mut AnyConnection, code: &str) -> Result<StoredExpert, StoreError> {
-    let row = sqlx::query(&format!("select {COLUMNS} from expert where code = $1")).bind(code).fetch_optional(&mut *conn).await?.ok_or(StoreError::NotFound)?;
+    let row = sqlx::query(&format!("select {COLUMNS} from expert where code = $1"))
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     load(conn, row).await
 }
 
 /// Every expert with every child row (for the engine and exports), by code.
 pub async fn all(store: &Store) -> Result<Vec<StoredExpert>, StoreError> {
     let mut conn = store.pool.acquire().await?;
-    let rows = sqlx::query(&format!("select {COLUMNS} from expert order by code")).fetch_all(&mut *conn).await?;
+    let rows = sqlx::query(&format!("select {COLUMNS} from expert order by code"))
+        .fetch_all(&mut *conn)
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         out.push(load(&mut conn, row).await?);
@@ -150,12 +200,31 @@ pub async fn all(store: &Store) -> Result<Vec<StoredExpert>, StoreError> {
     Ok(out)
 }
 
-async fn write_children(tx: &mut Transaction<'_, Any>, id: i64, p: &ExpertProfile) -> Result<(), StoreError> {
-    for table in ["expert_discipline", "expert_employment", "expert_relation", "expert_unavailable"] {
-        sqlx::query(&format!("delete from {table} where expert_id = $1")).bind(id).execute(&mut **tx).await?;
+async fn write_children(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    p: &ExpertProfile,
+) -> Result<(), StoreError> {
+    for table in [
+        "expert_discipline",
+        "expert_employment",
+        "expert_relation",
+        "expert_unavailable",
+    ] {
+        sqlx::query(&format!("delete from {table} where expert_id = $1"))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
     }
     for (i, d) in p.disciplines.iter().enumerate() {
-        sqlx::query("insert into expert_discipline (expert_id, position, code) values ($1, $2, $3)").bind(id).bind(i as i64).bind(d.as_str()).execute(&mut **tx).await?;
+        sqlx::query(
+            "insert into expert_discipline (expert_id, position, code) values ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(i as i64)
+        .bind(d.as_str())
+        .execute(&mut **tx)
+        .await?;
     }
     for (i, e) in p.employments.iter().enumerate() {
         sqlx::query("insert into expert_employment (expert_id, position, organization_code, year_from, year_to) values ($1, $2, $3, $4, $5)")
@@ -203,21 +272,34 @@ fn main_values(p: &ExpertProfile) -> [String; 13] {
         p.keywords_zh.join(";"),
         p.keywords_en.join(";"),
         p.summary.clone(),
-        p.types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(";"),
+        p.types
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
         p.phone.clone(),
-        p.email.as_ref().map(|e| e.as_str().to_string()).unwrap_or_default(),
+        p.email
+            .as_ref()
+            .map(|e| e.as_str().to_string())
+            .unwrap_or_default(),
     ]
 }
 
 /// The next free public code `E00001` …
 pub async fn next_code(tx: &mut Transaction<'_, Any>) -> Result<String, StoreError> {
-    let (max,): (Option<String>,) = sqlx::query_as("select max(code) from expert where code like 'E%'").fetch_one(&mut **tx).await?;
+    let (max,): (Option<String>,) =
+        sqlx::query_as("select max(code) from expert where code like 'E%'")
+            .fetch_one(&mut **tx)
+            .await?;
     let n = max.and_then(|c| c[1..].parse::<u64>().ok()).unwrap_or(0) + 1;
     Ok(format!("E{n:05}"))
 }
 
 /// Inserts an expert.
-pub async fn insert(tx: &mut Transaction<'_, Any>, p: &ExpertProfile) -> Result<ExpertId, StoreError> {
+pub async fn insert(
+    tx: &mut Transaction<'_, Any>,
+    p: &ExpertProfile,
+) -> Result<ExpertId, StoreError> {
     let v = main_values(p);
     let now = super::now();
     let row = sqlx::query(
@@ -237,7 +319,12 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, p: &ExpertProfile) -> Result<
 }
 
 /// Replaces an expert's profile; `to_verify` is stored as given.
-pub async fn update(tx: &mut Transaction<'_, Any>, id: ExpertId, p: &ExpertProfile, to_verify: &[String]) -> Result<(), StoreError> {
+pub async fn update(
+    tx: &mut Transaction<'_, Any>,
+    id: ExpertId,
+    p: &ExpertProfile,
+    to_verify: &[String],
+) -> Result<(), StoreError> {
     let v = main_values(p);
     let done = sqlx::query(
         "update expert set code = $1, name = $2, gender = $3, title = $4, position = $5, organization_code = $6, region = $7, keywords_zh = $8, keywords_en = $9,
@@ -259,7 +346,10 @@ pub async fn update(tx: &mut Transaction<'_, Any>, id: ExpertId, p: &ExpertProfi
 }
 
 /// A page of experts matching the filter, and the total count.
-pub async fn search(store: &Store, f: &ExpertFilter) -> Result<(Vec<ExpertSummary>, i64), StoreError> {
+pub async fn search(
+    store: &Store,
+    f: &ExpertFilter,
+) -> Result<(Vec<ExpertSummary>, i64), StoreError> {
     let like = |s: &str| format!("%{}%", s.trim().to_lowercase());
     // One parameter list for both queries; an empty filter value disables its condition.
     let conditions = "($1 = '' or lower(e.name) like $2 or lower(e.code) like $2 or lower(e.keywords_zh) like $2 or lower(e.keywords_en) like $2 or lower(e.summary) like $2)
@@ -273,34 +363,43 @@ pub async fn search(store: &Store, f: &ExpertFilter) -> Result<(Vec<ExpertSummar
     macro_rules! bind_filter {
         ($query:expr) => {
             $query
-            .bind(q.clone())
-            .bind(like(&q))
-            .bind(f.discipline.trim().to_string())
-            .bind(format!("{}%", f.discipline.trim()))
-            .bind(f.org.trim().to_string())
-            .bind(f.org.trim().to_lowercase())
-            .bind(like(&f.org))
-            .bind(f.title.trim().to_string())
-            .bind(f.region.trim().to_string())
-            .bind(f.expert_type.trim().to_string())
-            .bind(format!("%;{};%", f.expert_type.trim()))
-            .bind(i64::from(f.to_verify))
+                .bind(q.clone())
+                .bind(like(&q))
+                .bind(f.discipline.trim().to_string())
+                .bind(format!("{}%", f.discipline.trim()))
+                .bind(f.org.trim().to_string())
+                .bind(f.org.trim().to_lowercase())
+                .bind(like(&f.org))
+                .bind(f.title.trim().to_string())
+                .bind(f.region.trim().to_string())
+                .bind(f.expert_type.trim().to_string())
+                .bind(format!("%;{};%", f.expert_type.trim()))
+                .bind(i64::from(f.to_verify))
         };
     }
     let from = "from expert e join organization o on o.code = e.organization_code";
     let count_sql = format!("select count(*) as n {from} where {conditions}");
-    let total_row = bind_filter!(sqlx::query(&count_sql)).fetch_one(&store.pool).await?;
+    let total_row = bind_filter!(sqlx::query(&count_sql))
+        .fetch_one(&store.pool)
+        .await?;
     let total: i64 = total_row.try_get("n")?;
     let per_page = f.per_page.clamp(1, 200);
     let offset = (f.page.max(1) - 1) * per_page;
     let sql = format!(
         "select e.expert_id, e.code, e.name, e.title, e.organization_code, o.name_zh as org_name, e.region, e.types, e.to_verify {from} where {conditions} order by e.code limit {per_page} offset {offset}"
     );
-    let rows = bind_filter!(sqlx::query(&sql)).fetch_all(&store.pool).await?;
+    let rows = bind_filter!(sqlx::query(&sql))
+        .fetch_all(&store.pool)
+        .await?;
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
         let id: i64 = r.try_get("expert_id")?;
-        let codes: Vec<(String,)> = sqlx::query_as("select code from expert_discipline where expert_id = $1 order by position").bind(id).fetch_all(&store.pool).await?;
+        let codes: Vec<(String,)> = sqlx::query_as(
+            "select code from expert_discipline where expert_id = $1 order by position",
+        )
+        .bind(id)
+        .fetch_all(&store.pool)
+        .await?;
         items.push(ExpertSummary {
             id: ExpertId(id),
             code: r.try_get("code")?,
@@ -319,6 +418,8 @@ pub async fn search(store: &Store, f: &ExpertFilter) -> Result<(Vec<ExpertSummar
 
 /// Number of experts.
 pub async fn count(store: &Store) -> Result<i64, StoreError> {
-    let (n,): (i64,) = sqlx::query_as("select count(*) from expert").fetch_one(&store.pool).await?;
+    let (n,): (i64,) = sqlx::query_as("select count(*) from expert")
+        .fetch_one(&store.pool)
+        .await?;
     Ok(n)
 }

@@ -37,7 +37,11 @@ impl std::fmt::Display for ImportCounts {
 }
 
 /// Writes the dataset; on any error nothing is written.
-pub async fn import(store: &Store, data: &Dataset, actor: &Actor) -> Result<ImportCounts, StoreError> {
+pub async fn import(
+    store: &Store,
+    data: &Dataset,
+    actor: &Actor,
+) -> Result<ImportCounts, StoreError> {
     let mut counts = ImportCounts::default();
     let mut tx = store.pool.begin().await?;
     for o in &data.organizations {
@@ -52,7 +56,12 @@ pub async fn import(store: &Store, data: &Dataset, actor: &Actor) -> Result<Impo
         .fetch_all(&mut *tx)
         .await?
         .iter()
-        .map(|r| Ok((r.try_get::<String, _>("code")?, r.try_get::<i64, _>("expert_id")?)))
+        .map(|r| {
+            Ok((
+                r.try_get::<String, _>("code")?,
+                r.try_get::<i64, _>("expert_id")?,
+            ))
+        })
         .collect::<Result<_, sqlx::Error>>()?;
     let mut ids: HashMap<&str, i64> = HashMap::new();
     for p in &data.experts {
@@ -71,7 +80,11 @@ pub async fn import(store: &Store, data: &Dataset, actor: &Actor) -> Result<Impo
         }
     }
     for m in &data.memberships {
-        let id = ids.get(m.expert_id.as_str()).copied().or_else(|| existing.get(&m.expert_id).copied()).ok_or(StoreError::NotFound)?;
+        let id = ids
+            .get(m.expert_id.as_str())
+            .copied()
+            .or_else(|| existing.get(&m.expert_id).copied())
+            .ok_or(StoreError::NotFound)?;
         sqlx::query(
             "insert into membership (expert_id, pool, state, since, term_end, reason) values ($1, $2, $3, $4, $5, $6)
              on conflict (expert_id, pool) do update set state = excluded.state, since = excluded.since, term_end = excluded.term_end, reason = excluded.reason",
@@ -87,7 +100,11 @@ pub async fn import(store: &Store, data: &Dataset, actor: &Actor) -> Result<Impo
         counts.memberships += 1;
     }
     for h in &data.history {
-        let id = ids.get(h.expert_id.as_str()).copied().or_else(|| existing.get(&h.expert_id).copied()).ok_or(StoreError::NotFound)?;
+        let id = ids
+            .get(h.expert_id.as_str())
+            .copied()
+            .or_else(|| existing.get(&h.expert_id).copied())
+            .ok_or(StoreError::NotFound)?;
         let rating = |v: &str| v.parse::<i64>().ok();
         sqlx::query(
             "insert into tracking_record (expert_id, event_ref, event_kind, event_date, response, decline_reason, attendance, rating_expertise, rating_diligence, rating_fairness)
@@ -111,7 +128,16 @@ pub async fn import(store: &Store, data: &Dataset, actor: &Actor) -> Result<Impo
         counts.history += 1;
     }
     let summary = serde_json::to_value(&counts).unwrap_or_default();
-    audit::record(&mut tx, actor, "import", "dataset", "import", None, Some(&summary)).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "import",
+        "dataset",
+        "import",
+        None,
+        Some(&summary),
+    )
+    .await?;
     tx.commit().await?;
     Ok(counts)
 }

@@ -43,7 +43,9 @@ pub enum StoreError {
 /// Maps a unique violation to `Duplicate { field }`, other errors unchanged.
 pub fn on_unique(e: sqlx::Error, field: &str) -> StoreError {
     match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate { field: field.into() },
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate {
+            field: field.into(),
+        },
         _ => StoreError::Database(e),
     }
 }
@@ -61,25 +63,38 @@ impl Store {
     /// Connects (creating the SQLite file and its folder when needed) and migrates.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") { Backend::Postgres } else { Backend::Sqlite };
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
         if backend == Backend::Sqlite {
             if let Some(path) = sqlite_path(url) {
                 if let Some(dir) = std::path::Path::new(&path).parent() {
                     if !dir.as_os_str().is_empty() {
-                        std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", dir.display())))?;
+                        std::fs::create_dir_all(dir).map_err(|e| {
+                            StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
+                        })?;
                     }
                 }
             }
         }
-        let options = AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 4 } else { 10 });
+        let options =
+            AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 4 } else { 10 });
         let options = if backend == Backend::Sqlite {
             options.after_connect(|conn, _| {
                 Box::pin(async move {
                     // WAL lets readers proceed during a write; the busy timeout makes writers wait
                     // for each other instead of failing with "database is locked".
-                    sqlx::query("pragma journal_mode = wal").execute(&mut *conn).await?;
-                    sqlx::query("pragma busy_timeout = 10000").execute(&mut *conn).await?;
-                    sqlx::query("pragma foreign_keys = on").execute(&mut *conn).await?;
+                    sqlx::query("pragma journal_mode = wal")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("pragma busy_timeout = 10000")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("pragma foreign_keys = on")
+                        .execute(&mut *conn)
+                        .await?;
                     Ok(())
                 })
             })
@@ -96,7 +111,11 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let result = match self.backend {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await,
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres").run(&self.pool).await,
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await
+            }
         };
         result.map_err(|e| StoreError::Database(e.into()))?;
         reference::seed_disciplines(self).await
@@ -105,7 +124,9 @@ impl Store {
 
 /// The file path of a `sqlite://PATH?…` URL.
 pub fn sqlite_path(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then(|| path.to_string())
 }

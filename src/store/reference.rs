@@ -41,14 +41,22 @@ struct DisciplineRow {
 
 /// Loads the shipped classification when the table is empty (first start).
 pub async fn seed_disciplines(store: &Store) -> Result<(), StoreError> {
-    let (n,): (i64,) = sqlx::query_as("select count(*) from discipline").fetch_one(&store.pool).await?;
+    let (n,): (i64,) = sqlx::query_as("select count(*) from discipline")
+        .fetch_one(&store.pool)
+        .await?;
     if n > 0 {
         return Ok(());
     }
-    let rows = crate::dataset::parse_csv::<crate::dataset::DisciplineCsv>("disciplines.csv", CLASSIFICATION_CSV).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let rows = crate::dataset::parse_csv::<crate::dataset::DisciplineCsv>(
+        "disciplines.csv",
+        CLASSIFICATION_CSV,
+    )
+    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let mut tx = store.pool.begin().await?;
     for (_, row) in rows {
-        let d = row.into_domain().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let d = row
+            .into_domain()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         upsert_discipline(&mut tx, &d).await?;
     }
     tx.commit().await?;
@@ -56,7 +64,10 @@ pub async fn seed_disciplines(store: &Store) -> Result<(), StoreError> {
 }
 
 /// Inserts or updates a discipline.
-pub async fn upsert_discipline(tx: &mut Transaction<'_, Any>, d: &Discipline) -> Result<(), StoreError> {
+pub async fn upsert_discipline(
+    tx: &mut Transaction<'_, Any>,
+    d: &Discipline,
+) -> Result<(), StoreError> {
     sqlx::query(
         "insert into discipline (code, parent_code, level, name_zh, name_en) values ($1, $2, $3, $4, $5)
          on conflict (code) do update set parent_code = excluded.parent_code, level = excluded.level, name_zh = excluded.name_zh, name_en = excluded.name_en",
@@ -72,7 +83,10 @@ pub async fn upsert_discipline(tx: &mut Transaction<'_, Any>, d: &Discipline) ->
 }
 
 /// Inserts or updates an organization.
-pub async fn upsert_organization(tx: &mut Transaction<'_, Any>, o: &Organization) -> Result<(), StoreError> {
+pub async fn upsert_organization(
+    tx: &mut Transaction<'_, Any>,
+    o: &Organization,
+) -> Result<(), StoreError> {
     sqlx::query(
         "insert into organization (code, name_zh, name_en, kind, region, city) values ($1, $2, $3, $4, $5, $6)
          on conflict (code) do update set name_zh = excluded.name_zh, name_en = excluded.name_en, kind = excluded.kind, region = excluded.region, city = excluded.city",
@@ -90,7 +104,11 @@ pub async fn upsert_organization(tx: &mut Transaction<'_, Any>, o: &Organization
 
 /// Every organization, by code.
 pub async fn organizations(store: &Store) -> Result<Vec<Organization>, StoreError> {
-    let rows: Vec<OrgRow> = sqlx::query_as("select code, name_zh, name_en, kind, region, city from organization order by code").fetch_all(&store.pool).await?;
+    let rows: Vec<OrgRow> = sqlx::query_as(
+        "select code, name_zh, name_en, kind, region, city from organization order by code",
+    )
+    .fetch_all(&store.pool)
+    .await?;
     rows.into_iter().map(Organization::try_from).collect()
 }
 
@@ -102,18 +120,36 @@ pub async fn disciplines(store: &Store, prefix: &str) -> Result<Vec<Discipline>,
         .await?;
     rows.into_iter()
         .map(|r| {
-            let code = DisciplineCode::parse(&r.code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let parent = r.parent_code.as_deref().map(DisciplineCode::parse).transpose().map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            Ok(Discipline { code, parent, name_zh: r.name_zh, name_en: r.name_en })
+            let code =
+                DisciplineCode::parse(&r.code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let parent = r
+                .parent_code
+                .as_deref()
+                .map(DisciplineCode::parse)
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok(Discipline {
+                code,
+                parent,
+                name_zh: r.name_zh,
+                name_en: r.name_en,
+            })
         })
         .collect()
 }
 
 /// Codes among `codes` that are not in the classification.
-pub async fn unknown_codes(store: &Store, codes: &[DisciplineCode]) -> Result<Vec<usize>, StoreError> {
+pub async fn unknown_codes(
+    store: &Store,
+    codes: &[DisciplineCode],
+) -> Result<Vec<usize>, StoreError> {
     let mut out = Vec::new();
     for (i, c) in codes.iter().enumerate() {
-        let found: Option<(String,)> = sqlx::query_as("select code from discipline where code = $1").bind(c.as_str()).fetch_optional(&store.pool).await?;
+        let found: Option<(String,)> =
+            sqlx::query_as("select code from discipline where code = $1")
+                .bind(c.as_str())
+                .fetch_optional(&store.pool)
+                .await?;
         if found.is_none() {
             out.push(i);
         }
@@ -123,6 +159,9 @@ pub async fn unknown_codes(store: &Store, codes: &[DisciplineCode]) -> Result<Ve
 
 /// Whether an organization exists.
 pub async fn organization_exists(store: &Store, code: &str) -> Result<bool, StoreError> {
-    let found: Option<(String,)> = sqlx::query_as("select code from organization where code = $1").bind(code).fetch_optional(&store.pool).await?;
+    let found: Option<(String,)> = sqlx::query_as("select code from organization where code = $1")
+        .bind(code)
+        .fetch_optional(&store.pool)
+        .await?;
     Ok(found.is_some())
 }

@@ -34,38 +34,73 @@ struct UserRow {
 impl UserRow {
     fn into_user(self) -> Result<(User, String), StoreError> {
         let role = Role::parse(&self.role).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok((User { id: UserId(self.user_id), username: self.username, role, expert_id: self.expert_id.map(ExpertId), active: self.active != 0 }, self.password_hash))
+        Ok((
+            User {
+                id: UserId(self.user_id),
+                username: self.username,
+                role,
+                expert_id: self.expert_id.map(ExpertId),
+                active: self.active != 0,
+            },
+            self.password_hash,
+        ))
     }
 }
 
 const COLUMNS: &str = "user_id, username, role, expert_id, active, password_hash";
 
 /// A user and their password hash, by name.
-pub async fn by_username(store: &Store, username: &str) -> Result<Option<(User, String)>, StoreError> {
-    let row: Option<UserRow> = sqlx::query_as(&format!("select {COLUMNS} from app_user where username = $1")).bind(username).fetch_optional(&store.pool).await?;
+pub async fn by_username(
+    store: &Store,
+    username: &str,
+) -> Result<Option<(User, String)>, StoreError> {
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "select {COLUMNS} from app_user where username = $1"
+    ))
+    .bind(username)
+    .fetch_optional(&store.pool)
+    .await?;
     row.map(UserRow::into_user).transpose()
 }
 
 /// A user by id.
 pub async fn get(store: &Store, id: UserId) -> Result<Option<User>, StoreError> {
-    let row: Option<UserRow> = sqlx::query_as(&format!("select {COLUMNS} from app_user where user_id = $1")).bind(id.0).fetch_optional(&store.pool).await?;
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "select {COLUMNS} from app_user where user_id = $1"
+    ))
+    .bind(id.0)
+    .fetch_optional(&store.pool)
+    .await?;
     Ok(row.map(UserRow::into_user).transpose()?.map(|(u, _)| u))
 }
 
 /// Every user, by name.
 pub async fn list(store: &Store) -> Result<Vec<User>, StoreError> {
-    let rows: Vec<UserRow> = sqlx::query_as(&format!("select {COLUMNS} from app_user order by username")).fetch_all(&store.pool).await?;
-    rows.into_iter().map(|r| r.into_user().map(|(u, _)| u)).collect()
+    let rows: Vec<UserRow> =
+        sqlx::query_as(&format!("select {COLUMNS} from app_user order by username"))
+            .fetch_all(&store.pool)
+            .await?;
+    rows.into_iter()
+        .map(|r| r.into_user().map(|(u, _)| u))
+        .collect()
 }
 
 /// Number of users.
 pub async fn count(store: &Store) -> Result<i64, StoreError> {
-    let (n,): (i64,) = sqlx::query_as("select count(*) from app_user").fetch_one(&store.pool).await?;
+    let (n,): (i64,) = sqlx::query_as("select count(*) from app_user")
+        .fetch_one(&store.pool)
+        .await?;
     Ok(n)
 }
 
 /// Creates a user.
-pub async fn insert(tx: &mut Transaction<'_, Any>, username: &str, hash: &str, role: Role, expert: Option<ExpertId>) -> Result<UserId, StoreError> {
+pub async fn insert(
+    tx: &mut Transaction<'_, Any>,
+    username: &str,
+    hash: &str,
+    role: Role,
+    expert: Option<ExpertId>,
+) -> Result<UserId, StoreError> {
     let (id,): (i64,) = sqlx::query_as("insert into app_user (username, password_hash, role, expert_id, active, created_at) values ($1, $2, $3, $4, 1, $5) returning user_id")
         .bind(username)
         .bind(hash)
@@ -79,14 +114,22 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, username: &str, hash: &str, r
 }
 
 /// Changes role, linked expert and active flag.
-pub async fn update(tx: &mut Transaction<'_, Any>, id: UserId, role: Role, expert: Option<ExpertId>, active: bool) -> Result<(), StoreError> {
-    let done = sqlx::query("update app_user set role = $1, expert_id = $2, active = $3 where user_id = $4")
-        .bind(role.as_str())
-        .bind(expert.map(|e| e.0))
-        .bind(i64::from(active))
-        .bind(id.0)
-        .execute(&mut **tx)
-        .await?;
+pub async fn update(
+    tx: &mut Transaction<'_, Any>,
+    id: UserId,
+    role: Role,
+    expert: Option<ExpertId>,
+    active: bool,
+) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "update app_user set role = $1, expert_id = $2, active = $3 where user_id = $4",
+    )
+    .bind(role.as_str())
+    .bind(expert.map(|e| e.0))
+    .bind(i64::from(active))
+    .bind(id.0)
+    .execute(&mut **tx)
+    .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
@@ -94,7 +137,15 @@ pub async fn update(tx: &mut Transaction<'_, Any>, id: UserId, role: Role, exper
 }
 
 /// Sets a new password hash.
-pub async fn set_password(tx: &mut Transaction<'_, Any>, id: UserId, hash: &str) -> Result<(), StoreError> {
-    sqlx::query("update app_user set password_hash = $1 where user_id = $2").bind(hash).bind(id.0).execute(&mut **tx).await?;
+pub async fn set_password(
+    tx: &mut Transaction<'_, Any>,
+    id: UserId,
+    hash: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("update app_user set password_hash = $1 where user_id = $2")
+        .bind(hash)
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

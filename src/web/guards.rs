@@ -20,7 +20,10 @@ pub const CSRF_COOKIE: &str = "ep_csrf";
 
 /// Writes the session cookie.
 pub fn start_session(cookies: &CookieJar<'_>, user: UserId) {
-    let cookie = Cookie::build((SESSION_COOKIE, user.0.to_string())).http_only(true).same_site(SameSite::Lax).path("/");
+    let cookie = Cookie::build((SESSION_COOKIE, user.0.to_string()))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/");
     cookies.add_private(cookie);
 }
 
@@ -36,7 +39,10 @@ pub struct CurrentUser(pub User);
 impl CurrentUser {
     /// The audit actor.
     pub fn actor(&self) -> Actor {
-        Actor { user_id: Some(self.0.id), name: self.0.username.clone() }
+        Actor {
+            user_id: Some(self.0.id),
+            name: self.0.username.clone(),
+        }
     }
 }
 
@@ -46,9 +52,18 @@ impl<'r> FromRequest<'r> for CurrentUser {
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
         let cached = req
             .local_cache_async(async {
-                let id: i64 = req.cookies().get_private(SESSION_COOKIE)?.value().parse().ok()?;
+                let id: i64 = req
+                    .cookies()
+                    .get_private(SESSION_COOKIE)?
+                    .value()
+                    .parse()
+                    .ok()?;
                 let store = req.rocket().state::<Store>()?;
-                users::get(store, UserId(id)).await.ok().flatten().filter(|u| u.active)
+                users::get(store, UserId(id))
+                    .await
+                    .ok()
+                    .flatten()
+                    .filter(|u| u.active)
             })
             .await;
         match cached {
@@ -161,7 +176,12 @@ impl<'r> FromRequest<'r> for Csrf {
                     use rand::RngExt;
                     let bytes: [u8; 32] = rand::rng().random();
                     let token = hex::encode(bytes);
-                    cookies.add_private(Cookie::build((CSRF_COOKIE, token.clone())).http_only(true).same_site(SameSite::Lax).path("/"));
+                    cookies.add_private(
+                        Cookie::build((CSRF_COOKIE, token.clone()))
+                            .http_only(true)
+                            .same_site(SameSite::Lax)
+                            .path("/"),
+                    );
                     token
                 }
             }

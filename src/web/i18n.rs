@@ -15,8 +15,12 @@ pub const LANG_COOKIE: &str = "lang";
 pub type Catalog = BTreeMap<String, String>;
 
 fn parse(text: &str) -> Catalog {
-    let table: toml::Table = toml::from_str(text).unwrap_or_else(|e| panic!("message catalog does not parse: {e}"));
-    table.into_iter().map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string())).collect()
+    let table: toml::Table =
+        toml::from_str(text).unwrap_or_else(|e| panic!("message catalog does not parse: {e}"));
+    table
+        .into_iter()
+        .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+        .collect()
 }
 
 /// The catalog of a language (Chinese for anything unknown).
@@ -37,7 +41,10 @@ pub fn from_accept_language(header: &str) -> Option<&'static str> {
         .filter_map(|part| {
             let mut pieces = part.trim().split(';');
             let tag = pieces.next()?.trim();
-            let q = pieces.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse().ok()).unwrap_or(1.0);
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse().ok())
+                .unwrap_or(1.0);
             Some((q, tag))
         })
         .collect();
@@ -56,8 +63,17 @@ pub struct Lang(pub &'static str);
 impl<'r> FromRequest<'r> for Lang {
     type Error = ();
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
-        let from_cookie = req.cookies().get(LANG_COOKIE).and_then(|c| LANGUAGES.iter().copied().find(|l| *l == c.value()));
-        let lang = from_cookie.or_else(|| req.headers().get_one("Accept-Language").and_then(from_accept_language)).unwrap_or(LANGUAGES[0]);
+        let from_cookie = req
+            .cookies()
+            .get(LANG_COOKIE)
+            .and_then(|c| LANGUAGES.iter().copied().find(|l| *l == c.value()));
+        let lang = from_cookie
+            .or_else(|| {
+                req.headers()
+                    .get_one("Accept-Language")
+                    .and_then(from_accept_language)
+            })
+            .unwrap_or(LANGUAGES[0]);
         Outcome::Success(Lang(lang))
     }
 }
@@ -76,7 +92,10 @@ mod tests {
 
     #[test]
     fn accept_language_weights_are_honoured() {
-        assert_eq!(from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"), Some("en"));
+        assert_eq!(
+            from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"),
+            Some("en")
+        );
         assert_eq!(from_accept_language("fr;q=1, zh-CN;q=0.5"), Some("zh"));
         assert_eq!(from_accept_language("fr"), None);
     }

@@ -16,7 +16,9 @@ use rocket_dyn_templates::Template;
 
 /// Builds the service from its settings and an open store (used by `main` and every test).
 pub fn build(config: &Config, store: Store) -> Rocket<Build> {
-    let figment = rocket::Config::figment().merge(("secret_key", config.secret_key.clone())).merge(("template_dir", template_dir()));
+    let figment = rocket::Config::figment()
+        .merge(("secret_key", config.secret_key.clone()))
+        .merge(("template_dir", template_dir()));
     rocket::custom(figment)
         .manage(store)
         .attach(Template::fairing())
@@ -68,7 +70,9 @@ fn api_error(status: Status, _req: &Request<'_>) -> (Status, (rocket::http::Cont
         401 => AppError::Unauthorized("log in first: POST /api/v1/session".into()),
         403 => AppError::Forbidden("your role may not do this".into()),
         404 => AppError::NotFound("resource".into()),
-        422 => AppError::BadRequest("the request body does not have the expected shape (see /api/v1/openapi.json)".into()),
+        422 => AppError::BadRequest(
+            "the request body does not have the expected shape (see /api/v1/openapi.json)".into(),
+        ),
         _ => AppError::Internal(status.to_string()),
     };
     (status, (rocket::http::ContentType::JSON, error.json()))

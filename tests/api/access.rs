@@ -5,7 +5,12 @@ use crate::helpers::*;
 use rocket::http::{ContentType, Method, Status};
 
 /// Routes anyone may call.
-const PUBLIC: &[(&str, &str)] = &[("GET", "/login"), ("POST", "/login"), ("POST", "/api/v1/session"), ("GET", "/lang/<code>")];
+const PUBLIC: &[(&str, &str)] = &[
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/api/v1/session"),
+    ("GET", "/lang/<code>"),
+];
 
 /// Routes an expert account may call.
 const EXPERT_ALLOWED: &[(&str, &str)] = &[
@@ -28,7 +33,17 @@ fn concrete(path: &str) -> String {
         .next()
         .unwrap_or(path)
         .split('/')
-        .map(|seg| if seg.starts_with('<') { if seg.contains("..") { "x" } else { "1" } } else { seg })
+        .map(|seg| {
+            if seg.starts_with('<') {
+                if seg.contains("..") {
+                    "x"
+                } else {
+                    "1"
+                }
+            } else {
+                seg
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -43,13 +58,24 @@ fn routes(app: &TestApp) -> Vec<(Method, String, String)> {
 }
 
 fn listed(list: &[(&str, &str)], method: Method, path: &str) -> bool {
-    list.iter().any(|(m, p)| *m == method.as_str() && *p == path.split('?').next().unwrap_or(path))
+    list.iter()
+        .any(|(m, p)| *m == method.as_str() && *p == path.split('?').next().unwrap_or(path))
 }
 
 async fn call(app: &TestApp, method: Method, path: &str) -> Status {
     let uri = concrete(path);
-    let (ct, body) = if path.starts_with("/api/") { (ContentType::JSON, "{}") } else { (ContentType::Form, "csrf=x") };
-    app.client.req(method, uri).header(ct).body(body).dispatch().await.status()
+    let (ct, body) = if path.starts_with("/api/") {
+        (ContentType::JSON, "{}")
+    } else {
+        (ContentType::Form, "csrf=x")
+    };
+    app.client
+        .req(method, uri)
+        .header(ct)
+        .body(body)
+        .dispatch()
+        .await
+        .status()
 }
 
 #[tokio::test]
@@ -62,8 +88,12 @@ async fn every_route_except_login_refuses_anonymous_callers() {
             continue;
         }
         let status = call(&app, method, &path).await;
-        let refused = matches!(status.code, 401 | 403 | 303) && (status != Status::SeeOther || path == "/" || !path.starts_with("/api"));
-        assert!(refused, "{method} {full} answered {status} to an anonymous caller");
+        let refused = matches!(status.code, 401 | 403 | 303)
+            && (status != Status::SeeOther || path == "/" || !path.starts_with("/api"));
+        assert!(
+            refused,
+            "{method} {full} answered {status} to an anonymous caller"
+        );
     }
 }
 
@@ -71,16 +101,23 @@ async fn every_route_except_login_refuses_anonymous_callers() {
 async fn expert_accounts_cannot_reach_staff_or_admin_routes() {
     let app = spawn_app().await;
     app.login_admin().await;
-    let (_, e) = app.send_json(Method::Post, "/api/v1/experts", &profile_json("庚")).await;
+    let (_, e) = app
+        .send_json(Method::Post, "/api/v1/experts", &profile_json("庚"))
+        .await;
     app.logout().await;
-    app.add_user("geng", "expert", e["code"].as_str().unwrap()).await;
+    app.add_user("geng", "expert", e["code"].as_str().unwrap())
+        .await;
     assert_eq!(app.login("geng", PASSWORD).await, Status::Ok);
     for (method, path, full) in routes(&app) {
         if listed(PUBLIC, method, &path) || listed(EXPERT_ALLOWED, method, &path) {
             continue;
         }
         let status = call(&app, method, &path).await;
-        assert_eq!(status, Status::Forbidden, "{method} {full} answered {status} to an expert");
+        assert_eq!(
+            status,
+            Status::Forbidden,
+            "{method} {full} answered {status} to an expert"
+        );
     }
 }
 
@@ -89,7 +126,16 @@ async fn staff_cannot_reach_admin_routes() {
     let app = spawn_app().await;
     app.add_user("staffer", "staff", "").await;
     app.login("staffer", PASSWORD).await;
-    for (method, path) in [(Method::Get, "/api/v1/users"), (Method::Post, "/api/v1/users"), (Method::Get, "/admin/users"), (Method::Get, "/audit")] {
-        assert_eq!(call(&app, method, path).await, Status::Forbidden, "{method} {path}");
+    for (method, path) in [
+        (Method::Get, "/api/v1/users"),
+        (Method::Post, "/api/v1/users"),
+        (Method::Get, "/admin/users"),
+        (Method::Get, "/audit"),
+    ] {
+        assert_eq!(
+            call(&app, method, path).await,
+            Status::Forbidden,
+            "{method} {path}"
+        );
     }
 }

@@ -21,8 +21,20 @@ fn domain_and_assign_are_pure() {
     assert!(files.len() > 10);
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        for banned in ["rocket", "sqlx", "crate::store", "crate::service", "crate::web", "std::fs", "tokio"] {
-            assert!(!text.contains(banned), "{} mentions {banned}", file.display());
+        for banned in [
+            "rocket",
+            "sqlx",
+            "crate::store",
+            "crate::service",
+            "crate::web",
+            "std::fs",
+            "tokio",
+        ] {
+            assert!(
+                !text.contains(banned),
+                "{} mentions {banned}",
+                file.display()
+            );
         }
     }
 }

@@ -7,19 +7,29 @@ async fn staff_create_read_edit_and_search_experts() {
     let app = spawn_app().await;
     app.add_user("staff1", "staff", "").await;
     assert_eq!(app.login("staff1", PASSWORD).await, Status::Ok);
-    let (status, created) = app.send_json(Method::Post, "/api/v1/experts", &profile_json("林晓")).await;
+    let (status, created) = app
+        .send_json(Method::Post, "/api/v1/experts", &profile_json("林晓"))
+        .await;
     assert_eq!(status, Status::Created, "{created}");
     assert_eq!(created["code"], "E00001");
     let id = created["id"].as_i64().unwrap();
-    let (_, page) = app.get_json("/api/v1/experts?discipline=450&q=%E6%9E%97").await;
+    let (_, page) = app
+        .get_json("/api/v1/experts?discipline=450&q=%E6%9E%97")
+        .await;
     assert_eq!(page["total"], 1);
     assert_eq!(page["items"][0]["org_name"], "兰州大学");
     let mut changed = profile_json("林晓");
     changed["title"] = json!("副高");
-    let (status, updated) = app.send_json(Method::Put, &format!("/api/v1/experts/{id}"), &changed).await;
+    let (status, updated) = app
+        .send_json(Method::Put, &format!("/api/v1/experts/{id}"), &changed)
+        .await;
     assert_eq!(status, Status::Ok, "{updated}");
     assert_eq!(updated["title"], "副高");
-    assert_eq!(updated["to_verify"], json!([]), "staff edits are verified edits");
+    assert_eq!(
+        updated["to_verify"],
+        json!([]),
+        "staff edits are verified edits"
+    );
 }
 
 #[tokio::test]
@@ -31,7 +41,11 @@ async fn bad_input_names_the_field() {
         ("email", json!("not-an-email"), "email"),
         ("disciplines", json!(["99999"]), "disciplines[0]"),
         ("org_id", json!("nowhere"), "org_id"),
-        ("unavailable", json!(["2026-12-20..2026-12-01"]), "unavailable[0]"),
+        (
+            "unavailable",
+            json!(["2026-12-20..2026-12-01"]),
+            "unavailable[0]",
+        ),
     ] {
         let mut body = profile_json("错误");
         body[field] = value;
@@ -47,10 +61,15 @@ async fn bad_input_names_the_field() {
 async fn expert_edits_own_profile_and_title_change_is_flagged_for_staff() {
     let app = spawn_app().await;
     app.login_admin().await;
-    let (_, a) = app.send_json(Method::Post, "/api/v1/experts", &profile_json("甲")).await;
-    let (_, b) = app.send_json(Method::Post, "/api/v1/experts", &profile_json("乙")).await;
+    let (_, a) = app
+        .send_json(Method::Post, "/api/v1/experts", &profile_json("甲"))
+        .await;
+    let (_, b) = app
+        .send_json(Method::Post, "/api/v1/experts", &profile_json("乙"))
+        .await;
     app.logout().await;
-    app.add_user("jia", "expert", a["code"].as_str().unwrap()).await;
+    app.add_user("jia", "expert", a["code"].as_str().unwrap())
+        .await;
     assert_eq!(app.login("jia", PASSWORD).await, Status::Ok);
     let (status, me) = app.get_json("/api/v1/me").await;
     assert_eq!((status, me["name"].as_str()), (Status::Ok, Some("甲")));
@@ -62,8 +81,22 @@ async fn expert_edits_own_profile_and_title_change_is_flagged_for_staff() {
     assert_eq!(after["to_verify"], json!(["title"]));
     assert_eq!(after["code"], a["code"], "experts cannot change their code");
     // Nobody else's record, and no staff list.
-    assert_eq!(app.get_json(&format!("/api/v1/experts/{}", b["id"])).await.0, Status::Forbidden);
-    assert_eq!(app.send_json(Method::Put, &format!("/api/v1/experts/{}", b["id"]), &profile_json("乙")).await.0, Status::Forbidden);
+    assert_eq!(
+        app.get_json(&format!("/api/v1/experts/{}", b["id"]))
+            .await
+            .0,
+        Status::Forbidden
+    );
+    assert_eq!(
+        app.send_json(
+            Method::Put,
+            &format!("/api/v1/experts/{}", b["id"]),
+            &profile_json("乙")
+        )
+        .await
+        .0,
+        Status::Forbidden
+    );
     assert_eq!(app.get_json("/api/v1/experts").await.0, Status::Forbidden);
     app.logout().await;
     app.login_admin().await;
@@ -75,25 +108,47 @@ async fn expert_edits_own_profile_and_title_change_is_flagged_for_staff() {
 async fn every_change_is_audited_with_before_and_after() {
     let app = spawn_app().await;
     app.login_admin().await;
-    let (_, e) = app.send_json(Method::Post, "/api/v1/experts", &profile_json("丙")).await;
+    let (_, e) = app
+        .send_json(Method::Post, "/api/v1/experts", &profile_json("丙"))
+        .await;
     let mut edit = profile_json("丙");
     edit["phone"] = json!("13900000000");
-    app.send_json(Method::Put, &format!("/api/v1/experts/{}", e["id"]), &edit).await;
-    let (status, log) = app.get_json(&format!("/api/v1/audit?entity={}", e["code"].as_str().unwrap())).await;
+    app.send_json(Method::Put, &format!("/api/v1/experts/{}", e["id"]), &edit)
+        .await;
+    let (status, log) = app
+        .get_json(&format!(
+            "/api/v1/audit?entity={}",
+            e["code"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(status, Status::Ok);
     assert_eq!(log["total"], 2);
     let update = &log["items"][0];
     assert_eq!(update["action"], "expert.update");
     assert_eq!(update["actor"], "admin");
-    assert!(update["before_json"].as_str().unwrap().contains("13800000000"));
-    assert!(update["after_json"].as_str().unwrap().contains("13900000000"));
+    assert!(update["before_json"]
+        .as_str()
+        .unwrap()
+        .contains("13800000000"));
+    assert!(update["after_json"]
+        .as_str()
+        .unwrap()
+        .contains("13900000000"));
     // Supervisors read the log; staff do not.
     app.logout().await;
     app.add_user("sup", "supervisor", "").await;
     app.add_user("staffer", "staff", "").await;
     app.login("sup", PASSWORD).await;
-    assert_eq!(app.get_json("/api/v1/audit?action=expert").await.0, Status::Ok);
-    assert_eq!(app.send_json(Method::Post, "/api/v1/experts", &profile_json("丁")).await.0, Status::Forbidden);
+    assert_eq!(
+        app.get_json("/api/v1/audit?action=expert").await.0,
+        Status::Ok
+    );
+    assert_eq!(
+        app.send_json(Method::Post, "/api/v1/experts", &profile_json("丁"))
+            .await
+            .0,
+        Status::Forbidden
+    );
     app.logout().await;
     app.login("staffer", PASSWORD).await;
     assert_eq!(app.get_json("/api/v1/audit").await.0, Status::Forbidden);
@@ -103,18 +158,48 @@ async fn every_change_is_audited_with_before_and_after() {
 async fn admin_creates_accounts_and_links_an_expert() {
     let app = spawn_app().await;
     app.login_admin().await;
-    let (_, e) = app.send_json(Method::Post, "/api/v1/experts", &profile_json("戊")).await;
-    let (status, weak) = app.send_json(Method::Post, "/api/v1/users", &json!({"username": "user1", "password": "short", "role": "staff"})).await;
-    assert_eq!((status, weak["error"]["field"].as_str()), (Status::UnprocessableEntity, Some("password")));
+    let (_, e) = app
+        .send_json(Method::Post, "/api/v1/experts", &profile_json("戊"))
+        .await;
+    let (status, weak) = app
+        .send_json(
+            Method::Post,
+            "/api/v1/users",
+            &json!({"username": "user1", "password": "short", "role": "staff"}),
+        )
+        .await;
+    assert_eq!(
+        (status, weak["error"]["field"].as_str()),
+        (Status::UnprocessableEntity, Some("password"))
+    );
     let (status, user) = app.send_json(Method::Post, "/api/v1/users", &json!({"username": "wuxin", "password": PASSWORD, "role": "expert", "expert_code": e["code"]})).await;
     assert_eq!(status, Status::Created, "{user}");
     assert_eq!(user["expert_id"], e["id"]);
-    let (status, dup) = app.send_json(Method::Post, "/api/v1/users", &json!({"username": "wuxin", "password": PASSWORD, "role": "staff"})).await;
-    assert_eq!((status, dup["error"]["field"].as_str()), (Status::Conflict, Some("username")));
-    let (status, _) = app.send_json(Method::Patch, &format!("/api/v1/users/{}", user["id"]), &json!({"active": false})).await;
+    let (status, dup) = app
+        .send_json(
+            Method::Post,
+            "/api/v1/users",
+            &json!({"username": "wuxin", "password": PASSWORD, "role": "staff"}),
+        )
+        .await;
+    assert_eq!(
+        (status, dup["error"]["field"].as_str()),
+        (Status::Conflict, Some("username"))
+    );
+    let (status, _) = app
+        .send_json(
+            Method::Patch,
+            &format!("/api/v1/users/{}", user["id"]),
+            &json!({"active": false}),
+        )
+        .await;
     assert_eq!(status, Status::Ok);
     app.logout().await;
-    assert_eq!(app.login("wuxin", PASSWORD).await, Status::Unauthorized, "deactivated accounts cannot log in");
+    assert_eq!(
+        app.login("wuxin", PASSWORD).await,
+        Status::Unauthorized,
+        "deactivated accounts cannot log in"
+    );
 }
 
 #[tokio::test]
@@ -122,18 +207,59 @@ async fn the_expert_list_pages_and_the_form_reports_errors_in_place() {
     let app = spawn_app().await;
     app.login_admin().await;
     for i in 0..3 {
-        app.send_json(Method::Post, "/api/v1/experts", &profile_json(&format!("名{i}"))).await;
+        app.send_json(
+            Method::Post,
+            "/api/v1/experts",
+            &profile_json(&format!("名{i}")),
+        )
+        .await;
     }
     let (_, page) = app.get_json("/api/v1/experts?per_page=2&page=2").await;
-    assert_eq!((page["total"].as_i64(), page["items"].as_array().unwrap().len()), (Some(3), 1));
-    let html = app.client.get("/experts?per_page=2").dispatch().await.into_string().await.unwrap();
+    assert_eq!(
+        (
+            page["total"].as_i64(),
+            page["items"].as_array().unwrap().len()
+        ),
+        (Some(3), 1)
+    );
+    let html = app
+        .client
+        .get("/experts?per_page=2")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
     assert!(html.contains("E00001") && html.contains("page=2"));
-    let form = app.client.get("/experts/new").dispatch().await.into_string().await.unwrap();
+    let form = app
+        .client
+        .get("/experts/new")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
     assert!(form.contains("name=\"csrf\" value=\""), "{form}");
-    let token = form.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let token = form
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
     let body = format!("csrf={token}&name=%E5%B7%B1&gender=M&birth_year=1970&title=%E6%AD%A3%E9%AB%98&org_id=lzu&region=province&disciplines=12345&types=technical");
-    let response = app.client.post("/experts").header(rocket::http::ContentType::Form).body(body).dispatch().await;
+    let response = app
+        .client
+        .post("/experts")
+        .header(rocket::http::ContentType::Form)
+        .body(body)
+        .dispatch()
+        .await;
     assert_eq!(response.status(), Status::UnprocessableEntity);
     let html = response.into_string().await.unwrap();
-    assert!(html.contains("disciplines[0]") && html.contains("class=\"invalid\""), "{html}");
+    assert!(
+        html.contains("disciplines[0]") && html.contains("class=\"invalid\""),
+        "{html}"
+    );
 }

@@ -30,9 +30,17 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
         Ok(server) if server.starts_with("postgres") => {
             sqlx::any::install_default_drivers();
             let name = random_name();
-            let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&server).await.expect("connect to TEST_DATABASE_URL");
-            sqlx::query(&format!("create database {name}")).execute(&mut admin).await.expect("create test database");
-            let base = server.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(server.clone());
+            let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&server)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            sqlx::query(&format!("create database {name}"))
+                .execute(&mut admin)
+                .await
+                .expect("create test database");
+            let base = server
+                .rsplit_once('/')
+                .map(|(b, _)| b.to_string())
+                .unwrap_or(server.clone());
             format!("{base}/{name}")
         }
         _ => format!("sqlite://{}/test.db?mode=rwc", dir.display()),
@@ -43,18 +51,34 @@ pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database(dir.path()).await;
     let store = Store::connect(&database_url).await.expect("open store");
-    expertpool::service::auth::bootstrap_admin(&store, Some(ADMIN_PASSWORD)).await.expect("bootstrap admin");
+    expertpool::service::auth::bootstrap_admin(&store, Some(ADMIN_PASSWORD))
+        .await
+        .expect("bootstrap admin");
     // Every test starts with the sample's organizations, as a real installation would.
-    let orgs: Vec<(u64, expertpool::domain::organization::OrganizationInput)> = expertpool::dataset::read_csv(&sample_dir(), "organizations.csv").expect("organizations");
+    let orgs: Vec<(u64, expertpool::domain::organization::OrganizationInput)> =
+        expertpool::dataset::read_csv(&sample_dir(), "organizations.csv").expect("organizations");
     let mut tx = store.pool.begin().await.expect("tx");
     for (_, o) in orgs {
-        let org = expertpool::domain::organization::Organization::try_from(o).expect("valid organization");
-        expertpool::store::reference::upsert_organization(&mut tx, &org).await.expect("insert organization");
+        let org = expertpool::domain::organization::Organization::try_from(o)
+            .expect("valid organization");
+        expertpool::store::reference::upsert_organization(&mut tx, &org)
+            .await
+            .expect("insert organization");
     }
     tx.commit().await.expect("commit");
-    let config = Config { database_url: database_url.clone(), secret_key: vec![7u8; 64], admin_password: None };
-    let client = Client::tracked(expertpool::build(&config, store.clone())).await.expect("rocket");
-    TestApp { client, store, _dir: dir }
+    let config = Config {
+        database_url: database_url.clone(),
+        secret_key: vec![7u8; 64],
+        admin_password: None,
+    };
+    let client = Client::tracked(expertpool::build(&config, store.clone()))
+        .await
+        .expect("rocket");
+    TestApp {
+        client,
+        store,
+        _dir: dir,
+    }
 }
 
 impl TestApp {
@@ -78,24 +102,49 @@ impl TestApp {
 
     /// Creates an account directly through the service.
     pub async fn add_user(&self, username: &str, role: &str, expert_code: &str) {
-        users::create(&self.store, &Actor::system("test"), NewUserInput { username: username.into(), password: PASSWORD.into(), role: role.into(), expert_code: expert_code.into() })
-            .await
-            .expect("create user");
+        users::create(
+            &self.store,
+            &Actor::system("test"),
+            NewUserInput {
+                username: username.into(),
+                password: PASSWORD.into(),
+                role: role.into(),
+                expert_code: expert_code.into(),
+            },
+        )
+        .await
+        .expect("create user");
     }
 
     pub async fn get_json(&self, uri: &str) -> (Status, Value) {
         json_of(self.client.get(uri.to_string()).dispatch().await).await
     }
 
-    pub async fn send_json(&self, method: rocket::http::Method, uri: &str, body: &Value) -> (Status, Value) {
-        json_of(self.client.req(method, uri.to_string()).header(ContentType::JSON).body(body.to_string()).dispatch().await).await
+    pub async fn send_json(
+        &self,
+        method: rocket::http::Method,
+        uri: &str,
+        body: &Value,
+    ) -> (Status, Value) {
+        json_of(
+            self.client
+                .req(method, uri.to_string())
+                .header(ContentType::JSON)
+                .body(body.to_string())
+                .dispatch()
+                .await,
+        )
+        .await
     }
 }
 
 pub async fn json_of(response: LocalResponse<'_>) -> (Status, Value) {
     let status = response.status();
     let text = response.into_string().await.unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// A small valid dataset folder: the sample's reference files and its first `n` experts.

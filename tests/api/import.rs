@@ -8,15 +8,29 @@ use rocket::http::Status;
 async fn the_sample_imports_with_its_counts_and_twice_is_idempotent() {
     let app = spawn_app().await;
     let data = Dataset::load(&sample_dir()).expect("sample loads");
-    let first = import(&app.store, &data, &Actor::system("test")).await.expect("import");
-    assert_eq!((first.organizations, first.disciplines, first.experts_created, first.relations), (100, 800, 2000, 1909));
+    let first = import(&app.store, &data, &Actor::system("test"))
+        .await
+        .expect("import");
+    assert_eq!(
+        (
+            first.organizations,
+            first.disciplines,
+            first.experts_created,
+            first.relations
+        ),
+        (100, 800, 2000, 1909)
+    );
     assert_eq!((first.memberships, first.history), (2424, 5729));
-    let second = import(&app.store, &data, &Actor::system("test")).await.expect("again");
+    let second = import(&app.store, &data, &Actor::system("test"))
+        .await
+        .expect("again");
     assert_eq!((second.experts_created, second.experts_updated), (0, 2000));
     app.login_admin().await;
     let (status, page) = app.get_json("/api/v1/experts?per_page=5").await;
     assert_eq!((status, page["total"].as_i64()), (Status::Ok, Some(2000)));
-    let (_, e) = app.get_json(&format!("/api/v1/experts/{}", page["items"][0]["id"])).await;
+    let (_, e) = app
+        .get_json(&format!("/api/v1/experts/{}", page["items"][0]["id"]))
+        .await;
     assert_eq!(e["code"], "E00001");
     assert_eq!(e["unavailable"].as_array().unwrap().len(), 2);
 }
@@ -26,7 +40,9 @@ async fn a_malformed_row_names_file_line_and_field_and_writes_nothing() {
     let app = spawn_app().await;
     let good = small_dataset(3);
     let data = Dataset::load(good.path()).unwrap();
-    import(&app.store, &data, &Actor::system("test")).await.unwrap();
+    import(&app.store, &data, &Actor::system("test"))
+        .await
+        .unwrap();
 
     let bad = small_dataset(5);
     let path = bad.path().join("experts.csv");
@@ -35,14 +51,25 @@ async fn a_malformed_row_names_file_line_and_field_and_writes_nothing() {
     lines[5] = lines[5].replacen(",M,", ",X,", 1).replacen(",F,", ",X,", 1);
     std::fs::write(&path, lines.join("\n")).unwrap();
     let err = Dataset::load(bad.path()).unwrap_err();
-    assert_eq!((err.file.as_str(), err.line, err.field.as_str()), ("experts.csv", 6, "gender"), "{err}");
+    assert_eq!(
+        (err.file.as_str(), err.line, err.field.as_str()),
+        ("experts.csv", 6, "gender"),
+        "{err}"
+    );
 
     // A reference the database cannot satisfy fails inside the transaction: nothing is kept.
     let mut data = Dataset::load(small_dataset(5).path()).unwrap();
     data.memberships.push(expertpool::dataset::MembershipRow {
-        expert_id: "E99999".into(), pool: "review".into(), state: "active".into(), since: "2026-01-01".into(), term_end: String::new(), reason: String::new(),
+        expert_id: "E99999".into(),
+        pool: "review".into(),
+        state: "active".into(),
+        since: "2026-01-01".into(),
+        term_end: String::new(),
+        reason: String::new(),
     });
-    assert!(import(&app.store, &data, &Actor::system("test")).await.is_err());
+    assert!(import(&app.store, &data, &Actor::system("test"))
+        .await
+        .is_err());
     app.login_admin().await;
     let (_, page) = app.get_json("/api/v1/experts").await;
     assert_eq!(page["total"], 3, "the failed import left no expert behind");

@@ -7,10 +7,24 @@ async fn every_api_route_is_in_the_openapi_document() {
     let documented = expertpool::web::api::documented_paths();
     for route in app.client.rocket().routes() {
         let path = route.uri.path().to_string();
-        let Some(rest) = path.strip_prefix("/api/v1") else { continue };
-        let openapi_path = rest.split('/').map(|s| if s.starts_with('<') { "{id}".to_string() } else { s.to_string() }).collect::<Vec<_>>().join("/");
+        let Some(rest) = path.strip_prefix("/api/v1") else {
+            continue;
+        };
+        let openapi_path = rest
+            .split('/')
+            .map(|s| {
+                if s.starts_with('<') {
+                    "{id}".to_string()
+                } else {
+                    s.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
         assert!(
-            documented.iter().any(|(m, p)| m == route.method.as_str() && *p == openapi_path),
+            documented
+                .iter()
+                .any(|(m, p)| m == route.method.as_str() && *p == openapi_path),
             "{} {openapi_path} is not documented",
             route.method
         );

@@ -12,15 +12,25 @@ fn conflicts_agree_with_the_generators_ground_truth() {
     for event in &data.events {
         let problem = data.problem(&event.id, 0).unwrap();
         for c in find_conflicts(&problem) {
-            found.insert((problem.items[c.item].key.clone(), problem.candidates[c.candidate].key.clone(), c.code.as_str().to_string()));
+            found.insert((
+                problem.items[c.item].key.clone(),
+                problem.candidates[c.candidate].key.clone(),
+                c.code.as_str().to_string(),
+            ));
         }
     }
     let mut reader = csv::Reader::from_path(dir.join("conflicts_expected.csv")).unwrap();
-    let expected: BTreeSet<(String, String, String)> =
-        reader.records().map(|r| r.unwrap()).map(|r| (r[0].to_string(), r[1].to_string(), r[2].to_string())).collect();
+    let expected: BTreeSet<(String, String, String)> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| (r[0].to_string(), r[1].to_string(), r[2].to_string()))
+        .collect();
     let missing: Vec<_> = expected.difference(&found).take(5).collect();
     let extra: Vec<_> = found.difference(&expected).take(5).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "missing {missing:?}, extra {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?}"
+    );
     assert_eq!(expected.len(), 29154);
 }
 
@@ -29,9 +39,15 @@ fn every_sample_event_draws_and_replays_identically() {
     let data = Dataset::load(&crate::helpers::sample_dir()).unwrap();
     for event in &data.events {
         let problem = data.problem(&event.id, 20261124).unwrap();
-        let first = expertpool::assign::draw(&problem).unwrap_or_else(|e| panic!("{}: {e}", event.id));
+        let first =
+            expertpool::assign::draw(&problem).unwrap_or_else(|e| panic!("{}: {e}", event.id));
         let again = expertpool::assign::draw(&problem).unwrap();
-        assert_eq!(first.result.hash(), again.result.hash(), "{} replays", event.id);
+        assert_eq!(
+            first.result.hash(),
+            again.result.hash(),
+            "{} replays",
+            event.id
+        );
         assert_eq!(first.result.panels.len(), event.panels.len());
     }
 }
@@ -45,12 +61,27 @@ fn the_solve_command_reaches_the_hand_computed_optimum() {
     std::fs::write(&constraints, "a,r1,-1\n").unwrap();
     let out = dir.path().join("out.csv");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_expertpool"))
-        .args(["solve", "--scores", scores.to_str().unwrap(), "--constraints", constraints.to_str().unwrap(), "--per-item", "2", "--max-load", "3", "--out", out.to_str().unwrap()])
+        .args([
+            "solve",
+            "--scores",
+            scores.to_str().unwrap(),
+            "--constraints",
+            constraints.to_str().unwrap(),
+            "--per-item",
+            "2",
+            "--max-load",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .status()
         .unwrap();
     assert!(status.success());
     let text = std::fs::read_to_string(out).unwrap();
-    let total: f64 = text.lines().map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap()).sum();
+    let total: f64 = text
+        .lines()
+        .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
+        .sum();
     assert!((total - 5.4).abs() < 1e-9, "{text}");
     assert!(!text.contains("a,r1,"));
 }

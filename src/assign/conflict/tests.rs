@@ -4,12 +4,19 @@ use crate::assign::testkit::*;
 use crate::domain::expert::RelationKind;
 
 fn codes(problem: &Problem) -> Vec<(usize, usize, &'static str)> {
-    find_conflicts(problem).iter().filter(|c| c.blocks()).map(|c| (c.item, c.candidate, c.code.as_str())).collect()
+    find_conflicts(problem)
+        .iter()
+        .filter(|c| c.blocks())
+        .map(|c| (c.item, c.candidate, c.code.as_str()))
+        .collect()
 }
 
 #[test]
 fn current_employer_applying_is_same_org() {
-    let p = problem(vec![item("P1", "lzu", &[])], vec![candidate("E1", "王芳", "lzu")]);
+    let p = problem(
+        vec![item("P1", "lzu", &[])],
+        vec![candidate("E1", "王芳", "lzu")],
+    );
     assert_eq!(codes(&p), vec![(0, 0, "same_org")]);
     assert!(find_conflicts(&p)[0].reason.contains("lzu"));
 }
@@ -29,17 +36,31 @@ fn past_employer_counts_within_the_window_only() {
 fn team_member_needs_name_and_org_and_name_only_is_possible() {
     let p = problem(
         vec![item("P1", "bygroup", &[("王芳", "lzu"), ("李娜", "byh1")])],
-        vec![candidate("E1", "王芳", "lzu"), candidate("E2", "李娜", "xauat")],
+        vec![
+            candidate("E1", "王芳", "lzu"),
+            candidate("E2", "李娜", "xauat"),
+        ],
     );
     let all = find_conflicts(&p);
-    assert!(all.iter().any(|c| c.candidate == 0 && c.code == ConflictCode::TeamMember));
-    assert!(all.iter().any(|c| c.candidate == 1 && c.code == ConflictCode::PossibleNameOnly && c.blocks()));
+    assert!(all
+        .iter()
+        .any(|c| c.candidate == 0 && c.code == ConflictCode::TeamMember));
+    assert!(all
+        .iter()
+        .any(|c| c.candidate == 1 && c.code == ConflictCode::PossibleNameOnly && c.blocks()));
 }
 
 #[test]
 fn cleared_possible_conflicts_stop_blocking() {
-    let mut p = problem(vec![item("P1", "bygroup", &[("李娜", "byh1")])], vec![candidate("E2", "李娜", "xauat")]);
-    p.overrides.cleared_possible.push(PairNote { item: "P1".into(), expert: "E2".into(), reason: "different person, checked by phone".into() });
+    let mut p = problem(
+        vec![item("P1", "bygroup", &[("李娜", "byh1")])],
+        vec![candidate("E2", "李娜", "xauat")],
+    );
+    p.overrides.cleared_possible.push(PairNote {
+        item: "P1".into(),
+        expert: "E2".into(),
+        reason: "different person, checked by phone".into(),
+    });
     let all = find_conflicts(&p);
     assert_eq!(all.len(), 1);
     assert!(all[0].cleared && !all[0].blocks());
@@ -47,7 +68,10 @@ fn cleared_possible_conflicts_stop_blocking() {
 
 #[test]
 fn identifiers_decide_when_both_sides_have_one() {
-    let mut p = problem(vec![item("P1", "bygroup", &[("王芳", "lzu")])], vec![candidate("E1", "王芳", "lzu")]);
+    let mut p = problem(
+        vec![item("P1", "bygroup", &[("王芳", "lzu")])],
+        vec![candidate("E1", "王芳", "lzu")],
+    );
     p.items[0].team[0].identifier = Some("A1".into());
     p.candidates[0].identifier = Some("B2".into());
     assert!(codes(&p).is_empty());
@@ -56,12 +80,30 @@ fn identifiers_decide_when_both_sides_have_one() {
 #[test]
 fn advisor_relations_never_expire_but_collaborations_do() {
     let mut advisor = candidate("E1", "张磊", "nwu");
-    advisor.relations = vec![relation(RelationKind::Advisor, Some("王芳"), "lzu", Some(2005))];
+    advisor.relations = vec![relation(
+        RelationKind::Advisor,
+        Some("王芳"),
+        "lzu",
+        Some(2005),
+    )];
     let mut old_collab = candidate("E2", "刘洋", "nwu");
-    old_collab.relations = vec![relation(RelationKind::Collaborator, Some("王芳"), "lzu", Some(2020))];
+    old_collab.relations = vec![relation(
+        RelationKind::Collaborator,
+        Some("王芳"),
+        "lzu",
+        Some(2020),
+    )];
     let mut collab = candidate("E3", "陈静", "nwu");
-    collab.relations = vec![relation(RelationKind::Collaborator, Some("王芳"), "lzu", Some(2024))];
-    let p = problem(vec![item("P1", "bygroup", &[("王芳", "lzu")])], vec![advisor, old_collab, collab]);
+    collab.relations = vec![relation(
+        RelationKind::Collaborator,
+        Some("王芳"),
+        "lzu",
+        Some(2024),
+    )];
+    let p = problem(
+        vec![item("P1", "bygroup", &[("王芳", "lzu")])],
+        vec![advisor, old_collab, collab],
+    );
     assert_eq!(codes(&p), vec![(0, 0, "relation"), (0, 2, "relation")]);
 }
 
@@ -75,7 +117,10 @@ fn organization_level_relation_to_an_applicant_is_a_relation() {
 
 #[test]
 fn requested_avoidance_is_honoured() {
-    let mut p = problem(vec![item("P1", "bygroup", &[])], vec![candidate("E1", "张磊", "nwu")]);
+    let mut p = problem(
+        vec![item("P1", "bygroup", &[])],
+        vec![candidate("E1", "张磊", "nwu")],
+    );
     p.items[0].requested_avoid = vec!["E1".into()];
     assert_eq!(codes(&p), vec![(0, 0, "requested")]);
 }
@@ -83,21 +128,45 @@ fn requested_avoidance_is_honoured() {
 #[test]
 fn a_team_member_conflicts_with_every_competing_item() {
     let p = problem(
-        vec![item("P1", "bygroup", &[("张磊", "nwu")]), item("P2", "byh1", &[])],
+        vec![
+            item("P1", "bygroup", &[("张磊", "nwu")]),
+            item("P2", "byh1", &[]),
+        ],
         vec![candidate("E1", "张磊", "nwu")],
     );
-    assert_eq!(codes(&p), vec![(0, 0, "team_member"), (1, 0, "co_applicant")]);
+    assert_eq!(
+        codes(&p),
+        vec![(0, 0, "team_member"), (1, 0, "co_applicant")]
+    );
 }
 
 #[test]
 fn staff_declared_and_prior_role_notes_become_conflicts() {
-    let mut p = problem(vec![item("P1", "bygroup", &[])], vec![candidate("E1", "张磊", "nwu")]);
-    let note = |r: &str| PairNote { item: "P1".into(), expert: "E1".into(), reason: r.into() };
-    p.overrides.staff_exclusions.push(note("reviewed the pre-proposal"));
-    p.overrides.declared.push(note("former student on the team"));
-    p.overrides.prior_roles.push(note("drafted the application"));
-    assert_eq!(codes(&p), vec![(0, 0, "staff"), (0, 0, "declared"), (0, 0, "prior_role")]);
-    assert!(find_conflicts(&p).iter().any(|c| c.reason.contains("drafted the application")));
+    let mut p = problem(
+        vec![item("P1", "bygroup", &[])],
+        vec![candidate("E1", "张磊", "nwu")],
+    );
+    let note = |r: &str| PairNote {
+        item: "P1".into(),
+        expert: "E1".into(),
+        reason: r.into(),
+    };
+    p.overrides
+        .staff_exclusions
+        .push(note("reviewed the pre-proposal"));
+    p.overrides
+        .declared
+        .push(note("former student on the team"));
+    p.overrides
+        .prior_roles
+        .push(note("drafted the application"));
+    assert_eq!(
+        codes(&p),
+        vec![(0, 0, "staff"), (0, 0, "declared"), (0, 0, "prior_role")]
+    );
+    assert!(find_conflicts(&p)
+        .iter()
+        .any(|c| c.reason.contains("drafted the application")));
 }
 
 #[test]

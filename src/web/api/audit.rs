@@ -37,10 +37,19 @@ impl AuditQuery {
 }
 
 #[get("/audit?<query..>")]
-async fn list(_r: AuditReader, store: &State<Store>, query: AuditQuery) -> AppResult<Json<Page<AuditEntry>>> {
+async fn list(
+    _r: AuditReader,
+    store: &State<Store>,
+    query: AuditQuery,
+) -> AppResult<Json<Page<AuditEntry>>> {
     let f = query.filter();
     let (items, total) = search(store, &f).await?;
-    Ok(Json(Page { items, total, page: f.page, per_page: f.per_page }))
+    Ok(Json(Page {
+        items,
+        total,
+        page: f.page,
+        per_page: f.per_page,
+    }))
 }
 
 pub fn routes() -> Vec<rocket::Route> {

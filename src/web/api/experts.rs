@@ -46,10 +46,19 @@ impl ListQuery {
 }
 
 #[get("/experts?<query..>")]
-async fn list(_r: Reader, store: &State<Store>, query: ListQuery) -> AppResult<Json<Page<ExpertSummary>>> {
+async fn list(
+    _r: Reader,
+    store: &State<Store>,
+    query: ListQuery,
+) -> AppResult<Json<Page<ExpertSummary>>> {
     let f = query.filter();
     let (items, total) = search(store, &f).await?;
-    Ok(Json(Page { items, total, page: f.page, per_page: f.per_page }))
+    Ok(Json(Page {
+        items,
+        total,
+        page: f.page,
+        per_page: f.per_page,
+    }))
 }
 
 #[get("/experts/<id>")]
@@ -58,13 +67,34 @@ async fn read(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Json<Store
 }
 
 #[post("/experts", data = "<body>")]
-async fn create(staff: Staff, store: &State<Store>, body: Json<ExpertInput>) -> AppResult<(Status, Json<StoredExpert>)> {
-    Ok((Status::Created, Json(experts::create(store, &staff.0.actor(), body.into_inner()).await?)))
+async fn create(
+    staff: Staff,
+    store: &State<Store>,
+    body: Json<ExpertInput>,
+) -> AppResult<(Status, Json<StoredExpert>)> {
+    Ok((
+        Status::Created,
+        Json(experts::create(store, &staff.0.actor(), body.into_inner()).await?),
+    ))
 }
 
 #[put("/experts/<id>", data = "<body>")]
-async fn update(staff: Staff, store: &State<Store>, id: i64, body: Json<ExpertInput>) -> AppResult<Json<StoredExpert>> {
-    Ok(Json(experts::update(store, &staff.0.actor(), ExpertId(id), body.into_inner(), Editor::Staff).await?))
+async fn update(
+    staff: Staff,
+    store: &State<Store>,
+    id: i64,
+    body: Json<ExpertInput>,
+) -> AppResult<Json<StoredExpert>> {
+    Ok(Json(
+        experts::update(
+            store,
+            &staff.0.actor(),
+            ExpertId(id),
+            body.into_inner(),
+            Editor::Staff,
+        )
+        .await?,
+    ))
 }
 
 #[get("/me")]
@@ -73,8 +103,21 @@ async fn me(expert: ExpertUser, store: &State<Store>) -> AppResult<Json<StoredEx
 }
 
 #[put("/me", data = "<body>")]
-async fn update_me(expert: ExpertUser, store: &State<Store>, body: Json<ExpertInput>) -> AppResult<Json<StoredExpert>> {
-    Ok(Json(experts::update(store, &expert.user.actor(), expert.expert, body.into_inner(), Editor::SelfService).await?))
+async fn update_me(
+    expert: ExpertUser,
+    store: &State<Store>,
+    body: Json<ExpertInput>,
+) -> AppResult<Json<StoredExpert>> {
+    Ok(Json(
+        experts::update(
+            store,
+            &expert.user.actor(),
+            expert.expert,
+            body.into_inner(),
+            Editor::SelfService,
+        )
+        .await?,
+    ))
 }
 
 pub fn routes() -> Vec<rocket::Route> {

@@ -9,13 +9,22 @@ use rocket::serde::json::Json;
 use rocket::State;
 
 #[get("/organizations")]
-async fn organizations(_u: CurrentUser, store: &State<Store>) -> AppResult<Json<Vec<Organization>>> {
+async fn organizations(
+    _u: CurrentUser,
+    store: &State<Store>,
+) -> AppResult<Json<Vec<Organization>>> {
     Ok(Json(reference::organizations(store).await?))
 }
 
 #[get("/disciplines?<prefix>")]
-async fn disciplines(_u: CurrentUser, store: &State<Store>, prefix: Option<&str>) -> AppResult<Json<Vec<Discipline>>> {
-    Ok(Json(reference::disciplines(store, prefix.unwrap_or("")).await?))
+async fn disciplines(
+    _u: CurrentUser,
+    store: &State<Store>,
+    prefix: Option<&str>,
+) -> AppResult<Json<Vec<Discipline>>> {
+    Ok(Json(
+        reference::disciplines(store, prefix.unwrap_or("")).await?,
+    ))
 }
 
 pub fn routes() -> Vec<rocket::Route> {

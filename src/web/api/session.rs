@@ -17,7 +17,12 @@ struct Credentials {
 }
 
 #[post("/session", data = "<body>")]
-async fn login(store: &State<Store>, cookies: &CookieJar<'_>, ip: ClientIp, body: Json<Credentials>) -> AppResult<Json<User>> {
+async fn login(
+    store: &State<Store>,
+    cookies: &CookieJar<'_>,
+    ip: ClientIp,
+    body: Json<Credentials>,
+) -> AppResult<Json<User>> {
     let user = auth::login(store, &body.username, &body.password, ip.0).await?;
     start_session(cookies, user.id);
     Ok(Json(user))

@@ -16,13 +16,27 @@ async fn list(_a: Admin, store: &State<Store>) -> AppResult<Json<Vec<User>>> {
 }
 
 #[post("/users", data = "<body>")]
-async fn create(admin: Admin, store: &State<Store>, body: Json<NewUserInput>) -> AppResult<(Status, Json<User>)> {
-    Ok((Status::Created, Json(users::create(store, &admin.0.actor(), body.into_inner()).await?)))
+async fn create(
+    admin: Admin,
+    store: &State<Store>,
+    body: Json<NewUserInput>,
+) -> AppResult<(Status, Json<User>)> {
+    Ok((
+        Status::Created,
+        Json(users::create(store, &admin.0.actor(), body.into_inner()).await?),
+    ))
 }
 
 #[patch("/users/<id>", data = "<body>")]
-async fn change(admin: Admin, store: &State<Store>, id: i64, body: Json<UserChangeInput>) -> AppResult<Json<User>> {
-    Ok(Json(users::change(store, &admin.0.actor(), UserId(id), body.into_inner()).await?))
+async fn change(
+    admin: Admin,
+    store: &State<Store>,
+    id: i64,
+    body: Json<UserChangeInput>,
+) -> AppResult<Json<User>> {
+    Ok(Json(
+        users::change(store, &admin.0.actor(), UserId(id), body.into_inner()).await?,
+    ))
 }
 
 pub fn routes() -> Vec<rocket::Route> {

@@ -13,15 +13,27 @@ use rocket::response::Redirect;
 use rocket::State;
 use serde_json::json;
 
-async fn page(admin: &Admin, lang: Lang, csrf: &Csrf, store: &Store, error: Option<&AppError>) -> AppResult<Html> {
+async fn page(
+    admin: &Admin,
+    lang: Lang,
+    csrf: &Csrf,
+    store: &Store,
+    error: Option<&AppError>,
+) -> AppResult<Html> {
     let mut ctx = context(lang, Some(&admin.0 .0), &csrf.0, "/admin/users");
-    ctx.insert("users".into(), json!(crate::store::users::list(store).await?));
+    ctx.insert(
+        "users".into(),
+        json!(crate::store::users::list(store).await?),
+    );
     let status = match error {
         Some(e) => {
-            ctx.insert("error".into(), json!(match e {
-                AppError::Validation(v) => format!("{}: {}", v.field, v.message),
-                other => other.to_string(),
-            }));
+            ctx.insert(
+                "error".into(),
+                json!(match e {
+                    AppError::Validation(v) => format!("{}: {}", v.field, v.message),
+                    other => other.to_string(),
+                }),
+            );
             e.status()
         }
         None => Status::Ok,
@@ -44,13 +56,26 @@ struct NewUserForm {
 }
 
 #[post("/admin/users", data = "<form>")]
-async fn create(a: Admin, lang: Lang, csrf: Csrf, store: &State<Store>, form: Form<NewUserForm>) -> AppResult<Result<Redirect, Html>> {
+async fn create(
+    a: Admin,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    form: Form<NewUserForm>,
+) -> AppResult<Result<Redirect, Html>> {
     csrf.verify(&form.csrf)?;
     let form = form.into_inner();
-    let input = NewUserInput { username: form.username, password: form.password, role: form.role, expert_code: form.expert_code };
+    let input = NewUserInput {
+        username: form.username,
+        password: form.password,
+        role: form.role,
+        expert_code: form.expert_code,
+    };
     match users::create(store, &a.0.actor(), input).await {
         Ok(_) => Ok(Ok(Redirect::to("/admin/users"))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(page(&a, lang, &csrf, store, Some(&e)).await?)),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+            Ok(Err(page(&a, lang, &csrf, store, Some(&e)).await?))
+        }
         Err(e) => Err(e),
     }
 }
@@ -65,13 +90,31 @@ struct ChangeForm {
 }
 
 #[post("/admin/users/<id>", data = "<form>")]
-async fn change(a: Admin, lang: Lang, csrf: Csrf, store: &State<Store>, id: i64, form: Form<ChangeForm>) -> AppResult<Result<Redirect, Html>> {
+async fn change(
+    a: Admin,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<ChangeForm>,
+) -> AppResult<Result<Redirect, Html>> {
     csrf.verify(&form.csrf)?;
     let form = form.into_inner();
-    let input = UserChangeInput { role: form.role, expert_code: Some(if form.expert_code.trim().is_empty() { "-".into() } else { form.expert_code }), active: Some(form.active), password: form.password };
+    let input = UserChangeInput {
+        role: form.role,
+        expert_code: Some(if form.expert_code.trim().is_empty() {
+            "-".into()
+        } else {
+            form.expert_code
+        }),
+        active: Some(form.active),
+        password: form.password,
+    };
     match users::change(store, &a.0.actor(), UserId(id), input).await {
         Ok(_) => Ok(Ok(Redirect::to("/admin/users"))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(page(&a, lang, &csrf, store, Some(&e)).await?)),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+            Ok(Err(page(&a, lang, &csrf, store, Some(&e)).await?))
+        }
         Err(e) => Err(e),
     }
 }

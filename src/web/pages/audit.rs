@@ -12,7 +12,13 @@ use rocket::State;
 use serde_json::json;
 
 #[get("/audit?<query..>")]
-async fn list(r: AuditReader, lang: Lang, csrf: Csrf, store: &State<Store>, query: AuditQuery) -> AppResult<Html> {
+async fn list(
+    r: AuditReader,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    query: AuditQuery,
+) -> AppResult<Html> {
     let f = query.filter();
     let (items, total) = search(store, &f).await?;
     let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, "/audit");

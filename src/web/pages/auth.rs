@@ -13,20 +13,37 @@ use rocket::State;
 use serde_json::json;
 
 #[get("/")]
-async fn home(user: Option<CurrentUser>, lang: Lang, csrf: Csrf, store: &State<Store>) -> Result<Html, Redirect> {
-    let Some(user) = user else { return Err(Redirect::to("/login")) };
+async fn home(
+    user: Option<CurrentUser>,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+) -> Result<Html, Redirect> {
+    let Some(user) = user else {
+        return Err(Redirect::to("/login"));
+    };
     if user.0.role == crate::domain::user::Role::Expert {
         return Err(Redirect::to("/me"));
     }
     let mut ctx = context(lang, Some(&user.0), &csrf.0, "/");
-    ctx.insert("expert_count".into(), json!(experts::count(store).await.unwrap_or(0)));
-    ctx.insert("user_count".into(), json!(users::count(store).await.unwrap_or(0)));
+    ctx.insert(
+        "expert_count".into(),
+        json!(experts::count(store).await.unwrap_or(0)),
+    );
+    ctx.insert(
+        "user_count".into(),
+        json!(users::count(store).await.unwrap_or(0)),
+    );
     Ok(render(Status::Ok, "staff/home", ctx))
 }
 
 #[get("/login")]
 fn login_page(lang: Lang, csrf: Csrf) -> Html {
-    render(Status::Ok, "base/login", context(lang, None, &csrf.0, "/login"))
+    render(
+        Status::Ok,
+        "base/login",
+        context(lang, None, &csrf.0, "/login"),
+    )
 }
 
 #[derive(FromForm)]
@@ -37,7 +54,14 @@ struct LoginForm {
 }
 
 #[post("/login", data = "<form>")]
-async fn login(form: Form<LoginForm>, lang: Lang, csrf: Csrf, ip: ClientIp, store: &State<Store>, cookies: &CookieJar<'_>) -> Result<Redirect, Html> {
+async fn login(
+    form: Form<LoginForm>,
+    lang: Lang,
+    csrf: Csrf,
+    ip: ClientIp,
+    store: &State<Store>,
+    cookies: &CookieJar<'_>,
+) -> Result<Redirect, Html> {
     let failed = |status: Status, message: String| {
         let mut ctx = context(lang, None, &csrf.0, "/login");
         ctx.insert("error".into(), json!(message));
@@ -50,9 +74,18 @@ async fn login(form: Form<LoginForm>, lang: Lang, csrf: Csrf, ip: ClientIp, stor
     match auth::login(store, &form.username, &form.password, ip.0).await {
         Ok(user) => {
             start_session(cookies, user.id);
-            Ok(Redirect::to(if user.role == crate::domain::user::Role::Expert { "/me" } else { "/" }))
+            Ok(Redirect::to(
+                if user.role == crate::domain::user::Role::Expert {
+                    "/me"
+                } else {
+                    "/"
+                },
+            ))
         }
-        Err(AppError::Unauthorized(_)) => Err(failed(Status::Unauthorized, crate::web::i18n::catalog(lang.0)["login_failed"].clone())),
+        Err(AppError::Unauthorized(_)) => Err(failed(
+            Status::Unauthorized,
+            crate::web::i18n::catalog(lang.0)["login_failed"].clone(),
+        )),
         Err(e) => Err(failed(e.status(), e.to_string())),
     }
 }
@@ -63,7 +96,12 @@ struct CsrfForm {
 }
 
 #[post("/logout", data = "<form>")]
-fn logout(_user: CurrentUser, form: Form<CsrfForm>, csrf: Csrf, cookies: &CookieJar<'_>) -> Result<Redirect, AppError> {
+fn logout(
+    _user: CurrentUser,
+    form: Form<CsrfForm>,
+    csrf: Csrf,
+    cookies: &CookieJar<'_>,
+) -> Result<Redirect, AppError> {
     csrf.verify(&form.csrf)?;
     end_session(cookies);
     Ok(Redirect::to("/login"))
@@ -73,9 +111,16 @@ fn logout(_user: CurrentUser, form: Form<CsrfForm>, csrf: Csrf, cookies: &Cookie
 #[get("/lang/<code>?<next>")]
 fn switch_language(code: &str, next: Option<&str>, cookies: &CookieJar<'_>) -> Redirect {
     if LANGUAGES.contains(&code) {
-        cookies.add(Cookie::build((LANG_COOKIE, code.to_string())).path("/").same_site(SameSite::Lax).permanent());
+        cookies.add(
+            Cookie::build((LANG_COOKIE, code.to_string()))
+                .path("/")
+                .same_site(SameSite::Lax)
+                .permanent(),
+        );
     }
-    let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or("/");
+    let next = next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or("/");
     Redirect::to(next.to_string())
 }
 

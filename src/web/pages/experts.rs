@@ -65,21 +65,37 @@ pub struct ProfileForm {
 }
 
 fn items(text: &str) -> Vec<String> {
-    text.split(['\n', ';', '；']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+    text.split(['\n', ';', '；'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 impl ProfileForm {
     fn into_input(self) -> Result<ExpertInput, ValidationError> {
-        let employments = crate::dataset::parse_past_orgs(&items(&self.employments).join(";")).map_err(|e| ValidationError::new(e.field.replace("past_orgs", "employments"), e.message))?;
+        let employments = crate::dataset::parse_past_orgs(&items(&self.employments).join(";"))
+            .map_err(|e| {
+                ValidationError::new(e.field.replace("past_orgs", "employments"), e.message)
+            })?;
         let relations = self
             .relations
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
             .map(|line| {
-                let f: Vec<String> = line.split([',', '，']).map(|s| s.trim().to_string()).collect();
+                let f: Vec<String> = line
+                    .split([',', '，'])
+                    .map(|s| s.trim().to_string())
+                    .collect();
                 let get = |i: usize| f.get(i).cloned().unwrap_or_default();
-                RelationInput { kind: get(0), person_name: get(1), org_id: get(2), since: get(3), until: get(4) }
+                RelationInput {
+                    kind: get(0),
+                    person_name: get(1),
+                    org_id: get(2),
+                    since: get(3),
+                    until: get(4),
+                }
             })
             .collect();
         Ok(ExpertInput {
@@ -115,28 +131,62 @@ impl ProfileForm {
             position: p.position.clone(),
             org_id: p.org_id.clone(),
             region: p.region.as_str().into(),
-            disciplines: p.disciplines.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(";"),
+            disciplines: p
+                .disciplines
+                .iter()
+                .map(|d| d.as_str())
+                .collect::<Vec<_>>()
+                .join(";"),
             keywords_zh: p.keywords_zh.join(";"),
             keywords_en: p.keywords_en.join(";"),
             summary: p.summary.clone(),
             types: p.types.iter().map(|t| t.as_str().to_string()).collect(),
-            email: p.email.as_ref().map(|e| e.as_str().to_string()).unwrap_or_default(),
+            email: p
+                .email
+                .as_ref()
+                .map(|e| e.as_str().to_string())
+                .unwrap_or_default(),
             phone: p.phone.clone(),
-            employments: p.employments.iter().map(|e| format!("{}:{}-{}", e.org_id, year(e.from), year(e.to))).collect::<Vec<_>>().join("\n"),
+            employments: p
+                .employments
+                .iter()
+                .map(|e| format!("{}:{}-{}", e.org_id, year(e.from), year(e.to)))
+                .collect::<Vec<_>>()
+                .join("\n"),
             relations: p
                 .relations
                 .iter()
-                .map(|r| format!("{},{},{},{},{}", r.kind, r.person_name.clone().unwrap_or_default(), r.org_id.clone().unwrap_or_default(), year(r.since), year(r.until)))
+                .map(|r| {
+                    format!(
+                        "{},{},{},{},{}",
+                        r.kind,
+                        r.person_name.clone().unwrap_or_default(),
+                        r.org_id.clone().unwrap_or_default(),
+                        year(r.since),
+                        year(r.until)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n"),
-            unavailable: p.unavailable.iter().map(|u| u.to_string()).collect::<Vec<_>>().join("\n"),
+            unavailable: p
+                .unavailable
+                .iter()
+                .map(|u| u.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"),
             csrf: String::new(),
         }
     }
 }
 
 #[get("/experts?<query..>")]
-async fn list(r: Reader, lang: Lang, csrf: Csrf, store: &State<Store>, query: ListQuery) -> AppResult<Html> {
+async fn list(
+    r: Reader,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    query: ListQuery,
+) -> AppResult<Html> {
     let f = query.filter();
     let (items, total) = search(store, &f).await?;
     let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, "/experts");
@@ -150,8 +200,18 @@ async fn list(r: Reader, lang: Lang, csrf: Csrf, store: &State<Store>, query: Li
         json!({"q": f.q, "discipline": f.discipline, "org": f.org, "title": f.title, "region": f.region, "type": f.expert_type, "to_verify": f.to_verify, "per_page": f.per_page}),
     );
     let qs = |page: i64| {
-        let mut pairs = vec![("page".to_string(), page.to_string()), ("per_page".into(), f.per_page.to_string())];
-        for (k, v) in [("q", &f.q), ("discipline", &f.discipline), ("org", &f.org), ("title", &f.title), ("region", &f.region), ("type", &f.expert_type)] {
+        let mut pairs = vec![
+            ("page".to_string(), page.to_string()),
+            ("per_page".into(), f.per_page.to_string()),
+        ];
+        for (k, v) in [
+            ("q", &f.q),
+            ("discipline", &f.discipline),
+            ("org", &f.org),
+            ("title", &f.title),
+            ("region", &f.region),
+            ("type", &f.expert_type),
+        ] {
             if !v.is_empty() {
                 pairs.push((k.into(), v.clone()));
             }
@@ -159,60 +219,133 @@ async fn list(r: Reader, lang: Lang, csrf: Csrf, store: &State<Store>, query: Li
         if f.to_verify {
             pairs.push(("to_verify".into(), "true".into()));
         }
-        pairs.iter().map(|(k, v)| format!("{k}={}", urlencode(v))).collect::<Vec<_>>().join("&")
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
     };
-    ctx.insert("prev_query".into(), json!((f.page > 1).then(|| qs(f.page - 1))));
-    ctx.insert("next_query".into(), json!((f.page < pages).then(|| qs(f.page + 1))));
+    ctx.insert(
+        "prev_query".into(),
+        json!((f.page > 1).then(|| qs(f.page - 1))),
+    );
+    ctx.insert(
+        "next_query".into(),
+        json!((f.page < pages).then(|| qs(f.page + 1))),
+    );
     Ok(render(Status::Ok, "staff/experts", ctx))
 }
 
 fn urlencode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
-async fn show_page(user: &CurrentUser, lang: Lang, csrf: &Csrf, store: &Store, id: ExpertId, own: bool) -> AppResult<Html> {
+async fn show_page(v: &Viewer<'_>, store: &Store, id: ExpertId, own: bool) -> AppResult<Html> {
     let expert = experts::get(store, id).await?;
     let orgs = reference::organizations(store).await?;
-    let org_name = |code: &str| orgs.iter().find(|o| o.id == code).map(|o| if lang.0 == "en" && !o.name_en.is_empty() { o.name_en.clone() } else { o.name_zh.clone() }).unwrap_or_else(|| code.to_string());
-    let mut ctx = context(lang, Some(&user.0), &csrf.0, if own { "/me" } else { "/experts" });
+    let org_name = |code: &str| {
+        orgs.iter()
+            .find(|o| o.id == code)
+            .map(|o| {
+                if v.lang.0 == "en" && !o.name_en.is_empty() {
+                    o.name_en.clone()
+                } else {
+                    o.name_zh.clone()
+                }
+            })
+            .unwrap_or_else(|| code.to_string())
+    };
+    let mut ctx = context(
+        v.lang,
+        Some(&v.user.0),
+        &v.csrf.0,
+        if own { "/me" } else { "/experts" },
+    );
     ctx.insert("org_name".into(), json!(org_name(&expert.profile.org_id)));
     ctx.insert(
         "employment_names".into(),
-        json!(expert.profile.employments.iter().map(|e| org_name(&e.org_id)).collect::<Vec<_>>()),
+        json!(expert
+            .profile
+            .employments
+            .iter()
+            .map(|e| org_name(&e.org_id))
+            .collect::<Vec<_>>()),
     );
     ctx.insert("expert".into(), json!(expert));
     ctx.insert("own".into(), json!(own));
-    ctx.insert("can_edit".into(), json!(own || user.0.role.is_staff()));
+    ctx.insert("can_edit".into(), json!(own || v.user.0.role.is_staff()));
     Ok(render(Status::Ok, "staff/expert", ctx))
 }
 
 #[get("/experts/<id>")]
 async fn show(r: Reader, lang: Lang, csrf: Csrf, store: &State<Store>, id: i64) -> AppResult<Html> {
-    show_page(&r.0, lang, &csrf, store, ExpertId(id), false).await
+    let v = Viewer {
+        user: &r.0,
+        lang,
+        csrf: &csrf,
+    };
+    show_page(&v, store, ExpertId(id), false).await
 }
 
 #[get("/me")]
 async fn me(e: ExpertUser, lang: Lang, csrf: Csrf, store: &State<Store>) -> AppResult<Html> {
-    show_page(&e.user, lang, &csrf, store, e.expert, true).await
+    let v = Viewer {
+        user: &e.user,
+        lang,
+        csrf: &csrf,
+    };
+    show_page(&v, store, e.expert, true).await
 }
 
-async fn form_page(user: &CurrentUser, lang: Lang, csrf: &Csrf, store: &Store, form: &ProfileForm, action: &str, error: Option<&AppError>, own: bool) -> AppResult<Html> {
-    let mut ctx = context(lang, Some(&user.0), &csrf.0, action);
+/// Who is looking at a page, in which language, with which CSRF token.
+struct Viewer<'a> {
+    user: &'a CurrentUser,
+    lang: Lang,
+    csrf: &'a Csrf,
+}
+
+async fn form_page(
+    v: &Viewer<'_>,
+    store: &Store,
+    form: &ProfileForm,
+    action: &str,
+    error: Option<&AppError>,
+    own: bool,
+) -> AppResult<Html> {
+    let mut ctx = context(v.lang, Some(&v.user.0), &v.csrf.0, action);
     ctx.insert("form".into(), json!(form));
     ctx.insert("action".into(), json!(action));
     ctx.insert("own".into(), json!(own));
-    ctx.insert("all_types".into(), json!(ExpertType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>()));
-    ctx.insert("organizations".into(), json!(reference::organizations(store).await?));
+    ctx.insert(
+        "all_types".into(),
+        json!(ExpertType::ALL
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()),
+    );
+    ctx.insert(
+        "organizations".into(),
+        json!(reference::organizations(store).await?),
+    );
     ctx.insert("error".into(), serde_json::Value::Null);
     ctx.insert("error_field".into(), serde_json::Value::Null);
     let status = match error {
         Some(e) => {
-            ctx.insert("error".into(), json!(match e {
-                AppError::Validation(v) => v.message.clone(),
-                other => other.to_string(),
-            }));
+            ctx.insert(
+                "error".into(),
+                json!(match e {
+                    AppError::Validation(v) => v.message.clone(),
+                    other => other.to_string(),
+                }),
+            );
             ctx.insert("error_field".into(), json!(e.field()));
             e.status()
         }
@@ -223,26 +356,83 @@ async fn form_page(user: &CurrentUser, lang: Lang, csrf: &Csrf, store: &Store, f
 
 #[get("/experts/new")]
 async fn new_form(s: Staff, lang: Lang, csrf: Csrf, store: &State<Store>) -> AppResult<Html> {
-    form_page(&s.0, lang, &csrf, store, &ProfileForm::default(), "/experts", None, false).await
+    form_page(
+        &Viewer {
+            user: &s.0,
+            lang,
+            csrf: &csrf,
+        },
+        store,
+        &ProfileForm::default(),
+        "/experts",
+        None,
+        false,
+    )
+    .await
 }
 
 #[get("/experts/<id>/edit")]
-async fn edit_form(s: Staff, lang: Lang, csrf: Csrf, store: &State<Store>, id: i64) -> AppResult<Html> {
+async fn edit_form(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+) -> AppResult<Html> {
     let expert = experts::get(store, ExpertId(id)).await?;
-    form_page(&s.0, lang, &csrf, store, &ProfileForm::from_profile(&expert.profile), &format!("/experts/{id}"), None, false).await
+    form_page(
+        &Viewer {
+            user: &s.0,
+            lang,
+            csrf: &csrf,
+        },
+        store,
+        &ProfileForm::from_profile(&expert.profile),
+        &format!("/experts/{id}"),
+        None,
+        false,
+    )
+    .await
 }
 
 #[get("/me/edit")]
-async fn edit_me_form(e: ExpertUser, lang: Lang, csrf: Csrf, store: &State<Store>) -> AppResult<Html> {
+async fn edit_me_form(
+    e: ExpertUser,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+) -> AppResult<Html> {
     let expert = experts::get(store, e.expert).await?;
-    form_page(&e.user, lang, &csrf, store, &ProfileForm::from_profile(&expert.profile), "/me", None, true).await
+    form_page(
+        &Viewer {
+            user: &e.user,
+            lang,
+            csrf: &csrf,
+        },
+        store,
+        &ProfileForm::from_profile(&expert.profile),
+        "/me",
+        None,
+        true,
+    )
+    .await
 }
 
 /// Saves a form; on bad input the form comes back with the message and the field marked.
-async fn save(user: &CurrentUser, lang: Lang, csrf: &Csrf, store: &Store, form: ProfileForm, target: Option<ExpertId>, editor: Editor, action: &str) -> AppResult<Result<Redirect, Html>> {
-    csrf.verify(&form.csrf)?;
-    let actor: Actor = user.actor();
-    let shown = ProfileForm { csrf: String::new(), ..form.clone() };
+async fn save(
+    v: &Viewer<'_>,
+    store: &Store,
+    form: ProfileForm,
+    target: Option<ExpertId>,
+    editor: Editor,
+    action: &str,
+) -> AppResult<Result<Redirect, Html>> {
+    v.csrf.verify(&form.csrf)?;
+    let actor: Actor = v.user.actor();
+    let shown = ProfileForm {
+        csrf: String::new(),
+        ..form.clone()
+    };
     let result = match form.into_input() {
         Err(e) => Err(AppError::Validation(e)),
         Ok(input) => match target {
@@ -251,28 +441,103 @@ async fn save(user: &CurrentUser, lang: Lang, csrf: &Csrf, store: &Store, form: 
         },
     };
     match result {
-        Ok(saved) if editor == Editor::SelfService => Ok(Ok(Redirect::to(format!("/me?saved={}", saved.id)))),
+        Ok(saved) if editor == Editor::SelfService => {
+            Ok(Ok(Redirect::to(format!("/me?saved={}", saved.id))))
+        }
         Ok(saved) => Ok(Ok(Redirect::to(format!("/experts/{}", saved.id)))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(form_page(user, lang, csrf, store, &shown, action, Some(&e), editor == Editor::SelfService).await?)),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(form_page(
+            v,
+            store,
+            &shown,
+            action,
+            Some(&e),
+            editor == Editor::SelfService,
+        )
+        .await?)),
         Err(e) => Err(e),
     }
 }
 
 #[post("/experts", data = "<form>")]
-async fn create(s: Staff, lang: Lang, csrf: Csrf, store: &State<Store>, form: Form<ProfileForm>) -> AppResult<Result<Redirect, Html>> {
-    save(&s.0, lang, &csrf, store, form.into_inner(), None, Editor::Staff, "/experts").await
+async fn create(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    form: Form<ProfileForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    save(
+        &Viewer {
+            user: &s.0,
+            lang,
+            csrf: &csrf,
+        },
+        store,
+        form.into_inner(),
+        None,
+        Editor::Staff,
+        "/experts",
+    )
+    .await
 }
 
 #[post("/experts/<id>", data = "<form>")]
-async fn update(s: Staff, lang: Lang, csrf: Csrf, store: &State<Store>, id: i64, form: Form<ProfileForm>) -> AppResult<Result<Redirect, Html>> {
-    save(&s.0, lang, &csrf, store, form.into_inner(), Some(ExpertId(id)), Editor::Staff, &format!("/experts/{id}")).await
+async fn update(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<ProfileForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    save(
+        &Viewer {
+            user: &s.0,
+            lang,
+            csrf: &csrf,
+        },
+        store,
+        form.into_inner(),
+        Some(ExpertId(id)),
+        Editor::Staff,
+        &format!("/experts/{id}"),
+    )
+    .await
 }
 
 #[post("/me", data = "<form>")]
-async fn update_me(e: ExpertUser, lang: Lang, csrf: Csrf, store: &State<Store>, form: Form<ProfileForm>) -> AppResult<Result<Redirect, Html>> {
-    save(&e.user, lang, &csrf, store, form.into_inner(), Some(e.expert), Editor::SelfService, "/me").await
+async fn update_me(
+    e: ExpertUser,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    form: Form<ProfileForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    save(
+        &Viewer {
+            user: &e.user,
+            lang,
+            csrf: &csrf,
+        },
+        store,
+        form.into_inner(),
+        Some(e.expert),
+        Editor::SelfService,
+        "/me",
+    )
+    .await
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    routes![list, show, me, new_form, edit_form, edit_me_form, create, update, update_me]
+    routes![
+        list,
+        show,
+        me,
+        new_form,
+        edit_form,
+        edit_me_form,
+        create,
+        update,
+        update_me
+    ]
 }

@@ -47,7 +47,11 @@ pub fn error_page(req: &Request<'_>, status: Status, message: &str) -> Html {
         .cookies()
         .get(crate::web::i18n::LANG_COOKIE)
         .map(|c| if c.value() == "en" { "en" } else { "zh" })
-        .or_else(|| req.headers().get_one("Accept-Language").and_then(crate::web::i18n::from_accept_language))
+        .or_else(|| {
+            req.headers()
+                .get_one("Accept-Language")
+                .and_then(crate::web::i18n::from_accept_language)
+        })
         .unwrap_or("zh");
     let mut ctx = context(Lang(lang), None, "", req.uri().path().as_str());
     ctx.insert("status".into(), json!(status.code));
