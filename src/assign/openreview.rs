@@ -205,12 +205,39 @@ pub fn solve(
         rows,
         fixed_one,
     };
-    let solved = lp::solve(&model, spec.time_limit_secs).map_err(|e| match e {
-        LpError::Infeasible => {
-            MatchError::Infeasible("the loads and forced pairs cannot all be met".into())
-        }
-        LpError::Solver(s) => MatchError::Solver(s),
-    })?;
+    // Large instances: price columns instead of handing the solver every pair.
+    let priced = if spec.min_load == 0 && keys.len() > 20_000 {
+        let items: BTreeMap<&str, usize> =
+            by_item.keys().enumerate().map(|(i, k)| (*k, i)).collect();
+        let reviewers: BTreeMap<&str, usize> = by_reviewer
+            .keys()
+            .enumerate()
+            .map(|(i, k)| (*k, i))
+            .collect();
+        let item: Vec<usize> = keys.iter().map(|k| items[k.0]).collect();
+        let reviewer: Vec<usize> = keys.iter().map(|k| reviewers[k.1]).collect();
+        let problem = super::pricing::Bipartite {
+            item: &item,
+            reviewer: &reviewer,
+            weights: &model.weights,
+            items: items.len(),
+            reviewers: reviewers.len(),
+            per_item: spec.per_item,
+            max_load: spec.max_load,
+            fixed: &model.fixed_one,
+        };
+        super::pricing::solve(&problem, spec.time_limit_secs)
+    } else {
+        None
+    };
+    let solved = priced
+        .unwrap_or_else(|| lp::solve(&model, spec.time_limit_secs))
+        .map_err(|e| match e {
+            LpError::Infeasible => {
+                MatchError::Infeasible("the loads and forced pairs cannot all be met".into())
+            }
+            LpError::Solver(s) => MatchError::Solver(s),
+        })?;
     let chosen: Vec<(String, String, f64)> = keys
         .iter()
         .zip(&solved.chosen)
