@@ -240,14 +240,7 @@ async fn the_expert_list_pages_and_the_form_reports_errors_in_place() {
         .await
         .unwrap();
     assert!(form.contains("name=\"csrf\" value=\""), "{form}");
-    let token = form
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let token = csrf_token(&form);
     let body = format!("csrf={token}&name=%E5%B7%B1&gender=M&birth_year=1970&title=%E6%AD%A3%E9%AB%98&org_id=lzu&region=province&disciplines=12345&types=technical");
     let response = app
         .client

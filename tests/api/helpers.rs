@@ -176,3 +176,12 @@ pub fn profile_json(name: &str) -> Value {
         "unavailable": ["2026-12-14..2026-12-20"]
     })
 }
+
+/// The CSRF token of a rendered page's first form.
+pub fn csrf_token(html: &str) -> String {
+    let after = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .expect("the page has a form with a CSRF token");
+    after.split('"').next().unwrap_or_default().to_string()
+}

@@ -60,14 +60,7 @@ async fn html_login_needs_the_csrf_token_and_then_works() {
         .into_string()
         .await
         .unwrap();
-    let token = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let token = csrf_token(&page);
     let forged = app
         .client
         .post("/login")
