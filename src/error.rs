@@ -49,6 +49,10 @@ impl From<StoreError> for AppError {
                 field: Some(field),
             },
             StoreError::NotFound => AppError::NotFound("record".into()),
+            StoreError::Stale(message) => AppError::Conflict {
+                message,
+                field: None,
+            },
             other => AppError::Internal(other.to_string()),
         }
     }

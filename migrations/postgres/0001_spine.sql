@@ -96,7 +96,32 @@ create table membership (
     since text not null,
     term_end text,
     reason text not null default '',
-    unique (expert_id, pool)
+    updated_at text not null default ''
+);
+-- One open (applied, active or suspended) membership per expert and pool; refused and exited
+-- ones stay as history, and the expert may apply again.
+create unique index membership_open on membership(expert_id, pool) where state in ('applied', 'active', 'suspended');
+create index membership_pool_state on membership(pool, state);
+
+create table membership_transition (
+    membership_transition_id bigserial primary key,
+    membership_id bigint not null references membership(membership_id),
+    at text not null,
+    actor text not null,
+    action text not null,
+    from_state text,
+    to_state text not null,
+    reason_code text not null default '',
+    reason_text text not null default '',
+    override_reason text not null default ''
+);
+create index membership_transition_membership on membership_transition(membership_id);
+
+create table pool_rules (
+    pool text primary key,
+    rules_json text not null,
+    updated_at text not null,
+    updated_by text not null
 );
 
 create table tracking_record (

@@ -32,8 +32,12 @@ pub struct Diagnosis {
 
 impl std::fmt::Display for Diagnosis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for finding in &self.findings {
+        // A long list helps nobody on a console: the first twenty, then a count.
+        for finding in self.findings.iter().take(20) {
             writeln!(f, "- {}", finding.message)?;
+        }
+        if self.findings.len() > 20 {
+            writeln!(f, "- … and {} more", self.findings.len() - 20)?;
         }
         write!(
             f,

@@ -2,7 +2,7 @@
 //! conflicts and `+1` forced pairs; the same LP core as the draw.
 
 use super::lp::{self, LpError, Model01, Row, SolveStatus};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// A parse error naming the file's line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -103,6 +103,15 @@ pub enum MatchError {
     Solver(String),
 }
 
+/// Sorted distinct names and a name → index map (indices follow the sorted order, so the
+/// model and the result are the same whatever the input row order).
+fn intern<'a>(names: impl Iterator<Item = &'a str>) -> (Vec<&'a str>, HashMap<&'a str, usize>) {
+    let set: BTreeSet<&str> = names.collect();
+    let sorted: Vec<&str> = set.into_iter().collect();
+    let index = sorted.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    (sorted, index)
+}
+
 /// Maximizes Σ score over pairs with `per_item` reviewers per item and loads in
 /// [`min_load`, `max_load`]; `-1` constraints forbid a pair, `+1` force it.
 pub fn solve(
@@ -110,139 +119,144 @@ pub fn solve(
     constraints: &[(String, String, f64)],
     spec: &SolveSpec,
 ) -> Result<Matching, MatchError> {
-    let forbidden: HashSet<(&str, &str)> = constraints
+    let (items, item_ix) = intern(scores.iter().map(|s| s.0.as_str()));
+    let (reviewers, reviewer_ix) = intern(scores.iter().map(|s| s.1.as_str()));
+    let key = |i: &str, r: &str| Some((*item_ix.get(i)?, *reviewer_ix.get(r)?));
+    let forbidden: HashSet<(usize, usize)> = constraints
         .iter()
         .filter(|c| c.2 < 0.0)
-        .map(|c| (c.0.as_str(), c.1.as_str()))
+        .filter_map(|c| key(&c.0, &c.1))
         .collect();
-    let forced: HashSet<(&str, &str)> = constraints
+    // One variable per allowed pair, ordered by (item, reviewer); a repeated pair keeps its last score.
+    let mut pairs: Vec<(usize, usize, f64)> = scores
         .iter()
-        .filter(|c| c.2 > 0.0)
-        .map(|c| (c.0.as_str(), c.1.as_str()))
+        .filter_map(|(i, r, s)| key(i, r).map(|(a, b)| (a, b, *s)))
+        .filter(|(a, b, _)| !forbidden.contains(&(*a, *b)))
         .collect();
-    // One variable per allowed pair, in sorted order so that the result is deterministic.
-    let mut pairs: BTreeMap<(&str, &str), f64> = BTreeMap::new();
-    for (i, r, s) in scores {
-        if !forbidden.contains(&(i.as_str(), r.as_str())) {
-            pairs.insert((i.as_str(), r.as_str()), *s);
+    pairs.sort_by_key(|p| (p.0, p.1));
+    pairs.reverse();
+    pairs.dedup_by_key(|p| (p.0, p.1));
+    pairs.reverse();
+    let var_of: HashMap<(usize, usize), usize> = pairs
+        .iter()
+        .enumerate()
+        .map(|(v, p)| ((p.0, p.1), v))
+        .collect();
+    let mut fixed_one = Vec::new();
+    for c in constraints.iter().filter(|c| c.2 > 0.0) {
+        match key(&c.0, &c.1).and_then(|k| var_of.get(&k)) {
+            Some(&v) => fixed_one.push(v),
+            None => {
+                return Err(MatchError::Infeasible(format!(
+                    "forced pair {},{} has no score or is also a conflict",
+                    c.0, c.1
+                )))
+            }
         }
     }
-    for (i, r) in &forced {
-        if !pairs.contains_key(&(*i, *r)) {
-            return Err(MatchError::Infeasible(format!(
-                "forced pair {i},{r} has no score"
-            )));
-        }
+    fixed_one.sort_unstable();
+    fixed_one.dedup();
+    let mut by_item: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
+    let mut by_reviewer: Vec<Vec<usize>> = vec![Vec::new(); reviewers.len()];
+    for (v, p) in pairs.iter().enumerate() {
+        by_item[p.0].push(v);
+        by_reviewer[p.1].push(v);
     }
-    let keys: Vec<(&str, &str)> = pairs.keys().copied().collect();
-    let mut by_item: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    let mut by_reviewer: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (v, (i, r)) in keys.iter().enumerate() {
-        by_item.entry(i).or_default().push(v);
-        by_reviewer.entry(r).or_default().push(v);
-    }
-    for (i, _, _) in scores {
-        by_item.entry(i.as_str()).or_default();
-    }
-    if let Some((item, vars)) = by_item
+    if let Some((i, vars)) = by_item
         .iter()
+        .enumerate()
         .find(|(_, v)| v.len() < spec.per_item as usize)
     {
         return Err(MatchError::Infeasible(format!(
-            "item {item} has {} eligible reviewers, needs {}",
+            "item {} has {} eligible reviewers, needs {}",
+            items[i],
             vars.len(),
             spec.per_item
         )));
     }
-    let seats = by_item.len() as u64 * spec.per_item as u64;
-    let capacity = by_reviewer.len() as u64 * spec.max_load as u64;
+    let seats = items.len() as u64 * spec.per_item as u64;
+    let capacity = reviewers.len() as u64 * spec.max_load as u64;
     if capacity < seats {
         return Err(MatchError::Infeasible(format!(
             "{seats} reviews needed, {} reviewers × max load {} = {capacity}",
-            by_reviewer.len(),
+            reviewers.len(),
             spec.max_load
         )));
     }
-    let ones = |v: &[usize]| v.iter().map(|&x| (x, 1.0)).collect::<Vec<_>>();
-    let mut rows: Vec<Row> = by_item
-        .values()
-        .map(|v| Row {
-            terms: ones(v),
-            lo: Some(spec.per_item as f64),
-            hi: Some(spec.per_item as f64),
-        })
-        .collect();
-    for v in by_reviewer.values() {
-        let hi = (v.len() as u32 > spec.max_load).then_some(spec.max_load as f64);
-        let lo = (spec.min_load > 0).then_some(spec.min_load.min(v.len() as u32) as f64);
-        if hi.is_some() || lo.is_some() {
-            rows.push(Row {
-                terms: ones(v),
-                lo,
-                hi,
-            });
-        }
-    }
     // A perturbation far below score precision breaks ties the same way on every machine.
     let mut rng_state = spec.seed ^ 0x9e37_79b9_7f4a_7c15;
-    let weights: Vec<f64> = keys
+    let weights: Vec<f64> = pairs
         .iter()
-        .map(|k| {
+        .map(|p| {
             rng_state = rng_state
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            pairs[k] + 1e-9 * ((rng_state >> 11) as f64 / (1u64 << 53) as f64)
+            p.2 + 1e-9 * ((rng_state >> 11) as f64 / (1u64 << 53) as f64)
         })
         .collect();
-    let index: HashMap<(&str, &str), usize> =
-        keys.iter().enumerate().map(|(v, k)| (*k, v)).collect();
-    let fixed_one = forced
-        .iter()
-        .filter_map(|k| index.get(k).copied())
-        .collect();
-    let model = Model01 {
-        weights,
-        rows,
-        fixed_one,
-    };
     // Large instances: price columns instead of handing the solver every pair.
-    let priced = if spec.min_load == 0 && keys.len() > 20_000 {
-        let items: BTreeMap<&str, usize> =
-            by_item.keys().enumerate().map(|(i, k)| (*k, i)).collect();
-        let reviewers: BTreeMap<&str, usize> = by_reviewer
-            .keys()
-            .enumerate()
-            .map(|(i, k)| (*k, i))
-            .collect();
-        let item: Vec<usize> = keys.iter().map(|k| items[k.0]).collect();
-        let reviewer: Vec<usize> = keys.iter().map(|k| reviewers[k.1]).collect();
+    let priced = if spec.min_load == 0 && pairs.len() > 20_000 {
+        let item: Vec<usize> = pairs.iter().map(|p| p.0).collect();
+        let reviewer: Vec<usize> = pairs.iter().map(|p| p.1).collect();
         let problem = super::pricing::Bipartite {
             item: &item,
             reviewer: &reviewer,
-            weights: &model.weights,
+            weights: &weights,
             items: items.len(),
             reviewers: reviewers.len(),
             per_item: spec.per_item,
             max_load: spec.max_load,
-            fixed: &model.fixed_one,
+            fixed: &fixed_one,
         };
         super::pricing::solve(&problem, spec.time_limit_secs)
     } else {
         None
     };
-    let solved = priced
-        .unwrap_or_else(|| lp::solve(&model, spec.time_limit_secs))
-        .map_err(|e| match e {
-            LpError::Infeasible => {
-                MatchError::Infeasible("the loads and forced pairs cannot all be met".into())
+    let solved = match priced {
+        Some(result) => result,
+        None => {
+            let ones = |v: &[usize]| v.iter().map(|&x| (x, 1.0)).collect::<Vec<_>>();
+            let k = spec.per_item as f64;
+            let mut rows: Vec<Row> = by_item
+                .iter()
+                .map(|v| Row {
+                    terms: ones(v),
+                    lo: Some(k),
+                    hi: Some(k),
+                })
+                .collect();
+            for v in &by_reviewer {
+                let hi = (v.len() as u32 > spec.max_load).then_some(spec.max_load as f64);
+                let lo = (spec.min_load > 0).then_some(spec.min_load.min(v.len() as u32) as f64);
+                if hi.is_some() || lo.is_some() {
+                    rows.push(Row {
+                        terms: ones(v),
+                        lo,
+                        hi,
+                    });
+                }
             }
-            LpError::Solver(s) => MatchError::Solver(s),
-        })?;
-    let chosen: Vec<(String, String, f64)> = keys
+            lp::solve(
+                &Model01 {
+                    weights,
+                    rows,
+                    fixed_one,
+                },
+                spec.time_limit_secs,
+            )
+        }
+    }
+    .map_err(|e| match e {
+        LpError::Infeasible => {
+            MatchError::Infeasible("the loads and forced pairs cannot all be met".into())
+        }
+        LpError::Solver(s) => MatchError::Solver(s),
+    })?;
+    let chosen: Vec<(String, String, f64)> = pairs
         .iter()
         .zip(&solved.chosen)
         .filter(|(_, c)| **c)
-        .map(|(k, _)| (k.0.to_string(), k.1.to_string(), pairs[k]))
+        .map(|(p, _)| (items[p.0].to_string(), reviewers[p.1].to_string(), p.2))
         .collect();
     let objective = chosen.iter().map(|p| p.2).sum();
     Ok(Matching {
@@ -251,7 +265,7 @@ pub fn solve(
         bound: solved.bound,
         status: solved.status,
         solve_seconds: solved.solve_seconds,
-        variables: keys.len(),
+        variables: pairs.len(),
     })
 }
 

@@ -57,7 +57,8 @@ pub fn generate(
         [Title::parse("正高"), Title::parse("副高")].map(|t| t.unwrap_or_else(|_| unreachable!()));
     let candidates: Vec<Candidate> = (0..experts)
         .map(|e| {
-            let (f, s) = (rng.random_range(0..firsts), rng.random_range(0..seconds));
+            // Disciplines in turn, so that every code has its share of experts.
+            let (f, s) = ((e / seconds) % firsts, e % seconds);
             let mut types = std::collections::BTreeSet::new();
             types.insert(if rng.random_bool(0.08) {
                 ExpertType::Finance
@@ -92,7 +93,7 @@ pub fn generate(
         .collect();
     let items: Vec<Item> = (0..items)
         .map(|i| {
-            let (f, s) = (rng.random_range(0..firsts), rng.random_range(0..seconds));
+            let (f, s) = ((i / seconds) % firsts, i % seconds);
             Item {
                 key: format!("P{i:06}"),
                 title: String::new(),
@@ -176,8 +177,9 @@ pub fn city_event(seed: u64) -> Problem {
 }
 
 /// Instance (b).
-pub fn large_batch(seed: u64) -> Problem {
-    let mut p = generate(seed, 10_000, 30_000, 1, 30, 10, 3000);
+pub fn large_batch(seed: u64, scale: f64) -> Problem {
+    let n = |x: f64| ((x * scale).round() as usize).max(1);
+    let mut p = generate(seed, n(10_000.0), n(30_000.0), 1, 30, 10, n(3000.0));
     p.rules = Rules {
         panel_size: 5,
         max_per_org: 1,
@@ -224,10 +226,11 @@ fn report_draw(name: &str, problem: &Problem) -> Result<(), String> {
     Ok(())
 }
 
-/// `bench [--only a|b|c] [--seed N]`
+/// `bench [--only a|b|c] [--seed N] [--scale F]` (`--scale` shrinks instance (b) for a quick look)
 pub fn run(raw: &[String]) -> Result<(), String> {
     let args = Args::parse(raw, &[])?;
-    args.only(&["only", "seed"])?;
+    args.only(&["only", "seed", "scale"])?;
+    let scale: f64 = args.number("scale", 1.0)?;
     let seed = args.number("seed", 42u64)?;
     let only = args.get("only").unwrap_or("abc");
     println!("solver: {}; seed {seed}", crate::assign::lp::solver_name());
@@ -239,7 +242,7 @@ pub fn run(raw: &[String]) -> Result<(), String> {
     }
     if only.contains('b') {
         let started = Instant::now();
-        let p = large_batch(seed);
+        let p = large_batch(seed, scale);
         println!(
             "(b) generated in {:.0} ms",
             started.elapsed().as_secs_f64() * 1e3

@@ -2,4 +2,5 @@
 
 pub mod auth;
 pub mod experts;
+pub mod memberships;
 pub mod users;

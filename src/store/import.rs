@@ -85,18 +85,7 @@ pub async fn import(
             .copied()
             .or_else(|| existing.get(&m.expert_id).copied())
             .ok_or(StoreError::NotFound)?;
-        sqlx::query(
-            "insert into membership (expert_id, pool, state, since, term_end, reason) values ($1, $2, $3, $4, $5, $6)
-             on conflict (expert_id, pool) do update set state = excluded.state, since = excluded.since, term_end = excluded.term_end, reason = excluded.reason",
-        )
-        .bind(id)
-        .bind(&m.pool)
-        .bind(&m.state)
-        .bind(&m.since)
-        .bind(if m.term_end.is_empty() { None } else { Some(m.term_end.clone()) })
-        .bind(&m.reason)
-        .execute(&mut *tx)
-        .await?;
+        super::memberships::import_row(&mut tx, id, m, actor).await?;
         counts.memberships += 1;
     }
     for h in &data.history {

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod experts;
 pub mod import;
+pub mod memberships;
 pub mod reference;
 pub mod throttle;
 pub mod users;
@@ -35,6 +36,9 @@ pub enum StoreError {
     /// Anything else.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The row changed since it was read (optimistic check failed).
+    #[error("{0}")]
+    Stale(String),
     /// Stored data that no longer parses.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),

@@ -26,6 +26,15 @@ const EXPERT_ALLOWED: &[(&str, &str)] = &[
     ("GET", "/api/v1/organizations"),
     ("GET", "/api/v1/disciplines"),
     ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/me/memberships"),
+    ("POST", "/api/v1/me/memberships"),
+    ("POST", "/api/v1/me/memberships/<id>/leave"),
+    ("POST", "/me/apply"),
+    ("POST", "/me/memberships/<id>/leave"),
+    // Scoped to the expert's own memberships (others answer 404).
+    ("GET", "/memberships/<id>"),
+    ("GET", "/api/v1/memberships/<id>"),
+    ("GET", "/api/v1/pools/<name>/rules"),
 ];
 
 fn concrete(path: &str) -> String {

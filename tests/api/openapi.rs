@@ -12,13 +12,12 @@ async fn every_api_route_is_in_the_openapi_document() {
         };
         let openapi_path = rest
             .split('/')
-            .map(|s| {
-                if s.starts_with('<') {
-                    "{id}".to_string()
-                } else {
-                    s.to_string()
-                }
-            })
+            .map(
+                |s| match s.strip_prefix('<').and_then(|s| s.strip_suffix('>')) {
+                    Some(name) => format!("{{{name}}}"),
+                    None => s.to_string(),
+                },
+            )
             .collect::<Vec<_>>()
             .join("/");
         assert!(

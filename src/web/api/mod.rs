@@ -5,6 +5,7 @@ mod experts;
 pub use audit::AuditQuery;
 pub use experts::ListQuery;
 mod openapi;
+pub mod pools;
 mod reference;
 mod session;
 mod users;
@@ -19,6 +20,7 @@ pub fn routes() -> Vec<rocket::Route> {
     all.extend(reference::routes());
     all.extend(audit::routes());
     all.extend(users::routes());
+    all.extend(pools::routes());
     all.extend(openapi::routes());
     all
 }

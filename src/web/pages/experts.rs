@@ -279,6 +279,10 @@ async fn show_page(v: &Viewer<'_>, store: &Store, id: ExpertId, own: bool) -> Ap
             .map(|e| org_name(&e.org_id))
             .collect::<Vec<_>>()),
     );
+    ctx.insert(
+        "memberships".into(),
+        json!(crate::store::memberships::for_expert(store, id).await?),
+    );
     ctx.insert("expert".into(), json!(expert));
     ctx.insert("own".into(), json!(own));
     ctx.insert("can_edit".into(), json!(own || v.user.0.role.is_staff()));

@@ -4,6 +4,7 @@ mod admin;
 mod audit;
 mod auth;
 mod experts;
+mod pools;
 
 use crate::store::users::User;
 use crate::web::i18n::{catalog, Lang};
@@ -19,6 +20,7 @@ pub fn routes() -> Vec<rocket::Route> {
     all.extend(experts::routes());
     all.extend(admin::routes());
     all.extend(audit::routes());
+    all.extend(pools::routes());
     all
 }
 

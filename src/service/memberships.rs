@@ -1,0 +1,382 @@
+//! Entry, decisions, suspension, exit and bulk actions on pool memberships (DESIGN §2).
+//! Each call is one transaction: the state change, its transition row and the audit entry.
+
+use crate::domain::membership::{
+    check_entry, next_state, Action, EntryRules, ExitReason, Pool, RuleCheck,
+};
+use crate::domain::{ExpertId, ValidationError};
+use crate::error::{AppError, AppResult};
+use crate::store::audit::{self, Actor};
+use crate::store::memberships::{self as store_m, Change, Membership, Transition};
+use crate::store::{experts, Store};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sqlx::{Any, Transaction};
+
+/// Today's date (UTC): the date decisions are recorded under.
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// A membership with its timeline and, for applications, the entry-rule verdicts.
+#[derive(Debug, Serialize)]
+pub struct MembershipView {
+    /// The membership.
+    #[serde(flatten)]
+    pub membership: Membership,
+    /// Oldest first.
+    pub transitions: Vec<Transition>,
+    /// Entry rules checked today.
+    pub checks: Vec<RuleCheck>,
+}
+
+/// A decision as it arrives from a form or the API.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct DecisionInput {
+    /// approve, refuse, suspend, reinstate, exit, renew.
+    pub action: String,
+    /// Exit reason code (exit).
+    pub reason_code: String,
+    /// Free text (required for refuse, suspend, exit with `other`).
+    pub reason: String,
+    /// Required to approve an application that fails an entry rule.
+    pub override_reason: String,
+    /// Term end for approve / renew (default: the pool's term from today).
+    pub term_end: String,
+}
+
+async fn entry_checks(
+    tx: &mut Transaction<'_, Any>,
+    expert: ExpertId,
+    pool: Pool,
+    day: NaiveDate,
+) -> AppResult<(Vec<RuleCheck>, EntryRules)> {
+    let profile = experts::get(tx, expert).await?.profile;
+    let exits = store_m::misconduct_exits(tx, expert).await?;
+    let rules = store_m::rules(tx, pool).await?;
+    Ok((check_entry(&profile, &rules, day, &exits), rules))
+}
+
+/// A membership with its timeline and checks.
+pub async fn view(store: &Store, id: i64) -> AppResult<MembershipView> {
+    let mut tx = store.pool.begin().await?;
+    let membership = store_m::get(&mut tx, id).await.map_err(not_found(id))?;
+    let (checks, _) = entry_checks(&mut tx, membership.expert_id, membership.pool, today()).await?;
+    tx.commit().await?;
+    Ok(MembershipView {
+        transitions: store_m::transitions(store, id).await?,
+        membership,
+        checks,
+    })
+}
+
+fn not_found(id: i64) -> impl Fn(crate::store::StoreError) -> AppError {
+    move |e| match e {
+        crate::store::StoreError::NotFound => AppError::NotFound(format!("membership {id}")),
+        other => other.into(),
+    }
+}
+
+/// An expert applies (or staff nominate them) to a pool. The verdicts are stored with the
+/// application's audit entry and shown to the administrator who decides.
+pub async fn apply(
+    store: &Store,
+    actor: &Actor,
+    expert: ExpertId,
+    pool: Pool,
+    note: &str,
+    nominated: bool,
+) -> AppResult<MembershipView> {
+    let mut tx = store.pool.begin().await?;
+    let day = today();
+    let (checks, _) = entry_checks(&mut tx, expert, pool, day).await?;
+    let id = store_m::insert_application(
+        &mut tx,
+        expert,
+        pool,
+        &day.to_string(),
+        actor,
+        if nominated { "nominate" } else { "apply" },
+        note,
+    )
+    .await
+    .map_err(|e| match e {
+        crate::store::StoreError::Duplicate { .. } => AppError::Conflict {
+            message: format!(
+                "the expert already has an open membership or application in the {pool} pool"
+            ),
+            field: Some("pool".into()),
+        },
+        other => other.into(),
+    })?;
+    let m = store_m::get(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        if nominated {
+            "membership.nominate"
+        } else {
+            "membership.apply"
+        },
+        "membership",
+        &format!("{}:{pool}", m.expert_code),
+        None,
+        Some(&serde_json::json!({"checks": checks, "note": note})),
+    )
+    .await?;
+    tx.commit().await?;
+    view(store, id).await
+}
+
+fn parse_date(field: &str, raw: &str) -> Result<Option<NaiveDate>, ValidationError> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        crate::domain::expert::parse_date(field, raw).map(Some)
+    }
+}
+
+/// Applies one decision inside a transaction; `decider` is the acting user's own expert record,
+/// if any (nobody decides on their own membership).
+async fn decide_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    decider: Option<ExpertId>,
+    id: i64,
+    input: &DecisionInput,
+    day: NaiveDate,
+) -> AppResult<Membership> {
+    let m = store_m::get(tx, id).await.map_err(not_found(id))?;
+    if decider == Some(m.expert_id) {
+        return Err(AppError::Forbidden(
+            "nobody may decide on their own membership".into(),
+        ));
+    }
+    let (checks, rules) = entry_checks(tx, m.expert_id, m.pool, day).await?;
+    let term_end = parse_date("term_end", &input.term_end)?.unwrap_or_else(|| rules.term_end(day));
+    let action = match input.action.trim() {
+        "approve" => Action::Approve { term_end },
+        "refuse" => Action::Refuse,
+        "suspend" => Action::Suspend,
+        "reinstate" => Action::Reinstate,
+        "exit" => Action::Exit {
+            reason: ExitReason::parse(&input.reason_code)?,
+        },
+        "renew" => Action::Renew { term_end },
+        other => {
+            return Err(ValidationError::new(
+                "action",
+                format!(
+                    "'{other}' is not one of: approve, refuse, suspend, reinstate, exit, renew"
+                ),
+            )
+            .into())
+        }
+    };
+    let to = next_state(m.state, &action).map_err(|e| AppError::Conflict {
+        message: e.to_string(),
+        field: Some("action".into()),
+    })?;
+    let failed: Vec<&str> = checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.rule)
+        .collect();
+    if matches!(action, Action::Approve { .. })
+        && !failed.is_empty()
+        && input.override_reason.trim().is_empty()
+    {
+        return Err(ValidationError::new(
+            "override_reason",
+            format!(
+                "the application fails entry rule(s) {}: approving needs a written override reason",
+                failed.join(", ")
+            ),
+        )
+        .into());
+    }
+    let needs_text = matches!(
+        action,
+        Action::Refuse
+            | Action::Suspend
+            | Action::Exit {
+                reason: ExitReason::Other
+            }
+    );
+    if needs_text && input.reason.trim().is_empty() {
+        return Err(
+            ValidationError::new("reason", format!("{} needs a reason", action.name())).into(),
+        );
+    }
+    if matches!(action, Action::Approve { .. } | Action::Renew { .. }) && term_end <= day {
+        return Err(ValidationError::new("term_end", "the term must end after today").into());
+    }
+    let reason_code = match &action {
+        Action::Exit { reason } => reason.as_str().to_string(),
+        Action::Refuse => failed.first().copied().unwrap_or("refused").to_string(),
+        _ => String::new(),
+    };
+    let override_reason = if failed.is_empty() {
+        String::new()
+    } else {
+        input.override_reason.trim().to_string()
+    };
+    let change = Change {
+        from: m.state,
+        to,
+        action: action.name(),
+        since: matches!(action, Action::Approve { .. }).then(|| day.to_string()),
+        term_end: matches!(action, Action::Approve { .. } | Action::Renew { .. })
+            .then(|| term_end.to_string()),
+        reason_code: &reason_code,
+        reason_text: input.reason.trim(),
+        override_reason: &override_reason,
+    };
+    store_m::change(tx, id, &change, actor).await?;
+    let after = store_m::get(tx, id).await?;
+    let before_json = serde_json::json!({"state": m.state, "term_end": m.term_end});
+    let after_json = serde_json::json!({"state": after.state, "term_end": after.term_end, "reason_code": reason_code, "reason": input.reason.trim(), "override_reason": override_reason, "failed_rules": failed});
+    audit::record(
+        tx,
+        actor,
+        &format!("membership.{}", action.name()),
+        "membership",
+        &format!("{}:{}", m.expert_code, m.pool),
+        Some(&before_json),
+        Some(&after_json),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// One decision.
+pub async fn decide(
+    store: &Store,
+    actor: &Actor,
+    decider: Option<ExpertId>,
+    id: i64,
+    input: &DecisionInput,
+) -> AppResult<MembershipView> {
+    let mut tx = store.pool.begin().await?;
+    decide_in(&mut tx, actor, decider, id, input, today()).await?;
+    tx.commit().await?;
+    view(store, id).await
+}
+
+/// The expert leaves a pool (exit with `own_request`).
+pub async fn leave(
+    store: &Store,
+    actor: &Actor,
+    expert: ExpertId,
+    id: i64,
+    reason: &str,
+) -> AppResult<MembershipView> {
+    let mut tx = store.pool.begin().await?;
+    let m = store_m::get(&mut tx, id).await.map_err(not_found(id))?;
+    if m.expert_id != expert {
+        return Err(AppError::NotFound(format!("membership {id}")));
+    }
+    let input = DecisionInput {
+        action: "exit".into(),
+        reason_code: ExitReason::OwnRequest.as_str().into(),
+        reason: reason.into(),
+        ..Default::default()
+    };
+    decide_in(&mut tx, actor, None, id, &input, today()).await?;
+    tx.commit().await?;
+    view(store, id).await
+}
+
+/// Result of a bulk action.
+#[derive(Debug, Serialize)]
+pub struct BulkResult {
+    /// Memberships changed.
+    pub changed: Vec<i64>,
+}
+
+/// The same decision on several memberships, all or none.
+pub async fn bulk(
+    store: &Store,
+    actor: &Actor,
+    decider: Option<ExpertId>,
+    ids: &[i64],
+    input: &DecisionInput,
+) -> AppResult<BulkResult> {
+    if ids.is_empty() {
+        return Err(ValidationError::new("ids", "select at least one membership").into());
+    }
+    let mut tx = store.pool.begin().await?;
+    for (i, &id) in ids.iter().enumerate() {
+        decide_in(&mut tx, actor, decider, id, input, today())
+            .await
+            .map_err(|e| match e {
+                AppError::Validation(v) => AppError::Validation(ValidationError::new(
+                    format!("ids[{i}].{}", v.field),
+                    format!("membership {id}: {}", v.message),
+                )),
+                AppError::Conflict { message, .. } => AppError::Conflict {
+                    message: format!("membership {id}: {message}; nothing was changed"),
+                    field: Some(format!("ids[{i}]")),
+                },
+                other => other,
+            })?;
+    }
+    tx.commit().await?;
+    Ok(BulkResult {
+        changed: ids.to_vec(),
+    })
+}
+
+/// Ends every active term of a pool that ended before `before` (reason `term_expired`).
+pub async fn expire_terms(
+    store: &Store,
+    actor: &Actor,
+    pool: Pool,
+    before: NaiveDate,
+) -> AppResult<BulkResult> {
+    let mut tx = store.pool.begin().await?;
+    let ids = store_m::expired(&mut tx, pool, &before.to_string()).await?;
+    let input = DecisionInput {
+        action: "exit".into(),
+        reason_code: ExitReason::TermExpired.as_str().into(),
+        reason: format!("term ended before {before}"),
+        ..Default::default()
+    };
+    for &id in &ids {
+        decide_in(&mut tx, actor, None, id, &input, today()).await?;
+    }
+    tx.commit().await?;
+    Ok(BulkResult { changed: ids })
+}
+
+/// Replaces a pool's entry rules.
+pub async fn set_rules(
+    store: &Store,
+    actor: &Actor,
+    pool: Pool,
+    rules: EntryRules,
+) -> AppResult<EntryRules> {
+    rules.validate()?;
+    let mut tx = store.pool.begin().await?;
+    let before = store_m::rules(&mut tx, pool).await?;
+    store_m::set_rules(&mut tx, pool, &rules, actor).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "pool.rules",
+        "pool",
+        pool.as_str(),
+        serde_json::to_value(&before).ok().as_ref(),
+        serde_json::to_value(&rules).ok().as_ref(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(rules)
+}
+
+/// A pool's entry rules.
+pub async fn rules(store: &Store, pool: Pool) -> AppResult<EntryRules> {
+    let mut conn = store.pool.acquire().await?;
+    Ok(store_m::rules(&mut conn, pool).await?)
+}

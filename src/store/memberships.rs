@@ -1,0 +1,438 @@
+//! Pool memberships, their transitions (never deleted) and each pool's entry rules.
+
+use super::audit::Actor;
+use super::{Store, StoreError};
+use crate::dataset::MembershipRow;
+use crate::domain::membership::{EntryRules, MembershipState, Pool};
+use crate::domain::ExpertId;
+use serde::Serialize;
+use sqlx::{Any, AnyConnection, Transaction};
+use std::collections::BTreeMap;
+
+/// A membership with its expert's name.
+#[derive(Debug, Clone, Serialize)]
+pub struct Membership {
+    /// Id.
+    pub id: i64,
+    /// Expert row id.
+    pub expert_id: ExpertId,
+    /// Expert code.
+    pub expert_code: String,
+    /// Expert name.
+    pub expert_name: String,
+    /// Pool.
+    pub pool: Pool,
+    /// State.
+    pub state: MembershipState,
+    /// Application or approval date.
+    pub since: String,
+    /// End of term.
+    pub term_end: Option<String>,
+    /// Last reason code.
+    pub reason: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct MembershipRowDb {
+    membership_id: i64,
+    expert_id: i64,
+    code: String,
+    name: String,
+    pool: String,
+    state: String,
+    since: String,
+    term_end: Option<String>,
+    reason: String,
+}
+
+impl TryFrom<MembershipRowDb> for Membership {
+    type Error = StoreError;
+    fn try_from(r: MembershipRowDb) -> Result<Self, StoreError> {
+        let corrupt = |e: crate::domain::ValidationError| StoreError::Corrupt(e.to_string());
+        Ok(Membership {
+            id: r.membership_id,
+            expert_id: ExpertId(r.expert_id),
+            expert_code: r.code,
+            expert_name: r.name,
+            pool: Pool::parse(&r.pool).map_err(corrupt)?,
+            state: MembershipState::parse(&r.state).map_err(corrupt)?,
+            since: r.since,
+            term_end: r.term_end,
+            reason: r.reason,
+        })
+    }
+}
+
+/// One recorded transition.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Transition {
+    /// When.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// apply, nominate, approve, refuse, suspend, reinstate, exit, renew, import.
+    pub action: String,
+    /// From.
+    pub from_state: Option<String>,
+    /// To.
+    pub to_state: String,
+    /// Reason code.
+    pub reason_code: String,
+    /// Free text.
+    pub reason_text: String,
+    /// Why a failed entry rule was overridden.
+    pub override_reason: String,
+}
+
+const SELECT: &str = "select m.membership_id, m.expert_id, e.code, e.name, m.pool, m.state, m.since, m.term_end, m.reason
+    from membership m join expert e on e.expert_id = m.expert_id";
+
+/// A membership by id.
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Membership, StoreError> {
+    let row: Option<MembershipRowDb> =
+        sqlx::query_as(&format!("{SELECT} where m.membership_id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    row.ok_or(StoreError::NotFound)?.try_into()
+}
+
+/// Every membership of an expert, newest first.
+pub async fn for_expert(store: &Store, expert: ExpertId) -> Result<Vec<Membership>, StoreError> {
+    let rows: Vec<MembershipRowDb> = sqlx::query_as(&format!(
+        "{SELECT} where m.expert_id = $1 order by m.membership_id desc"
+    ))
+    .bind(expert.0)
+    .fetch_all(&store.pool)
+    .await?;
+    rows.into_iter().map(Membership::try_from).collect()
+}
+
+/// The timeline of a membership, oldest first.
+pub async fn transitions(store: &Store, membership: i64) -> Result<Vec<Transition>, StoreError> {
+    Ok(sqlx::query_as(
+        "select at, actor, action, from_state, to_state, reason_code, reason_text, override_reason from membership_transition where membership_id = $1 order by membership_transition_id",
+    )
+    .bind(membership)
+    .fetch_all(&store.pool)
+    .await?)
+}
+
+async fn record(
+    tx: &mut Transaction<'_, Any>,
+    membership: i64,
+    actor: &Actor,
+    action: &str,
+    from: Option<&str>,
+    to: &str,
+    reason: (&str, &str, &str),
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "insert into membership_transition (membership_id, at, actor, action, from_state, to_state, reason_code, reason_text, override_reason) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(membership)
+    .bind(super::now())
+    .bind(&actor.name)
+    .bind(action)
+    .bind(from.map(String::from))
+    .bind(to)
+    .bind(reason.0)
+    .bind(reason.1)
+    .bind(reason.2)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Opens an application (`apply` by the expert, `nominate` by staff).
+pub async fn insert_application(
+    tx: &mut Transaction<'_, Any>,
+    expert: ExpertId,
+    pool: Pool,
+    today: &str,
+    actor: &Actor,
+    action: &str,
+    note: &str,
+) -> Result<i64, StoreError> {
+    let (id,): (i64,) = sqlx::query_as("insert into membership (expert_id, pool, state, since, reason, updated_at) values ($1, $2, 'applied', $3, '', $4) returning membership_id")
+        .bind(expert.0)
+        .bind(pool.as_str())
+        .bind(today)
+        .bind(super::now())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(|e| super::on_unique(e, "pool"))?;
+    record(tx, id, actor, action, None, "applied", ("", note, "")).await?;
+    Ok(id)
+}
+
+/// A change of state, written only if the membership is still in `from` (optimistic check:
+/// of two administrators acting at once, the second gets `Stale`).
+pub struct Change<'a> {
+    /// Expected current state.
+    pub from: MembershipState,
+    /// New state.
+    pub to: MembershipState,
+    /// Action name.
+    pub action: &'a str,
+    /// New `since` (approval date), if it changes.
+    pub since: Option<String>,
+    /// New term end, if it changes.
+    pub term_end: Option<String>,
+    /// Reason code.
+    pub reason_code: &'a str,
+    /// Free text.
+    pub reason_text: &'a str,
+    /// Override of failed entry rules.
+    pub override_reason: &'a str,
+}
+
+/// Applies a change inside the caller's transaction.
+pub async fn change(
+    tx: &mut Transaction<'_, Any>,
+    membership: i64,
+    c: &Change<'_>,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "update membership set state = $1, since = coalesce($2, since), term_end = coalesce($3, term_end), reason = $4, updated_at = $5 where membership_id = $6 and state = $7",
+    )
+    .bind(c.to.as_str())
+    .bind(c.since.clone())
+    .bind(c.term_end.clone())
+    .bind(c.reason_code)
+    .bind(super::now())
+    .bind(membership)
+    .bind(c.from.as_str())
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| super::on_unique(e, "pool"))?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Stale(format!(
+            "membership {membership} is no longer {}: someone else acted on it first",
+            c.from
+        )));
+    }
+    record(
+        tx,
+        membership,
+        actor,
+        c.action,
+        Some(c.from.as_str()),
+        c.to.as_str(),
+        (c.reason_code, c.reason_text, c.override_reason),
+    )
+    .await
+}
+
+/// Imports a memberships.csv row: updates the expert's latest membership in that pool or
+/// creates one, recording an `import` transition when the state changes.
+pub async fn import_row(
+    tx: &mut Transaction<'_, Any>,
+    expert: i64,
+    m: &MembershipRow,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let existing: Option<(i64, String)> = sqlx::query_as("select membership_id, state from membership where expert_id = $1 and pool = $2 order by membership_id desc limit 1")
+        .bind(expert)
+        .bind(&m.pool)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let term_end = if m.term_end.is_empty() {
+        None
+    } else {
+        Some(m.term_end.clone())
+    };
+    let (id, from) = match existing {
+        Some((id, state)) => {
+            sqlx::query("update membership set state = $1, since = $2, term_end = $3, reason = $4, updated_at = $5 where membership_id = $6")
+                .bind(&m.state)
+                .bind(&m.since)
+                .bind(term_end)
+                .bind(&m.reason)
+                .bind(super::now())
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            (id, Some(state))
+        }
+        None => {
+            let (id,): (i64,) = sqlx::query_as("insert into membership (expert_id, pool, state, since, term_end, reason, updated_at) values ($1, $2, $3, $4, $5, $6, $7) returning membership_id")
+                .bind(expert)
+                .bind(&m.pool)
+                .bind(&m.state)
+                .bind(&m.since)
+                .bind(term_end)
+                .bind(&m.reason)
+                .bind(super::now())
+                .fetch_one(&mut **tx)
+                .await?;
+            (id, None)
+        }
+    };
+    if from.as_deref() != Some(m.state.as_str()) {
+        record(
+            tx,
+            id,
+            actor,
+            "import",
+            from.as_deref(),
+            &m.state,
+            (&m.reason, "", ""),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Dates the expert left a pool for misconduct.
+pub async fn misconduct_exits(
+    conn: &mut AnyConnection,
+    expert: ExpertId,
+) -> Result<Vec<chrono::NaiveDate>, StoreError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "select t.at from membership_transition t join membership m on m.membership_id = t.membership_id where m.expert_id = $1 and t.to_state = 'exited' and t.reason_code = 'misconduct'",
+    )
+    .bind(expert.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut out: Vec<chrono::NaiveDate> = rows
+        .iter()
+        .filter_map(|(at,)| {
+            chrono::NaiveDate::parse_from_str(at.get(..10).unwrap_or(""), "%Y-%m-%d").ok()
+        })
+        .collect();
+    // Imported exits carry no transition date: their reason on the membership row counts from `since`.
+    let imported: Vec<(String,)> = sqlx::query_as("select since from membership where expert_id = $1 and state = 'exited' and reason = 'misconduct'").bind(expert.0).fetch_all(&mut *conn).await?;
+    out.extend(imported.iter().filter_map(|(d,)| {
+        chrono::NaiveDate::parse_from_str(d.get(..10).unwrap_or(""), "%Y-%m-%d").ok()
+    }));
+    Ok(out)
+}
+
+/// Roster filters.
+#[derive(Debug, Clone, Default)]
+pub struct RosterFilter {
+    /// State (empty: any).
+    pub state: String,
+    /// Term ending before this date (empty: any).
+    pub term_before: String,
+    /// Discipline code prefix.
+    pub discipline: String,
+    /// Region.
+    pub region: String,
+    /// Title.
+    pub title: String,
+    /// Name or code part.
+    pub q: String,
+}
+
+/// One roster line.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct RosterLine {
+    /// Membership id.
+    pub membership_id: i64,
+    /// Expert id.
+    pub expert_id: i64,
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Employer code.
+    pub organization_code: String,
+    /// Region.
+    pub region: String,
+    /// State.
+    pub state: String,
+    /// Since.
+    pub since: String,
+    /// Term end.
+    pub term_end: Option<String>,
+    /// Reason.
+    pub reason: String,
+}
+
+/// The memberships of a pool matching the filter (all of them, for pages and exports), and
+/// the count of the pool's memberships by state.
+pub async fn roster(
+    store: &Store,
+    pool: Pool,
+    f: &RosterFilter,
+) -> Result<(Vec<RosterLine>, BTreeMap<String, i64>), StoreError> {
+    let sql = "select m.membership_id, e.expert_id, e.code, e.name, e.title, e.organization_code, e.region, m.state, m.since, m.term_end, m.reason
+        from membership m join expert e on e.expert_id = m.expert_id
+        where m.pool = $1 and ($2 = '' or m.state = $2) and ($3 = '' or (m.term_end is not null and m.term_end < $3))
+          and ($4 = '' or exists (select 1 from expert_discipline d where d.expert_id = e.expert_id and d.code like $5))
+          and ($6 = '' or e.region = $6) and ($7 = '' or e.title = $7) and ($8 = '' or lower(e.name) like $9 or lower(e.code) like $9)
+        order by e.code, m.membership_id";
+    let lines: Vec<RosterLine> = sqlx::query_as(sql)
+        .bind(pool.as_str())
+        .bind(f.state.trim())
+        .bind(f.term_before.trim())
+        .bind(f.discipline.trim())
+        .bind(format!("{}%", f.discipline.trim()))
+        .bind(f.region.trim())
+        .bind(f.title.trim())
+        .bind(f.q.trim())
+        .bind(format!("%{}%", f.q.trim().to_lowercase()))
+        .fetch_all(&store.pool)
+        .await?;
+    let counts: Vec<(String, i64)> =
+        sqlx::query_as("select state, count(*) from membership where pool = $1 group by state")
+            .bind(pool.as_str())
+            .fetch_all(&store.pool)
+            .await?;
+    Ok((lines, counts.into_iter().collect()))
+}
+
+/// Active members of a pool whose term ended before `date`.
+pub async fn expired(
+    tx: &mut Transaction<'_, Any>,
+    pool: Pool,
+    date: &str,
+) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(i64,)> = sqlx::query_as("select membership_id from membership where pool = $1 and state = 'active' and term_end is not null and term_end < $2 order by membership_id")
+        .bind(pool.as_str())
+        .bind(date)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// A pool's entry rules (the defaults until an administrator changes them).
+pub async fn rules(conn: &mut AnyConnection, pool: Pool) -> Result<EntryRules, StoreError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("select rules_json from pool_rules where pool = $1")
+            .bind(pool.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    match row {
+        Some((json,)) => {
+            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))
+        }
+        None => Ok(EntryRules::default_for(pool)),
+    }
+}
+
+/// Stores a pool's entry rules.
+pub async fn set_rules(
+    tx: &mut Transaction<'_, Any>,
+    pool: Pool,
+    rules: &EntryRules,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(rules).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    sqlx::query(
+        "insert into pool_rules (pool, rules_json, updated_at, updated_by) values ($1, $2, $3, $4)
+         on conflict (pool) do update set rules_json = excluded.rules_json, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+    )
+    .bind(pool.as_str())
+    .bind(json)
+    .bind(super::now())
+    .bind(&actor.name)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

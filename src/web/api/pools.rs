@@ -1,0 +1,302 @@
+//! Pools and memberships: applications, decisions, rosters, bulk actions, entry rules.
+
+use crate::domain::membership::{EntryRules, Pool};
+use crate::domain::ExpertId;
+use crate::error::{AppError, AppResult};
+use crate::service::memberships::{self, BulkResult, DecisionInput, MembershipView};
+use crate::store::memberships::{roster as load_roster, Membership, RosterFilter, RosterLine};
+use crate::store::{experts, Store};
+use crate::web::guards::{Admin, CurrentUser, ExpertUser, Reader, Staff};
+use rocket::http::{ContentType, Status};
+use rocket::serde::json::Json;
+use rocket::State;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A pool from the path, or 404.
+pub fn pool(raw: &str) -> AppResult<Pool> {
+    Pool::parse(raw)
+        .map_err(|_| AppError::NotFound(format!("pool '{raw}' (pools: advisory, review)")))
+}
+
+/// Roster query parameters, shared with the page.
+#[derive(Debug, Default, FromForm)]
+pub struct RosterQuery {
+    pub state: Option<String>,
+    pub term_before: Option<String>,
+    pub discipline: Option<String>,
+    pub region: Option<String>,
+    pub title: Option<String>,
+    pub q: Option<String>,
+}
+
+impl RosterQuery {
+    /// The store filter.
+    pub fn filter(&self) -> RosterFilter {
+        let s = |v: &Option<String>| v.clone().unwrap_or_default();
+        RosterFilter {
+            state: s(&self.state),
+            term_before: s(&self.term_before),
+            discipline: s(&self.discipline),
+            region: s(&self.region),
+            title: s(&self.title),
+            q: s(&self.q),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Roster {
+    items: Vec<RosterLine>,
+    total: usize,
+    counts: BTreeMap<String, i64>,
+}
+
+#[get("/pools/<name>/memberships?<query..>")]
+async fn roster(
+    _r: Reader,
+    store: &State<Store>,
+    name: &str,
+    query: RosterQuery,
+) -> AppResult<Json<Roster>> {
+    let (items, counts) = load_roster(store, pool(name)?, &query.filter()).await?;
+    Ok(Json(Roster {
+        total: items.len(),
+        items,
+        counts,
+    }))
+}
+
+/// The roster as CSV, same filter.
+pub fn roster_csv(lines: &[RosterLine]) -> AppResult<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record([
+        "membership_id",
+        "expert_id",
+        "name",
+        "title",
+        "org_id",
+        "region",
+        "state",
+        "since",
+        "term_end",
+        "reason",
+    ])
+    .map_err(io)?;
+    for l in lines {
+        w.write_record([
+            l.membership_id.to_string().as_str(),
+            &l.code,
+            &l.name,
+            &l.title,
+            &l.organization_code,
+            &l.region,
+            &l.state,
+            &l.since,
+            l.term_end.as_deref().unwrap_or(""),
+            &l.reason,
+        ])
+        .map_err(io)?;
+    }
+    String::from_utf8(
+        w.into_inner()
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+#[get("/pools/<name>/roster.csv?<query..>")]
+async fn roster_export(
+    _r: Reader,
+    store: &State<Store>,
+    name: &str,
+    query: RosterQuery,
+) -> AppResult<(ContentType, String)> {
+    let (items, _) = load_roster(store, pool(name)?, &query.filter()).await?;
+    Ok((ContentType::CSV, roster_csv(&items)?))
+}
+
+#[derive(Deserialize)]
+struct Nomination {
+    expert_code: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[post("/pools/<name>/memberships", data = "<body>")]
+async fn nominate(
+    staff: Staff,
+    store: &State<Store>,
+    name: &str,
+    body: Json<Nomination>,
+) -> AppResult<(Status, Json<MembershipView>)> {
+    let pool = pool(name)?;
+    let mut conn = store.pool.acquire().await?;
+    let expert = experts::get_by_code(&mut conn, body.expert_code.trim())
+        .await
+        .map_err(|_| {
+            crate::domain::ValidationError::new(
+                "expert_code",
+                format!("no expert with code '{}'", body.expert_code.trim()),
+            )
+        })?;
+    drop(conn);
+    Ok((
+        Status::Created,
+        Json(memberships::apply(store, &staff.0.actor(), expert.id, pool, &body.note, true).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct Application {
+    pool: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[post("/me/memberships", data = "<body>")]
+async fn apply(
+    e: ExpertUser,
+    store: &State<Store>,
+    body: Json<Application>,
+) -> AppResult<(Status, Json<MembershipView>)> {
+    let pool = Pool::parse(&body.pool)?;
+    Ok((
+        Status::Created,
+        Json(memberships::apply(store, &e.user.actor(), e.expert, pool, &body.note, false).await?),
+    ))
+}
+
+#[get("/me/memberships")]
+async fn my_memberships(e: ExpertUser, store: &State<Store>) -> AppResult<Json<Vec<Membership>>> {
+    Ok(Json(
+        crate::store::memberships::for_expert(store, e.expert).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct Leave {
+    #[serde(default)]
+    reason: String,
+}
+
+#[post("/me/memberships/<id>/leave", data = "<body>")]
+async fn leave(
+    e: ExpertUser,
+    store: &State<Store>,
+    id: i64,
+    body: Json<Leave>,
+) -> AppResult<Json<MembershipView>> {
+    Ok(Json(
+        memberships::leave(store, &e.user.actor(), e.expert, id, &body.reason).await?,
+    ))
+}
+
+#[get("/experts/<id>/memberships")]
+async fn of_expert(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Json<Vec<Membership>>> {
+    Ok(Json(
+        crate::store::memberships::for_expert(store, ExpertId(id)).await?,
+    ))
+}
+
+#[get("/memberships/<id>")]
+async fn read(user: CurrentUser, store: &State<Store>, id: i64) -> AppResult<Json<MembershipView>> {
+    let view = memberships::view(store, id).await?;
+    // Experts see their own memberships only.
+    if !user.0.role.can_read_all() && user.0.expert_id != Some(view.membership.expert_id) {
+        return Err(AppError::NotFound(format!("membership {id}")));
+    }
+    Ok(Json(view))
+}
+
+#[post("/memberships/<id>/transitions", data = "<body>")]
+async fn decide(
+    admin: Admin,
+    store: &State<Store>,
+    id: i64,
+    body: Json<DecisionInput>,
+) -> AppResult<Json<MembershipView>> {
+    Ok(Json(
+        memberships::decide(store, &admin.0.actor(), admin.0 .0.expert_id, id, &body).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct Bulk {
+    #[serde(default)]
+    ids: Vec<i64>,
+    #[serde(flatten)]
+    decision: DecisionInput,
+}
+
+#[post("/memberships/bulk", data = "<body>")]
+async fn bulk(admin: Admin, store: &State<Store>, body: Json<Bulk>) -> AppResult<Json<BulkResult>> {
+    Ok(Json(
+        memberships::bulk(
+            store,
+            &admin.0.actor(),
+            admin.0 .0.expert_id,
+            &body.ids,
+            &body.decision,
+        )
+        .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct Expiry {
+    before: String,
+}
+
+#[post("/pools/<name>/expire-terms", data = "<body>")]
+async fn expire(
+    admin: Admin,
+    store: &State<Store>,
+    name: &str,
+    body: Json<Expiry>,
+) -> AppResult<Json<BulkResult>> {
+    let before = crate::domain::expert::parse_date("before", &body.before)?;
+    Ok(Json(
+        memberships::expire_terms(store, &admin.0.actor(), pool(name)?, before).await?,
+    ))
+}
+
+#[get("/pools/<name>/rules")]
+async fn get_rules(
+    _u: CurrentUser,
+    store: &State<Store>,
+    name: &str,
+) -> AppResult<Json<EntryRules>> {
+    Ok(Json(memberships::rules(store, pool(name)?).await?))
+}
+
+#[put("/pools/<name>/rules", data = "<body>")]
+async fn put_rules(
+    admin: Admin,
+    store: &State<Store>,
+    name: &str,
+    body: Json<EntryRules>,
+) -> AppResult<Json<EntryRules>> {
+    Ok(Json(
+        memberships::set_rules(store, &admin.0.actor(), pool(name)?, body.into_inner()).await?,
+    ))
+}
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![
+        roster,
+        roster_export,
+        nominate,
+        apply,
+        my_memberships,
+        leave,
+        of_expert,
+        read,
+        decide,
+        bulk,
+        expire,
+        get_rules,
+        put_rules
+    ]
+}

@@ -1,0 +1,351 @@
+//! Pool pages: roster with filters and counts, bulk actions, CSV export; a membership's
+//! timeline and decisions; an expert's applications.
+
+use super::{context, render, Html};
+use crate::domain::membership::Pool;
+use crate::error::{AppError, AppResult};
+use crate::service::memberships::{self, DecisionInput};
+use crate::store::memberships::roster;
+use crate::store::Store;
+use crate::web::api::pools::{pool, roster_csv, RosterQuery};
+use crate::web::guards::{Admin, Csrf, CurrentUser, ExpertUser, Reader, Staff};
+use crate::web::i18n::Lang;
+use rocket::form::Form;
+use rocket::http::{ContentType, Header, Status};
+use rocket::response::Redirect;
+use rocket::State;
+use serde_json::json;
+
+#[get("/pools/<name>?<query..>")]
+async fn roster_page(
+    r: Reader,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    name: &str,
+    query: RosterQuery,
+) -> AppResult<Html> {
+    let pool = pool(name)?;
+    let f = query.filter();
+    let (items, counts) = roster(store, pool, &f).await?;
+    let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, &format!("/pools/{pool}"));
+    ctx.insert("pool".into(), json!(pool));
+    ctx.insert("shown".into(), json!(items.len()));
+    ctx.insert(
+        "items".into(),
+        json!(items.iter().take(500).collect::<Vec<_>>()),
+    );
+    ctx.insert("counts".into(), json!(counts));
+    ctx.insert("filter".into(), json!({"state": f.state, "term_before": f.term_before, "discipline": f.discipline, "region": f.region, "title": f.title, "q": f.q}));
+    ctx.insert(
+        "rules".into(),
+        json!(memberships::rules(store, pool).await?),
+    );
+    ctx.insert("error".into(), serde_json::Value::Null);
+    Ok(render(Status::Ok, "admin/pool", ctx))
+}
+
+/// A CSV download with a file name.
+#[derive(Responder)]
+struct Download {
+    body: (ContentType, String),
+    disposition: Header<'static>,
+}
+
+#[get("/pools/<name>/roster.csv?<query..>")]
+async fn roster_download(
+    _r: Reader,
+    store: &State<Store>,
+    name: &str,
+    query: RosterQuery,
+) -> AppResult<Download> {
+    let pool = pool(name)?;
+    let (items, _) = roster(store, pool, &query.filter()).await?;
+    Ok(Download {
+        body: (ContentType::CSV, roster_csv(&items)?),
+        disposition: Header::new(
+            "Content-Disposition",
+            format!("attachment; filename=\"{pool}-roster.csv\""),
+        ),
+    })
+}
+
+#[get("/memberships/<id>")]
+async fn membership_page(
+    user: CurrentUser,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+) -> AppResult<Html> {
+    let view = memberships::view(store, id).await?;
+    if !user.0.role.can_read_all() && user.0.expert_id != Some(view.membership.expert_id) {
+        return Err(AppError::NotFound(format!("membership {id}")));
+    }
+    let mut ctx = context(lang, Some(&user.0), &csrf.0, &format!("/memberships/{id}"));
+    ctx.insert("view".into(), json!(view));
+    ctx.insert(
+        "exit_reasons".into(),
+        json!(crate::domain::membership::ExitReason::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()),
+    );
+    Ok(render(Status::Ok, "admin/membership", ctx))
+}
+
+#[derive(FromForm)]
+struct DecisionForm {
+    action: String,
+    #[field(default = String::new())]
+    reason_code: String,
+    #[field(default = String::new())]
+    reason: String,
+    #[field(default = String::new())]
+    override_reason: String,
+    #[field(default = String::new())]
+    term_end: String,
+    csrf: String,
+}
+
+impl DecisionForm {
+    fn input(&self) -> DecisionInput {
+        DecisionInput {
+            action: self.action.clone(),
+            reason_code: self.reason_code.clone(),
+            reason: self.reason.clone(),
+            override_reason: self.override_reason.clone(),
+            term_end: self.term_end.clone(),
+        }
+    }
+}
+
+async fn error_back(
+    user: &CurrentUser,
+    lang: Lang,
+    csrf: &Csrf,
+    store: &Store,
+    id: i64,
+    e: AppError,
+) -> AppResult<Html> {
+    let mut ctx = context(lang, Some(&user.0), &csrf.0, &format!("/memberships/{id}"));
+    ctx.insert("view".into(), json!(memberships::view(store, id).await?));
+    ctx.insert(
+        "exit_reasons".into(),
+        json!(crate::domain::membership::ExitReason::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()),
+    );
+    ctx.insert(
+        "error".into(),
+        json!(match &e {
+            AppError::Validation(v) => format!("{}: {}", v.field, v.message),
+            other => other.to_string(),
+        }),
+    );
+    Ok(render(e.status(), "admin/membership", ctx))
+}
+
+#[post("/memberships/<id>", data = "<form>")]
+async fn decide(
+    a: Admin,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<DecisionForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    match memberships::decide(store, &a.0.actor(), a.0 .0.expert_id, id, &form.input()).await {
+        Ok(_) => Ok(Ok(Redirect::to(format!("/memberships/{id}")))),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::Forbidden(_))) => {
+            Ok(Err(error_back(&a.0, lang, &csrf, store, id, e).await?))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(FromForm)]
+struct BulkForm {
+    #[field(default = Vec::new())]
+    ids: Vec<i64>,
+    #[field(default = String::new())]
+    reason: String,
+    csrf: String,
+}
+
+async fn pool_error(
+    a: &Admin,
+    lang: Lang,
+    csrf: &Csrf,
+    store: &Store,
+    pool: Pool,
+    e: AppError,
+) -> AppResult<Html> {
+    let (items, counts) = roster(store, pool, &Default::default()).await?;
+    let mut ctx = context(lang, Some(&a.0 .0), &csrf.0, &format!("/pools/{pool}"));
+    ctx.insert("pool".into(), json!(pool));
+    ctx.insert("shown".into(), json!(items.len()));
+    ctx.insert(
+        "items".into(),
+        json!(items.iter().take(500).collect::<Vec<_>>()),
+    );
+    ctx.insert("counts".into(), json!(counts));
+    ctx.insert("filter".into(), json!({}));
+    ctx.insert(
+        "rules".into(),
+        json!(memberships::rules(store, pool).await?),
+    );
+    ctx.insert(
+        "error".into(),
+        json!(match &e {
+            AppError::Validation(v) => format!("{}: {}", v.field, v.message),
+            other => other.to_string(),
+        }),
+    );
+    Ok(render(e.status(), "admin/pool", ctx))
+}
+
+#[post("/pools/<name>/approve", data = "<form>")]
+async fn bulk_approve(
+    a: Admin,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    name: &str,
+    form: Form<BulkForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let pool = pool(name)?;
+    let input = DecisionInput {
+        action: "approve".into(),
+        reason: form.reason.clone(),
+        ..Default::default()
+    };
+    match memberships::bulk(store, &a.0.actor(), a.0 .0.expert_id, &form.ids, &input).await {
+        Ok(_) => Ok(Ok(Redirect::to(format!("/pools/{pool}?state=active")))),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::Forbidden(_))) => {
+            Ok(Err(pool_error(&a, lang, &csrf, store, pool, e).await?))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(FromForm)]
+struct ExpiryForm {
+    before: String,
+    csrf: String,
+}
+
+#[post("/pools/<name>/expire-terms", data = "<form>")]
+async fn expire(
+    a: Admin,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    name: &str,
+    form: Form<ExpiryForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let pool = pool(name)?;
+    let result = match crate::domain::expert::parse_date("before", &form.before) {
+        Ok(before) => memberships::expire_terms(store, &a.0.actor(), pool, before).await,
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => Ok(Ok(Redirect::to(format!("/pools/{pool}?state=exited")))),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+            Ok(Err(pool_error(&a, lang, &csrf, store, pool, e).await?))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(FromForm)]
+struct NominateForm {
+    expert_code: String,
+    #[field(default = String::new())]
+    note: String,
+    csrf: String,
+}
+
+#[post("/pools/<name>/nominate", data = "<form>")]
+async fn nominate(
+    s: Staff,
+    store: &State<Store>,
+    name: &str,
+    form: Form<NominateForm>,
+    csrf: Csrf,
+) -> AppResult<Redirect> {
+    csrf.verify(&form.csrf)?;
+    let pool = pool(name)?;
+    let mut conn = store.pool.acquire().await?;
+    let expert = crate::store::experts::get_by_code(&mut conn, form.expert_code.trim())
+        .await
+        .map_err(|_| {
+            crate::domain::ValidationError::new(
+                "expert_code",
+                format!("no expert with code '{}'", form.expert_code.trim()),
+            )
+        })?;
+    drop(conn);
+    let view = memberships::apply(store, &s.0.actor(), expert.id, pool, &form.note, true).await?;
+    Ok(Redirect::to(format!("/memberships/{}", view.membership.id)))
+}
+
+#[derive(FromForm)]
+struct ApplyForm {
+    pool: String,
+    #[field(default = String::new())]
+    note: String,
+    csrf: String,
+}
+
+#[post("/me/apply", data = "<form>")]
+async fn apply(
+    e: ExpertUser,
+    store: &State<Store>,
+    form: Form<ApplyForm>,
+    csrf: Csrf,
+) -> AppResult<Redirect> {
+    csrf.verify(&form.csrf)?;
+    let pool = Pool::parse(&form.pool)?;
+    let view =
+        memberships::apply(store, &e.user.actor(), e.expert, pool, &form.note, false).await?;
+    Ok(Redirect::to(format!("/memberships/{}", view.membership.id)))
+}
+
+#[derive(FromForm)]
+struct LeaveForm {
+    #[field(default = String::new())]
+    reason: String,
+    csrf: String,
+}
+
+#[post("/me/memberships/<id>/leave", data = "<form>")]
+async fn leave(
+    e: ExpertUser,
+    store: &State<Store>,
+    id: i64,
+    form: Form<LeaveForm>,
+    csrf: Csrf,
+) -> AppResult<Redirect> {
+    csrf.verify(&form.csrf)?;
+    memberships::leave(store, &e.user.actor(), e.expert, id, &form.reason).await?;
+    Ok(Redirect::to(format!("/memberships/{id}")))
+}
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![
+        roster_page,
+        roster_download,
+        membership_page,
+        decide,
+        bulk_approve,
+        expire,
+        nominate,
+        apply,
+        leave
+    ]
+}
