@@ -47,7 +47,7 @@ pub async fn login(
     match found {
         Some((user, hash)) if user.active && verify_password(password, &hash) => {
             throttle::clear(store, &keys[0]).await?;
-            let mut tx = store.pool.begin().await?;
+            let mut tx = store.begin_write().await?;
             audit::record(
                 &mut tx,
                 &Actor {
@@ -94,7 +94,7 @@ pub async fn bootstrap_admin(store: &Store, password: Option<&str>) -> AppResult
         }
     };
     let hash = hash_password(&password)?;
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     users::insert(
         &mut tx,
         "admin",

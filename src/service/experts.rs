@@ -46,7 +46,7 @@ fn json(p: &ExpertProfile) -> serde_json::Value {
 /// Staff create an expert; an empty code gets the next free one.
 pub async fn create(store: &Store, actor: &Actor, input: ExpertInput) -> AppResult<StoredExpert> {
     let mut profile = parse(store, input).await?;
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     if profile.code.is_empty() {
         profile.code = experts::next_code(&mut tx).await?;
     }
@@ -111,7 +111,7 @@ pub async fn update(
             fields
         }
     };
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     experts::update(&mut tx, id, &profile, &to_verify).await?;
     let action = if editor == Editor::Staff {
         "expert.update"

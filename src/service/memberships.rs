@@ -47,7 +47,7 @@ pub struct DecisionInput {
 }
 
 async fn entry_checks(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut sqlx::AnyConnection,
     expert: ExpertId,
     pool: Pool,
     day: NaiveDate,
@@ -60,10 +60,11 @@ async fn entry_checks(
 
 /// A membership with its timeline and checks.
 pub async fn view(store: &Store, id: i64) -> AppResult<MembershipView> {
-    let mut tx = store.pool.begin().await?;
-    let membership = store_m::get(&mut tx, id).await.map_err(not_found(id))?;
-    let (checks, _) = entry_checks(&mut tx, membership.expert_id, membership.pool, today()).await?;
-    tx.commit().await?;
+    let mut conn = store.pool.acquire().await?;
+    let membership = store_m::get(&mut conn, id).await.map_err(not_found(id))?;
+    let (checks, _) =
+        entry_checks(&mut conn, membership.expert_id, membership.pool, today()).await?;
+    drop(conn);
     Ok(MembershipView {
         transitions: store_m::transitions(store, id).await?,
         membership,
@@ -88,9 +89,9 @@ pub async fn apply(
     note: &str,
     nominated: bool,
 ) -> AppResult<MembershipView> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     let day = today();
-    let (checks, _) = entry_checks(&mut tx, expert, pool, day).await?;
+    let (checks, _) = entry_checks(&mut *tx, expert, pool, day).await?;
     let id = store_m::insert_application(
         &mut tx,
         expert,
@@ -153,7 +154,7 @@ async fn decide_in(
             "nobody may decide on their own membership".into(),
         ));
     }
-    let (checks, rules) = entry_checks(tx, m.expert_id, m.pool, day).await?;
+    let (checks, rules) = entry_checks(&mut *tx, m.expert_id, m.pool, day).await?;
     let term_end = parse_date("term_end", &input.term_end)?.unwrap_or_else(|| rules.term_end(day));
     let action = match input.action.trim() {
         "approve" => Action::Approve { term_end },
@@ -258,7 +259,7 @@ pub async fn decide(
     id: i64,
     input: &DecisionInput,
 ) -> AppResult<MembershipView> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     decide_in(&mut tx, actor, decider, id, input, today()).await?;
     tx.commit().await?;
     view(store, id).await
@@ -272,7 +273,7 @@ pub async fn leave(
     id: i64,
     reason: &str,
 ) -> AppResult<MembershipView> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     let m = store_m::get(&mut tx, id).await.map_err(not_found(id))?;
     if m.expert_id != expert {
         return Err(AppError::NotFound(format!("membership {id}")));
@@ -306,7 +307,7 @@ pub async fn bulk(
     if ids.is_empty() {
         return Err(ValidationError::new("ids", "select at least one membership").into());
     }
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     for (i, &id) in ids.iter().enumerate() {
         decide_in(&mut tx, actor, decider, id, input, today())
             .await
@@ -335,7 +336,7 @@ pub async fn expire_terms(
     pool: Pool,
     before: NaiveDate,
 ) -> AppResult<BulkResult> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     let ids = store_m::expired(&mut tx, pool, &before.to_string()).await?;
     let input = DecisionInput {
         action: "exit".into(),
@@ -358,7 +359,7 @@ pub async fn set_rules(
     rules: EntryRules,
 ) -> AppResult<EntryRules> {
     rules.validate()?;
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     let before = store_m::rules(&mut tx, pool).await?;
     store_m::set_rules(&mut tx, pool, &rules, actor).await?;
     audit::record(

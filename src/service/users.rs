@@ -69,7 +69,7 @@ pub async fn create(store: &Store, actor: &Actor, input: NewUserInput) -> AppRes
     let role = Role::parse(&input.role)?;
     let expert = expert_id(store, &input.expert_code, role).await?;
     let hash = crate::service::auth::hash_password(password.expose())?;
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     let id = users::insert(&mut tx, username.as_str(), &hash, role, expert).await?;
     let after = serde_json::json!({"username": username.as_str(), "role": role.as_str(), "expert_code": input.expert_code.trim()});
     audit::record(
@@ -117,7 +117,7 @@ pub async fn change(
             field: Some("role".into()),
         });
     }
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     users::update(&mut tx, id, role, expert, active).await?;
     if !input.password.is_empty() {
         let password = NewPassword::parse(&input.password)?;

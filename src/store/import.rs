@@ -43,7 +43,7 @@ pub async fn import(
     actor: &Actor,
 ) -> Result<ImportCounts, StoreError> {
     let mut counts = ImportCounts::default();
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     for o in &data.organizations {
         reference::upsert_organization(&mut tx, o).await?;
         counts.organizations += 1;

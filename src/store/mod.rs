@@ -111,6 +111,16 @@ impl Store {
         Ok(store)
     }
 
+    /// Starts a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so concurrent writers queue behind the busy timeout instead of
+    /// failing when a read lock cannot be upgraded; PostgreSQL's row locks need nothing extra.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// Runs the migrations of the backend.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let result = match self.backend {

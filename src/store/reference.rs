@@ -52,7 +52,7 @@ pub async fn seed_disciplines(store: &Store) -> Result<(), StoreError> {
         CLASSIFICATION_CSV,
     )
     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     for (_, row) in rows {
         let d = row
             .into_domain()

@@ -31,7 +31,7 @@ pub async fn locked(store: &Store, keys: &[String]) -> Result<bool, StoreError> 
 
 /// Records a failure for each key.
 pub async fn fail(store: &Store, keys: &[String]) -> Result<(), StoreError> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin_write().await?;
     for key in keys {
         sqlx::query("insert into login_failure (throttle_key, at) values ($1, $2)")
             .bind(key)

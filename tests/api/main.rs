@@ -7,5 +7,6 @@ mod experts;
 mod helpers;
 mod import;
 mod openapi;
+mod pools;
 mod sample_engine;
 mod session;
