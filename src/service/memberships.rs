@@ -91,7 +91,7 @@ pub async fn apply(
 ) -> AppResult<MembershipView> {
     let mut tx = store.begin_write().await?;
     let day = today();
-    let (checks, _) = entry_checks(&mut *tx, expert, pool, day).await?;
+    let (checks, _) = entry_checks(&mut tx, expert, pool, day).await?;
     let id = store_m::insert_application(
         &mut tx,
         expert,
