@@ -280,12 +280,9 @@ async fn two_admins_acting_at_once_cannot_both_transition() {
         expertpool::service::memberships::decide(&app.store, &actor, None, id, &approve),
         expertpool::service::memberships::decide(&app.store, &actor, None, id, &refuse),
     );
-    let ok = [a.is_ok(), b.is_ok()].iter().filter(|x| **x).count();
-    assert_eq!(ok, 1, "exactly one decision wins: {a:?} / {b:?}");
-    let loser = if a.is_ok() {
-        b.unwrap_err()
-    } else {
-        a.unwrap_err()
+    let loser = match (a, b) {
+        (Ok(_), Err(e)) | (Err(e), Ok(_)) => e,
+        (a, b) => panic!("exactly one decision must win: {a:?} / {b:?}"),
     };
     assert_eq!(loser.status(), Status::Conflict, "{loser}");
     let (_, view) = app.get_json(&format!("/api/v1/memberships/{id}")).await;
