@@ -92,34 +92,32 @@ pub fn recent_reviews(data: &Dataset, date: NaiveDate) -> HashMap<String, u32> {
     out
 }
 
-/// Why an expert may not serve in `pool` on `date` according to memberships.csv (`None` when
+/// Why an expert may not serve in `pool` on `date` according to memberships.csv (empty when
 /// the folder has no memberships file: everyone is taken as an active member).
 pub fn inactive_reasons(data: &Dataset, pool: &str, date: NaiveDate) -> HashMap<String, String> {
+    use crate::domain::membership::{not_serving, MembershipState, Pool};
     let mut out = HashMap::new();
+    let Ok(pool) = Pool::parse(pool) else {
+        return out;
+    };
     if data.memberships.is_empty() {
         return out;
     }
-    let rows: HashMap<&str, &super::MembershipRow> = data
-        .memberships
-        .iter()
-        .filter(|m| m.pool == pool)
-        .map(|m| (m.expert_id.as_str(), m))
-        .collect();
+    // The latest row per expert counts (rows are in file order).
+    let mut latest: HashMap<&str, &super::MembershipRow> = HashMap::new();
+    for m in data.memberships.iter().filter(|m| m.pool == pool.as_str()) {
+        latest.insert(m.expert_id.as_str(), m);
+    }
     for e in &data.experts {
-        let reason = match rows.get(e.code.as_str()) {
-            None => Some(format!("not a member of the {pool} pool")),
-            Some(m) if m.state != "active" => {
-                Some(format!("{pool} pool membership is {}", m.state))
-            }
-            Some(m)
-                if !m.term_end.is_empty() && m.term_end.as_str() < date.to_string().as_str() =>
-            {
-                Some(format!("{pool} pool term ended {}", m.term_end))
-            }
-            Some(_) => None,
-        };
-        if let Some(r) = reason {
-            out.insert(e.code.clone(), r);
+        let membership = latest.get(e.code.as_str()).and_then(|m| {
+            let state = MembershipState::parse(&m.state).ok()?;
+            Some((
+                state,
+                NaiveDate::parse_from_str(&m.term_end, "%Y-%m-%d").ok(),
+            ))
+        });
+        if let Some(reason) = not_serving(pool, membership, date) {
+            out.insert(e.code.clone(), reason);
         }
     }
     out

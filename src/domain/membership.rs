@@ -265,6 +265,24 @@ pub fn check_entry(
     ]
 }
 
+/// Why an expert may not serve on a panel of `pool` on `date`, given their latest membership
+/// there (`None` = no membership): only active members whose term has not ended serve. The one
+/// place this rule lives; the engine's input builders (database and sample files) both call it.
+pub fn not_serving(
+    pool: Pool,
+    membership: Option<(MembershipState, Option<NaiveDate>)>,
+    date: NaiveDate,
+) -> Option<String> {
+    match membership {
+        None => Some(format!("not a member of the {pool} pool")),
+        Some((MembershipState::Active, Some(end))) if end < date => {
+            Some(format!("{pool} pool term ended {end}"))
+        }
+        Some((MembershipState::Active, _)) => None,
+        Some((state, _)) => Some(format!("{pool} pool membership is {state}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,6 +337,29 @@ mod tests {
         );
         let d = NaiveDate::from_ymd_opt(2029, 1, 1).unwrap();
         assert!(next_state(MembershipState::Refused, &Action::Approve { term_end: d }).is_err());
+    }
+
+    #[test]
+    fn only_active_members_within_their_term_serve() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
+        let later = NaiveDate::from_ymd_opt(2027, 1, 1);
+        let earlier = NaiveDate::from_ymd_opt(2026, 12, 1);
+        assert_eq!(
+            not_serving(Pool::Review, Some((MembershipState::Active, later)), day),
+            None
+        );
+        assert_eq!(
+            not_serving(Pool::Review, Some((MembershipState::Active, earlier)), day).unwrap(),
+            "review pool term ended 2026-12-01"
+        );
+        assert!(
+            not_serving(Pool::Review, Some((MembershipState::Suspended, later)), day)
+                .unwrap()
+                .contains("suspended")
+        );
+        assert!(not_serving(Pool::Advisory, None, day)
+            .unwrap()
+            .contains("not a member"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Orchestration: validate against stored reference data, write, audit — in one transaction.
 
 pub mod auth;
+pub mod candidates;
 pub mod experts;
 pub mod memberships;
 pub mod users;

@@ -436,3 +436,41 @@ pub async fn set_rules(
     .await?;
     Ok(())
 }
+
+/// Latest membership state and term end per expert in a pool.
+pub async fn latest_states(
+    store: &Store,
+    pool: Pool,
+) -> Result<std::collections::HashMap<i64, (MembershipState, Option<chrono::NaiveDate>)>, StoreError>
+{
+    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "select expert_id, state, term_end from membership where pool = $1 order by membership_id",
+    )
+    .bind(pool.as_str())
+    .fetch_all(&store.pool)
+    .await?;
+    let mut out = std::collections::HashMap::new();
+    for (expert, state, term_end) in rows {
+        let state =
+            MembershipState::parse(&state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let end = term_end.and_then(|t| chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok());
+        out.insert(expert, (state, end));
+    }
+    Ok(out)
+}
+
+/// Accepted invitations per expert in the 365 days before `date` (the rolling 12-month load).
+pub async fn recent_reviews(
+    store: &Store,
+    date: chrono::NaiveDate,
+) -> Result<std::collections::HashMap<i64, u32>, StoreError> {
+    let from = (date - chrono::Duration::days(365)).to_string();
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "select expert_id, count(*) from tracking_record where response = 'accepted' and event_date >= $1 and event_date < $2 group by expert_id",
+    )
+    .bind(from)
+    .bind(date.to_string())
+    .fetch_all(&store.pool)
+    .await?;
+    Ok(rows.into_iter().map(|(e, n)| (e, n as u32)).collect())
+}

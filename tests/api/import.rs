@@ -74,3 +74,31 @@ async fn a_malformed_row_names_file_line_and_field_and_writes_nothing() {
     let (_, page) = app.get_json("/api/v1/experts").await;
     assert_eq!(page["total"], 3, "the failed import left no expert behind");
 }
+
+#[tokio::test]
+async fn the_engine_reads_the_same_candidates_from_the_database_as_from_the_files() {
+    let app = spawn_app().await;
+    let data = Dataset::load(&sample_dir()).unwrap();
+    import(&app.store, &data, &Actor::system("test"))
+        .await
+        .unwrap();
+    let from_files = data.problem("EV001-APP", 1).unwrap();
+    let date = *from_files.dates.iter().min().unwrap();
+    let from_db = expertpool::service::candidates::for_pool(
+        &app.store,
+        expertpool::domain::membership::Pool::Review,
+        date,
+    )
+    .await
+    .unwrap();
+    assert_eq!(from_db.len(), from_files.candidates.len());
+    let inactive = from_db
+        .iter()
+        .filter(|c| c.inactive_reason.is_some())
+        .count();
+    assert!(inactive > 300 && inactive < 1000, "{inactive} not serving");
+    assert_eq!(
+        from_db, from_files.candidates,
+        "same profiles, same serving rule, same loads"
+    );
+}

@@ -1,0 +1,29 @@
+//! The engine's candidates for an event, read from the database: every expert, with the
+//! reason they may not serve (membership rule in `domain::membership::not_serving`) and their
+//! rolling 12-month load.
+
+use crate::assign::Candidate;
+use crate::domain::membership::{not_serving, Pool};
+use crate::error::AppResult;
+use crate::store::{experts, memberships, Store};
+use chrono::NaiveDate;
+
+/// Candidates for a panel of `pool` on `date`, sorted by expert code.
+pub async fn for_pool(store: &Store, pool: Pool, date: NaiveDate) -> AppResult<Vec<Candidate>> {
+    let states = memberships::latest_states(store, pool).await?;
+    let recent = memberships::recent_reviews(store, date).await?;
+    let mut out: Vec<Candidate> = experts::all(store)
+        .await?
+        .iter()
+        .map(|e| {
+            let reason = not_serving(pool, states.get(&e.id.0).copied(), date);
+            Candidate::from_profile(
+                &e.profile,
+                reason,
+                recent.get(&e.id.0).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(out)
+}
