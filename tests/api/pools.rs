@@ -117,6 +117,10 @@ async fn apply_approve_suspend_reinstate_exit_keeps_the_whole_timeline() {
         .await
         .unwrap();
     assert!(profile.contains(&format!("/memberships/{id}")));
+    assert!(
+        profile.contains("three no-shows"),
+        "the whole timeline is on the expert page"
+    );
     // The expert page lists the membership.
     let (_, list) = app
         .get_json(&format!("/api/v1/experts/{}/memberships", e["id"]))
@@ -377,8 +381,32 @@ async fn entry_rules_are_configurable_and_audited() {
         (status, err["error"]["field"].as_str()),
         (Status::UnprocessableEntity, Some("term_years"))
     );
+    // The pool page's form saves the same rules.
+    let page = app
+        .client
+        .get("/pools/review")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let token = csrf_token(&page);
+    let form = format!("csrf={token}&titles=%E6%AD%A3%E9%AB%98&max_entry_age=60&term_years=5&misconduct_bar_years=5&min_years_in_field=5");
+    let saved = app
+        .client
+        .post("/pools/review/rules")
+        .header(rocket::http::ContentType::Form)
+        .body(form)
+        .dispatch()
+        .await;
+    assert_eq!(saved.status(), Status::SeeOther);
+    let (_, rules) = app.get_json("/api/v1/pools/review/rules").await;
+    assert_eq!(
+        (rules["max_entry_age"].as_i64(), rules["titles"].clone()),
+        (Some(60), json!(["正高"]))
+    );
     let (_, log) = app.get_json("/api/v1/audit?action=pool.rules").await;
-    assert_eq!(log["total"], 1);
+    assert_eq!(log["total"], 2);
     let e = expert(&app, "五年", |_| {}).await;
     let m = nominate(&app, "review", &e["code"]).await;
     let (_, after) = act(&app, &m["id"], json!({"action": "approve"})).await;

@@ -279,10 +279,12 @@ async fn show_page(v: &Viewer<'_>, store: &Store, id: ExpertId, own: bool) -> Ap
             .map(|e| org_name(&e.org_id))
             .collect::<Vec<_>>()),
     );
-    ctx.insert(
-        "memberships".into(),
-        json!(crate::store::memberships::for_expert(store, id).await?),
-    );
+    let mut memberships = Vec::new();
+    for m in crate::store::memberships::for_expert(store, id).await? {
+        let transitions = crate::store::memberships::transitions(store, m.id).await?;
+        memberships.push(json!({"membership": m, "transitions": transitions}));
+    }
+    ctx.insert("memberships".into(), json!(memberships));
     ctx.insert("expert".into(), json!(expert));
     ctx.insert("own".into(), json!(own));
     ctx.insert("can_edit".into(), json!(own || v.user.0.role.is_staff()));

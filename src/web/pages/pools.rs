@@ -336,8 +336,52 @@ async fn leave(
     Ok(Redirect::to(format!("/memberships/{id}")))
 }
 
+#[derive(FromForm)]
+struct RulesForm {
+    #[field(default = Vec::new())]
+    titles: Vec<String>,
+    max_entry_age: i32,
+    term_years: i32,
+    misconduct_bar_years: i32,
+    min_years_in_field: i32,
+    csrf: String,
+}
+
+#[post("/pools/<name>/rules", data = "<form>")]
+async fn save_rules(
+    a: Admin,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    name: &str,
+    form: Form<RulesForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let pool = pool(name)?;
+    let titles = form
+        .titles
+        .iter()
+        .map(|t| crate::domain::expert::Title::parse(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rules = crate::domain::membership::EntryRules {
+        titles,
+        max_entry_age: form.max_entry_age,
+        term_years: form.term_years,
+        misconduct_bar_years: form.misconduct_bar_years,
+        min_years_in_field: form.min_years_in_field,
+    };
+    match memberships::set_rules(store, &a.0.actor(), pool, rules).await {
+        Ok(_) => Ok(Ok(Redirect::to(format!("/pools/{pool}")))),
+        Err(e @ AppError::Validation(_)) => {
+            Ok(Err(pool_error(&a, lang, &csrf, store, pool, e).await?))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 pub fn routes() -> Vec<rocket::Route> {
     routes![
+        save_rules,
         roster_page,
         roster_download,
         membership_page,
