@@ -256,3 +256,76 @@ async fn the_expert_list_pages_and_the_form_reports_errors_in_place() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn the_accounts_page_creates_and_updates_accounts_keeping_the_expert_link() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    let (_, e) = app
+        .send_json(Method::Post, "/api/v1/experts", &profile_json("辛"))
+        .await;
+    let page = app
+        .client
+        .get("/admin/users")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let token = csrf_token(&page);
+    let form = format!(
+        "csrf={token}&username=xin&password={PASSWORD}&role=expert&expert_code={}",
+        e["code"].as_str().unwrap()
+    );
+    let created = app
+        .client
+        .post("/admin/users")
+        .header(rocket::http::ContentType::Form)
+        .body(form)
+        .dispatch()
+        .await;
+    assert_eq!(created.status(), Status::SeeOther);
+    let (_, users) = app.get_json("/api/v1/users").await;
+    let xin = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "xin")
+        .unwrap()
+        .clone();
+    assert_eq!(xin["expert_id"], e["id"]);
+    // Saving the row as shown (linked code prefilled) keeps the link and changes the flag.
+    let page = app
+        .client
+        .get("/admin/users")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("value=\"{}\"", e["code"].as_str().unwrap())));
+    let form = format!(
+        "csrf={token}&role=expert&expert_code={}&active=false&password=",
+        e["code"].as_str().unwrap()
+    );
+    let updated = app
+        .client
+        .post(format!("/admin/users/{}", xin["id"]))
+        .header(rocket::http::ContentType::Form)
+        .body(form)
+        .dispatch()
+        .await;
+    assert_eq!(updated.status(), Status::SeeOther);
+    let (_, users) = app.get_json("/api/v1/users").await;
+    let xin = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "xin")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (xin["expert_id"].clone(), xin["active"].clone()),
+        (e["id"].clone(), json!(false))
+    );
+}

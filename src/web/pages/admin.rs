@@ -21,10 +21,22 @@ async fn page(
     error: Option<&AppError>,
 ) -> AppResult<Html> {
     let mut ctx = context(lang, Some(&admin.0 .0), &csrf.0, "/admin/users");
-    ctx.insert(
-        "users".into(),
-        json!(crate::store::users::list(store).await?),
-    );
+    // Show linked experts by their public code, the same value the form takes back.
+    let mut users = Vec::new();
+    let mut conn = store.pool.acquire().await?;
+    for u in crate::store::users::list(store).await? {
+        let code = match u.expert_id {
+            Some(id) => Some(
+                crate::store::experts::get(&mut conn, id)
+                    .await?
+                    .profile
+                    .code,
+            ),
+            None => None,
+        };
+        users.push(json!({"id": u.id, "username": u.username, "role": u.role, "active": u.active, "expert_code": code}));
+    }
+    ctx.insert("users".into(), json!(users));
     let status = match error {
         Some(e) => {
             ctx.insert(
