@@ -15,6 +15,7 @@ pub mod fit;
 pub mod lp;
 pub mod model;
 pub mod openreview;
+pub mod presets;
 pub mod pricing;
 pub mod problem;
 pub mod rules;

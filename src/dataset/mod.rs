@@ -328,3 +328,35 @@ pub fn parse_codes(
         })
         .collect()
 }
+
+/// Parses items in the projects.csv format (`id,title_zh,title_en,applicant_org_id,team,
+/// disciplines,keywords_zh,abstract_zh,requested_avoid`), checking codes and organizations
+/// and refusing a repeated id; errors name the line and the field.
+pub fn parse_items(
+    file: &str,
+    text: &str,
+    codes: &std::collections::HashSet<&str>,
+    orgs: &std::collections::HashSet<&str>,
+) -> Result<Vec<Item>, LoadError> {
+    let mut out: Vec<Item> = Vec::new();
+    for (line, row) in parse_csv::<rows::ProjectRow>(file, text)? {
+        let item = row
+            .into_item(codes, orgs)
+            .map_err(|e| LoadError::at(file, line, e))?;
+        if out.iter().any(|i| i.key == item.key) {
+            return Err(LoadError::at(
+                file,
+                line,
+                ValidationError::new("id", format!("{} appears twice", item.key)),
+            ));
+        }
+        out.push(item);
+    }
+    if out.is_empty() {
+        return Err(LoadError::file(
+            file,
+            "no items: the file has a header but no rows",
+        ));
+    }
+    Ok(out)
+}

@@ -45,6 +45,7 @@ macro_rules! text_enum {
 }
 
 pub mod discipline;
+pub mod event;
 pub mod expert;
 pub mod ids;
 pub mod membership;

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod candidates;
+pub mod events;
 pub mod experts;
 pub mod memberships;
 pub mod users;

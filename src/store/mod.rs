@@ -2,6 +2,7 @@
 //! through sqlx's `Any` driver; private row structs convert into domain types.
 
 pub mod audit;
+pub mod events;
 pub mod experts;
 pub mod import;
 pub mod memberships;

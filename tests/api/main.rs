@@ -3,6 +3,7 @@
 
 mod access;
 mod architecture;
+mod events;
 mod experts;
 mod helpers;
 mod import;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` (DESIGN §12).
 
 mod audit;
+mod events;
 mod experts;
 pub use audit::AuditQuery;
 pub use experts::ListQuery;
@@ -21,6 +22,7 @@ pub fn routes() -> Vec<rocket::Route> {
     all.extend(audit::routes());
     all.extend(users::routes());
     all.extend(pools::routes());
+    all.extend(events::routes());
     all.extend(openapi::routes());
     all
 }

@@ -1,0 +1,687 @@
+//! Review events: creation with preset rules, items from CSV, panels by discipline, the
+//! eligibility overview, the draw (stored with seed, input and result) and its replay.
+
+use crate::assign::problem::{Item, Overrides, PairNote, PanelSpec, Problem};
+use crate::assign::{self, presets, Rules};
+use crate::domain::event::{parse_slots, EventKind, EventMode, EventStatus, Slot};
+use crate::domain::membership::Pool;
+use crate::domain::{DisciplineCode, ValidationError};
+use crate::error::{AppError, AppResult};
+use crate::store::audit::{self, Actor};
+use crate::store::events::{self as store_e, DrawRow, EventRow, ItemRow};
+use crate::store::{reference, Store};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+
+/// An event as the service sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// Id.
+    pub id: i64,
+    /// Code.
+    pub code: String,
+    /// Title.
+    pub title: String,
+    /// Kind.
+    pub kind: EventKind,
+    /// Pool.
+    pub pool: Pool,
+    /// Mode.
+    pub mode: EventMode,
+    /// Dates.
+    pub dates: Vec<NaiveDate>,
+    /// Slots.
+    pub slots: Vec<Slot>,
+    /// Rules.
+    pub rules: Rules,
+    /// Status.
+    pub status: EventStatus,
+}
+
+fn corrupt(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(format!("stored event does not parse: {e}"))
+}
+
+impl TryFrom<EventRow> for Event {
+    type Error = AppError;
+    fn try_from(r: EventRow) -> AppResult<Self> {
+        Ok(Event {
+            id: r.event_id,
+            code: r.code,
+            title: r.title,
+            kind: EventKind::parse(&r.kind).map_err(corrupt)?,
+            pool: Pool::parse(&r.pool).map_err(corrupt)?,
+            mode: EventMode::parse(&r.mode).map_err(corrupt)?,
+            dates: r
+                .dates
+                .split(';')
+                .filter(|d| !d.is_empty())
+                .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(corrupt))
+                .collect::<AppResult<_>>()?,
+            slots: serde_json::from_str(&r.slots_json).map_err(corrupt)?,
+            rules: serde_json::from_str(&r.rules_json).map_err(corrupt)?,
+            status: EventStatus::parse(&r.status).map_err(corrupt)?,
+        })
+    }
+}
+
+/// Event input from a form or the API (text, parsed here).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct EventInput {
+    /// Code (empty: generated from the date and kind).
+    pub code: String,
+    /// Title.
+    pub title: String,
+    /// Kind.
+    pub kind: String,
+    /// Pool (empty: advisory for consulting, review otherwise).
+    pub pool: String,
+    /// Mode.
+    pub mode: String,
+    /// Dates `YYYY-MM-DD;…`.
+    pub dates: String,
+    /// Slots `S1=YYYY-MM-DD am;…`.
+    pub slots: String,
+    /// Rules (empty: the preset for the kind and mode).
+    pub rules: Option<Rules>,
+}
+
+/// Loads an event.
+pub async fn get(store: &Store, id: i64) -> AppResult<Event> {
+    store_e::get(store, id)
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::NotFound => AppError::NotFound(format!("event {id}")),
+            other => other.into(),
+        })?
+        .try_into()
+}
+
+/// Creates an event in `draft`.
+pub async fn create(store: &Store, actor: &Actor, input: EventInput) -> AppResult<Event> {
+    let kind = EventKind::parse(&input.kind)?;
+    let mode = if input.mode.trim().is_empty() {
+        EventMode::Panel
+    } else {
+        EventMode::parse(&input.mode)?
+    };
+    let pool = match input.pool.trim() {
+        "" if kind == EventKind::Consulting => Pool::Advisory,
+        "" => Pool::Review,
+        other => Pool::parse(other)?,
+    };
+    let title = crate::domain::validation::required_text("title", &input.title, 200)?;
+    let mut dates: Vec<NaiveDate> = input
+        .dates
+        .split([';', ',', ' '])
+        .filter(|d| !d.trim().is_empty())
+        .enumerate()
+        .map(|(i, d)| crate::domain::expert::parse_date(&format!("dates[{i}]"), d))
+        .collect::<Result<_, _>>()?;
+    let slots = parse_slots(&input.slots)?;
+    dates.extend(slots.iter().map(|s| s.date));
+    dates.sort();
+    dates.dedup();
+    if dates.is_empty() {
+        return Err(ValidationError::new("dates", "give at least one date").into());
+    }
+    let rules = input
+        .rules
+        .unwrap_or_else(|| presets::default_rules(kind, mode));
+    rules.validate().map_err(|e| e.within("rules"))?;
+    let code = if input.code.trim().is_empty() {
+        format!(
+            "EV{}-{}",
+            dates[0].format("%Y%m%d"),
+            kind.as_str().to_uppercase()
+        )
+    } else {
+        input.code.trim().to_string()
+    };
+    let row = EventRow {
+        event_id: 0,
+        code: code.clone(),
+        title,
+        kind: kind.as_str().into(),
+        pool: pool.as_str().into(),
+        mode: mode.as_str().into(),
+        dates: dates
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join(";"),
+        slots_json: serde_json::to_string(&slots).map_err(corrupt)?,
+        rules_json: serde_json::to_string(&rules).map_err(corrupt)?,
+        status: EventStatus::Draft.as_str().into(),
+    };
+    let mut tx = store.begin_write().await?;
+    let id = store_e::insert(&mut tx, &row).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "event.create",
+        "event",
+        &code,
+        None,
+        serde_json::to_value(&row).ok().as_ref(),
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, id).await
+}
+
+fn editable(event: &Event) -> AppResult<()> {
+    if event.status.editable() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict {
+            message: format!(
+                "event {} is {}: items, panels and rules can no longer change",
+                event.code, event.status
+            ),
+            field: None,
+        })
+    }
+}
+
+/// Replaces the rules of a draft event.
+pub async fn set_rules(store: &Store, actor: &Actor, id: i64, rules: Rules) -> AppResult<Event> {
+    let event = get(store, id).await?;
+    editable(&event)?;
+    rules.validate().map_err(|e| e.within("rules"))?;
+    let mut tx = store.begin_write().await?;
+    store_e::set_rules(
+        &mut tx,
+        id,
+        &serde_json::to_string(&rules).map_err(corrupt)?,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "event.rules",
+        "event",
+        &event.code,
+        serde_json::to_value(&event.rules).ok().as_ref(),
+        serde_json::to_value(&rules).ok().as_ref(),
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, id).await
+}
+
+fn item_row(i: &Item) -> ItemRow {
+    ItemRow {
+        item_id: 0,
+        code: i.key.clone(),
+        title: i.title.clone(),
+        applicant_orgs: i.applicant_orgs.join(";"),
+        team: i
+            .team
+            .iter()
+            .map(|m| format!("{}@{}", m.name, m.org_id))
+            .collect::<Vec<_>>()
+            .join(";"),
+        disciplines: i
+            .disciplines
+            .iter()
+            .map(|d| d.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
+        keywords: i.keywords.join(";"),
+        abstract_text: i.abstract_text.clone(),
+        requested_avoid: i.requested_avoid.join(";"),
+    }
+}
+
+fn split(text: &str) -> Vec<String> {
+    text.split(';')
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn item_of(r: &ItemRow) -> AppResult<Item> {
+    Ok(Item {
+        key: r.code.clone(),
+        title: r.title.clone(),
+        applicant_orgs: split(&r.applicant_orgs),
+        team: crate::dataset::parse_team(&r.team).map_err(corrupt)?,
+        disciplines: split(&r.disciplines)
+            .iter()
+            .map(|c| DisciplineCode::parse(c).map_err(corrupt))
+            .collect::<AppResult<_>>()?,
+        keywords: split(&r.keywords),
+        abstract_text: r.abstract_text.clone(),
+        requested_avoid: split(&r.requested_avoid),
+    })
+}
+
+/// Adds items from CSV text (the projects.csv format), all or none.
+pub async fn add_items_csv(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    csv_text: &str,
+) -> AppResult<usize> {
+    let event = get(store, id).await?;
+    editable(&event)?;
+    let disciplines = reference::disciplines(store, "").await?;
+    let orgs = reference::organizations(store).await?;
+    let codes: HashSet<&str> = disciplines.iter().map(|d| d.code.as_str()).collect();
+    let org_ids: HashSet<&str> = orgs.iter().map(|o| o.id.as_str()).collect();
+    let items =
+        crate::dataset::parse_items("items.csv", csv_text, &codes, &org_ids).map_err(|e| {
+            AppError::Validation(ValidationError::new(
+                format!("line {}: {}", e.line, e.field),
+                e.message,
+            ))
+        })?;
+    for (n, item) in items.iter().enumerate() {
+        if item.requested_avoid.len() as i32 > event.rules.max_requested_avoid {
+            return Err(ValidationError::new(
+                format!("line {}: requested_avoid", n + 2),
+                format!(
+                    "at most {} avoidance requests per item",
+                    event.rules.max_requested_avoid
+                ),
+            )
+            .into());
+        }
+    }
+    let mut tx = store.begin_write().await?;
+    for (n, item) in items.iter().enumerate() {
+        store_e::insert_item(&mut tx, id, &item_row(item))
+            .await
+            .map_err(|e| match e {
+                crate::store::StoreError::Duplicate { .. } => AppError::Conflict {
+                    message: format!("line {}: item {} is already in the event", n + 2, item.key),
+                    field: Some("id".into()),
+                },
+                other => other.into(),
+            })?;
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "event.items",
+        "event",
+        &event.code,
+        None,
+        Some(&serde_json::json!({"added": items.iter().map(|i| &i.key).collect::<Vec<_>>()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(items.len())
+}
+
+/// Groups the items into panels by primary first-level discipline, at most `size` items per
+/// panel (individual mode: one item per panel); panels take the event's slots in turn.
+pub async fn group_panels(store: &Store, actor: &Actor, id: i64, size: usize) -> AppResult<usize> {
+    let event = get(store, id).await?;
+    editable(&event)?;
+    let items = store_e::items(store, id).await?;
+    if items.is_empty() {
+        return Err(
+            ValidationError::new("items", "add items before grouping them into panels").into(),
+        );
+    }
+    let size = if event.mode == EventMode::Individual {
+        1
+    } else {
+        size.clamp(1, 50)
+    };
+    let mut groups: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for r in &items {
+        let first = r.disciplines.get(..3).unwrap_or("000").to_string();
+        groups.entry(first).or_default().push(r.item_id);
+    }
+    let mut panels = Vec::new();
+    for ids in groups.values() {
+        // Split a large group evenly rather than leaving a small remainder panel.
+        let parts = ids.len().div_ceil(size);
+        let per = ids.len().div_ceil(parts);
+        for chunk in ids.chunks(per) {
+            let n = panels.len();
+            let slot = (event.mode == EventMode::Panel && !event.slots.is_empty())
+                .then(|| event.slots[n % event.slots.len()].id.clone());
+            panels.push((
+                format!("{}-P{:02}", event.code, n + 1),
+                slot,
+                chunk.to_vec(),
+            ));
+        }
+    }
+    let mut tx = store.begin_write().await?;
+    store_e::replace_panels(&mut tx, id, &panels).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "event.panels",
+        "event",
+        &event.code,
+        None,
+        Some(&serde_json::json!({"panels": panels.len(), "items_per_panel": size})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(panels.len())
+}
+
+/// Staff exclude an expert for an item (`staff`) or clear a possible name-only conflict.
+pub async fn add_exclusion(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    item: &str,
+    expert: &str,
+    kind: &str,
+    reason: &str,
+) -> AppResult<()> {
+    let event = get(store, id).await?;
+    editable(&event)?;
+    if !["staff", "cleared"].contains(&kind) {
+        return Err(ValidationError::new(
+            "kind",
+            "must be staff (exclude) or cleared (clear a possible conflict)",
+        )
+        .into());
+    }
+    let reason = crate::domain::validation::required_text("reason", reason, 500)?;
+    if !store_e::items(store, id)
+        .await?
+        .iter()
+        .any(|i| i.code == item)
+    {
+        return Err(ValidationError::new("item", format!("no item {item} in this event")).into());
+    }
+    let mut conn = store.pool.acquire().await?;
+    crate::store::experts::get_by_code(&mut conn, expert)
+        .await
+        .map_err(|_| ValidationError::new("expert", format!("no expert {expert}")))?;
+    drop(conn);
+    let mut tx = store.begin_write().await?;
+    store_e::insert_exclusion(&mut tx, id, item, expert, kind, &reason, actor).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        &format!("event.{kind}"),
+        "event",
+        &event.code,
+        None,
+        Some(&serde_json::json!({"item": item, "expert": expert, "reason": reason})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The engine input of an event.
+pub async fn problem(store: &Store, id: i64, seed: u64) -> AppResult<Problem> {
+    let event = get(store, id).await?;
+    let rows = store_e::items(store, id).await?;
+    let items: Vec<Item> = rows.iter().map(item_of).collect::<AppResult<_>>()?;
+    let index: BTreeMap<&str, usize> = items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| (it.key.as_str(), i))
+        .collect();
+    let slot_dates: BTreeMap<&str, NaiveDate> = event
+        .slots
+        .iter()
+        .map(|s| (s.id.as_str(), s.date))
+        .collect();
+    let panels: Vec<PanelSpec> = store_e::panels(store, id)
+        .await?
+        .into_iter()
+        .map(|p| PanelSpec {
+            date: p.slot.as_deref().and_then(|s| slot_dates.get(s).copied()),
+            items: p
+                .items
+                .iter()
+                .filter_map(|c| index.get(c.as_str()).copied())
+                .collect(),
+            key: p.code,
+            slot: p.slot,
+        })
+        .collect();
+    if panels.is_empty() {
+        return Err(
+            ValidationError::new("panels", "group the items into panels before drawing").into(),
+        );
+    }
+    let first = event.dates[0];
+    let candidates = crate::service::candidates::for_pool(store, event.pool, first).await?;
+    let mut overrides = Overrides::default();
+    for x in store_e::exclusions(store, id).await? {
+        let note = PairNote {
+            item: x.item_code,
+            expert: x.expert_code,
+            reason: x.reason,
+        };
+        if x.kind == "staff" {
+            overrides.staff_exclusions.push(note);
+        } else {
+            overrides.cleared_possible.push(note);
+        }
+    }
+    Ok(Problem {
+        event: event.code,
+        dates: event.dates,
+        rules: event.rules,
+        items,
+        panels,
+        candidates,
+        org_names: reference::organizations(store)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name_zh))
+            .collect(),
+        overrides,
+        seed,
+        time_limit_secs: 30.0,
+    })
+}
+
+/// Per panel: eligible experts and why the others are not.
+#[derive(Debug, Serialize)]
+pub struct PanelOverview {
+    /// Panel code.
+    pub panel: String,
+    /// Item codes.
+    pub items: Vec<String>,
+    /// Slot.
+    pub slot: Option<String>,
+    /// Eligible experts.
+    pub eligible: usize,
+    /// Excluded, by reason code.
+    pub excluded: BTreeMap<&'static str, usize>,
+}
+
+/// The eligibility overview of an event, before drawing.
+pub async fn overview(store: &Store, id: i64) -> AppResult<Vec<PanelOverview>> {
+    let problem = problem(store, id, 0).await?;
+    let (problem, analysis) = off_thread(move || {
+        let analysis = assign::analyze(&problem);
+        (problem, analysis)
+    })
+    .await?;
+    Ok(problem
+        .panels
+        .iter()
+        .zip(&analysis.panels)
+        .map(|(p, e)| PanelOverview {
+            panel: p.key.clone(),
+            items: p
+                .items
+                .iter()
+                .map(|&i| problem.items[i].key.clone())
+                .collect(),
+            slot: p.slot.clone(),
+            eligible: e.arcs.len(),
+            excluded: e.counts(),
+        })
+        .collect())
+}
+
+/// A draw as returned to staff.
+#[derive(Debug, Serialize)]
+pub struct StoredDraw {
+    /// Draw id.
+    pub id: i64,
+    /// Event id.
+    pub event_id: i64,
+    /// Seed.
+    pub seed: String,
+    /// Who and when.
+    pub actor: String,
+    /// When.
+    pub at: String,
+    /// Solver.
+    pub solver: String,
+    /// Input hash.
+    pub input_hash: String,
+    /// Result hash.
+    pub result_hash: String,
+    /// The result.
+    pub result: serde_json::Value,
+}
+
+impl From<DrawRow> for StoredDraw {
+    fn from(d: DrawRow) -> Self {
+        StoredDraw {
+            id: d.draw_id,
+            event_id: d.event_id,
+            seed: d.seed,
+            actor: d.actor,
+            at: d.at,
+            solver: d.solver,
+            input_hash: d.input_hash,
+            result_hash: d.result_hash,
+            result: serde_json::from_str(&d.result_json).unwrap_or_default(),
+        }
+    }
+}
+
+/// Draws the panels (seed random unless given) and stores seed, input and result.
+pub async fn draw(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    seed: Option<u64>,
+) -> AppResult<StoredDraw> {
+    let event = get(store, id).await?;
+    editable(&event)?;
+    let seed = seed.unwrap_or_else(|| {
+        use rand::RngExt;
+        rand::rng().random()
+    });
+    let problem = problem(store, id, seed).await?;
+    let (problem, outcome) = off_thread(move || {
+        let outcome = assign::draw(&problem);
+        (problem, outcome)
+    })
+    .await?;
+    let outcome = outcome.map_err(draw_error)?;
+    let row = DrawRow {
+        draw_id: 0,
+        event_id: id,
+        seed: seed.to_string(),
+        engine_version: assign::ENGINE_VERSION.into(),
+        solver: outcome.stats.solver.into(),
+        input_hash: outcome.result.input_hash.clone(),
+        input_json: serde_json::to_string(&problem).map_err(corrupt)?,
+        result_hash: outcome.result.hash(),
+        result_json: serde_json::to_string(&outcome.result).map_err(corrupt)?,
+        actor: actor.name.clone(),
+        at: crate::store::now(),
+    };
+    let mut tx = store.begin_write().await?;
+    let draw_id = store_e::insert_draw(&mut tx, &row).await?;
+    store_e::set_status(&mut tx, id, EventStatus::Drawn.as_str()).await?;
+    audit::record(&mut tx, actor, "event.draw", "event", &event.code, None, Some(&serde_json::json!({"draw": draw_id, "seed": row.seed, "input_hash": row.input_hash, "result_hash": row.result_hash}))).await?;
+    tx.commit().await?;
+    Ok(StoredDraw {
+        id: draw_id,
+        ..row.into()
+    })
+}
+
+/// Runs CPU-bound engine work on the blocking pool, so the async workers keep serving requests.
+async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(format!("engine task failed: {e}")))
+}
+
+fn draw_error(e: assign::DrawError) -> AppError {
+    match e {
+        assign::DrawError::Invalid(v) => AppError::Validation(v),
+        assign::DrawError::Infeasible(d) => AppError::Conflict {
+            message: format!("no panel assignment satisfies the rules:\n{d}"),
+            field: Some("rules".into()),
+        },
+        other => AppError::Internal(other.to_string()),
+    }
+}
+
+/// The outcome of a replay.
+#[derive(Debug, Serialize)]
+pub struct Replay {
+    /// Draw id.
+    pub draw: i64,
+    /// Whether the stored input still hashes to the stored input hash.
+    pub input_intact: bool,
+    /// Whether the replayed result is identical to the stored one.
+    pub identical: bool,
+    /// Stored result hash.
+    pub stored_hash: String,
+    /// Replayed result hash.
+    pub replayed_hash: String,
+    /// Engine version then and now.
+    pub engine_versions: (String, String),
+}
+
+/// Re-runs a stored draw from its stored input and compares the result.
+pub async fn replay(store: &Store, draw_id: i64) -> AppResult<Replay> {
+    let row = store_e::draw(store, draw_id).await.map_err(|e| match e {
+        crate::store::StoreError::NotFound => AppError::NotFound(format!("draw {draw_id}")),
+        other => other.into(),
+    })?;
+    let problem: Problem = serde_json::from_str(&row.input_json).map_err(corrupt)?;
+    let input_intact = problem.input_hash() == row.input_hash;
+    let replayed = off_thread(move || assign::draw(&problem))
+        .await?
+        .map_err(draw_error)?;
+    let replayed_hash = replayed.result.hash();
+    Ok(Replay {
+        draw: draw_id,
+        input_intact,
+        identical: input_intact && replayed_hash == row.result_hash,
+        stored_hash: row.result_hash,
+        replayed_hash,
+        engine_versions: (row.engine_version, assign::ENGINE_VERSION.into()),
+    })
+}
+
+/// Every event, newest first.
+pub async fn list(store: &Store) -> AppResult<Vec<Event>> {
+    store_e::list(store)
+        .await?
+        .into_iter()
+        .map(Event::try_from)
+        .collect()
+}
+
+/// Item and panel listings for pages.
+pub async fn contents(
+    store: &Store,
+    id: i64,
+) -> AppResult<(Vec<ItemRow>, Vec<crate::store::events::PanelRow>)> {
+    Ok((
+        store_e::items(store, id).await?,
+        store_e::panels(store, id).await?,
+    ))
+}

@@ -1,0 +1,351 @@
+//! Events, items, panels, staff exclusions and stored draws. Rules, items and results are
+//! kept as the text the service gives (JSON or `;` lists); the service parses them.
+
+use super::audit::Actor;
+use super::{on_unique, Store, StoreError};
+use serde::Serialize;
+use sqlx::{Any, Transaction};
+
+/// An event row.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct EventRow {
+    /// Id.
+    pub event_id: i64,
+    /// Public code, e.g. `EV001-APP`.
+    pub code: String,
+    /// Title.
+    pub title: String,
+    /// Kind.
+    pub kind: String,
+    /// Pool.
+    pub pool: String,
+    /// Mode.
+    pub mode: String,
+    /// Dates, `;`-separated.
+    pub dates: String,
+    /// Slots as JSON.
+    pub slots_json: String,
+    /// Rules as JSON.
+    pub rules_json: String,
+    /// Status.
+    pub status: String,
+}
+
+/// An item row (lists `;`-separated, team `name@org;…`).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ItemRow {
+    /// Id.
+    pub item_id: i64,
+    /// Code.
+    pub code: String,
+    /// Title.
+    pub title: String,
+    /// Applicants.
+    pub applicant_orgs: String,
+    /// Team.
+    pub team: String,
+    /// Disciplines.
+    pub disciplines: String,
+    /// Keywords.
+    pub keywords: String,
+    /// Abstract.
+    #[sqlx(rename = "abstract")]
+    pub abstract_text: String,
+    /// Requested avoidances.
+    pub requested_avoid: String,
+}
+
+/// A panel with its item codes.
+#[derive(Debug, Clone, Serialize)]
+pub struct PanelRow {
+    /// Id.
+    pub panel_id: i64,
+    /// Code.
+    pub code: String,
+    /// Slot.
+    pub slot: Option<String>,
+    /// Item codes in order.
+    pub items: Vec<String>,
+}
+
+/// A staff exclusion or a cleared possible conflict.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ExclusionRow {
+    /// Item code.
+    pub item_code: String,
+    /// Expert code.
+    pub expert_code: String,
+    /// `staff` or `cleared`.
+    pub kind: String,
+    /// Why.
+    pub reason: String,
+    /// Who.
+    pub actor: String,
+    /// When.
+    pub at: String,
+}
+
+/// A stored draw.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct DrawRow {
+    /// Id.
+    pub draw_id: i64,
+    /// Event id.
+    pub event_id: i64,
+    /// Seed (decimal text: a u64 does not fit every database's integer).
+    pub seed: String,
+    /// Engine version.
+    pub engine_version: String,
+    /// Solver.
+    pub solver: String,
+    /// Input hash.
+    pub input_hash: String,
+    /// Input JSON.
+    pub input_json: String,
+    /// Result hash.
+    pub result_hash: String,
+    /// Result JSON.
+    pub result_json: String,
+    /// Who.
+    pub actor: String,
+    /// When.
+    pub at: String,
+}
+
+const EVENT_COLUMNS: &str =
+    "event_id, code, title, kind, pool, mode, dates, slots_json, rules_json, status";
+
+/// Creates an event.
+pub async fn insert(tx: &mut Transaction<'_, Any>, e: &EventRow) -> Result<i64, StoreError> {
+    let now = super::now();
+    let (id,): (i64,) = sqlx::query_as(
+        "insert into event (code, title, kind, pool, mode, dates, slots_json, rules_json, status, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) returning event_id",
+    )
+    .bind(&e.code)
+    .bind(&e.title)
+    .bind(&e.kind)
+    .bind(&e.pool)
+    .bind(&e.mode)
+    .bind(&e.dates)
+    .bind(&e.slots_json)
+    .bind(&e.rules_json)
+    .bind(&e.status)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|err| on_unique(err, "code"))?;
+    Ok(id)
+}
+
+/// An event.
+pub async fn get(store: &Store, id: i64) -> Result<EventRow, StoreError> {
+    sqlx::query_as(&format!(
+        "select {EVENT_COLUMNS} from event where event_id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)
+}
+
+/// Every event, newest first.
+pub async fn list(store: &Store) -> Result<Vec<EventRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "select {EVENT_COLUMNS} from event order by event_id desc"
+    ))
+    .fetch_all(&store.pool)
+    .await?)
+}
+
+/// Replaces the rules.
+pub async fn set_rules(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    rules_json: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("update event set rules_json = $1, updated_at = $2 where event_id = $3")
+        .bind(rules_json)
+        .bind(super::now())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Sets the status.
+pub async fn set_status(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    status: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("update event set status = $1, updated_at = $2 where event_id = $3")
+        .bind(status)
+        .bind(super::now())
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Adds an item.
+pub async fn insert_item(
+    tx: &mut Transaction<'_, Any>,
+    event: i64,
+    i: &ItemRow,
+) -> Result<i64, StoreError> {
+    let (id,): (i64,) = sqlx::query_as(
+        "insert into item (event_id, code, title, applicant_orgs, team, disciplines, keywords, abstract, requested_avoid) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning item_id",
+    )
+    .bind(event)
+    .bind(&i.code)
+    .bind(&i.title)
+    .bind(&i.applicant_orgs)
+    .bind(&i.team)
+    .bind(&i.disciplines)
+    .bind(&i.keywords)
+    .bind(&i.abstract_text)
+    .bind(&i.requested_avoid)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|err| on_unique(err, "id"))?;
+    Ok(id)
+}
+
+/// An event's items, by code.
+pub async fn items(store: &Store, event: i64) -> Result<Vec<ItemRow>, StoreError> {
+    Ok(sqlx::query_as("select item_id, code, title, applicant_orgs, team, disciplines, keywords, abstract, requested_avoid from item where event_id = $1 order by code")
+        .bind(event)
+        .fetch_all(&store.pool)
+        .await?)
+}
+
+/// Replaces an event's panels: (code, slot, item ids).
+pub async fn replace_panels(
+    tx: &mut Transaction<'_, Any>,
+    event: i64,
+    panels: &[(String, Option<String>, Vec<i64>)],
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "delete from panel_item where panel_id in (select panel_id from panel where event_id = $1)",
+    )
+    .bind(event)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("delete from panel where event_id = $1")
+        .bind(event)
+        .execute(&mut **tx)
+        .await?;
+    for (position, (code, slot, items)) in panels.iter().enumerate() {
+        let (id,): (i64,) = sqlx::query_as("insert into panel (event_id, code, slot, position) values ($1, $2, $3, $4) returning panel_id")
+            .bind(event)
+            .bind(code)
+            .bind(slot.clone())
+            .bind(position as i64)
+            .fetch_one(&mut **tx)
+            .await?;
+        for (p, item) in items.iter().enumerate() {
+            sqlx::query("insert into panel_item (panel_id, item_id, position) values ($1, $2, $3)")
+                .bind(id)
+                .bind(item)
+                .bind(p as i64)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// An event's panels in order.
+pub async fn panels(store: &Store, event: i64) -> Result<Vec<PanelRow>, StoreError> {
+    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "select panel_id, code, slot from panel where event_id = $1 order by position",
+    )
+    .bind(event)
+    .fetch_all(&store.pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (panel_id, code, slot) in rows {
+        let items: Vec<(String,)> = sqlx::query_as("select i.code from panel_item p join item i on i.item_id = p.item_id where p.panel_id = $1 order by p.position")
+            .bind(panel_id)
+            .fetch_all(&store.pool)
+            .await?;
+        out.push(PanelRow {
+            panel_id,
+            code,
+            slot,
+            items: items.into_iter().map(|(c,)| c).collect(),
+        });
+    }
+    Ok(out)
+}
+
+/// Records a staff exclusion or a cleared possible conflict.
+pub async fn insert_exclusion(
+    tx: &mut Transaction<'_, Any>,
+    event: i64,
+    item: &str,
+    expert: &str,
+    kind: &str,
+    reason: &str,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    sqlx::query("insert into exclusion (event_id, item_code, expert_code, kind, reason, actor, at) values ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(event)
+        .bind(item)
+        .bind(expert)
+        .bind(kind)
+        .bind(reason)
+        .bind(&actor.name)
+        .bind(super::now())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// An event's exclusions, oldest first.
+pub async fn exclusions(store: &Store, event: i64) -> Result<Vec<ExclusionRow>, StoreError> {
+    Ok(sqlx::query_as("select item_code, expert_code, kind, reason, actor, at from exclusion where event_id = $1 order by exclusion_id").bind(event).fetch_all(&store.pool).await?)
+}
+
+/// Stores a draw.
+pub async fn insert_draw(tx: &mut Transaction<'_, Any>, d: &DrawRow) -> Result<i64, StoreError> {
+    let (id,): (i64,) = sqlx::query_as(
+        "insert into draw (event_id, seed, engine_version, solver, input_hash, input_json, result_hash, result_json, actor, at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning draw_id",
+    )
+    .bind(d.event_id)
+    .bind(&d.seed)
+    .bind(&d.engine_version)
+    .bind(&d.solver)
+    .bind(&d.input_hash)
+    .bind(&d.input_json)
+    .bind(&d.result_hash)
+    .bind(&d.result_json)
+    .bind(&d.actor)
+    .bind(&d.at)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+const DRAW_COLUMNS: &str = "draw_id, event_id, seed, engine_version, solver, input_hash, input_json, result_hash, result_json, actor, at";
+
+/// A draw.
+pub async fn draw(store: &Store, id: i64) -> Result<DrawRow, StoreError> {
+    sqlx::query_as(&format!(
+        "select {DRAW_COLUMNS} from draw where draw_id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&store.pool)
+    .await?
+    .ok_or(StoreError::NotFound)
+}
+
+/// An event's draws, newest first.
+pub async fn draws(store: &Store, event: i64) -> Result<Vec<DrawRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "select {DRAW_COLUMNS} from draw where event_id = $1 order by draw_id desc"
+    ))
+    .bind(event)
+    .fetch_all(&store.pool)
+    .await?)
+}

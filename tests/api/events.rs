@@ -1,0 +1,286 @@
+//! Review events through the API: create → items by CSV → group → eligibility → draw → replay.
+
+use crate::helpers::*;
+use expertpool::dataset::Dataset;
+use expertpool::store::audit::Actor;
+use rocket::http::{ContentType, Method, Status};
+use serde_json::json;
+
+/// The sample's projects.csv rows for the given item ids, with the header.
+fn projects_csv(ids: &[&str]) -> String {
+    let text = std::fs::read_to_string(sample_dir().join("projects.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut out = vec![lines.next().unwrap().to_string()];
+    out.extend(
+        lines
+            .filter(|l| ids.iter().any(|id| l.starts_with(&format!("{id},"))))
+            .map(String::from),
+    );
+    out.join("\n") + "\n"
+}
+
+async fn sample_app() -> TestApp {
+    let app = spawn_app().await;
+    let data = Dataset::load(&sample_dir()).unwrap();
+    expertpool::store::import::import(&app.store, &data, &Actor::system("test"))
+        .await
+        .unwrap();
+    app
+}
+
+#[tokio::test]
+async fn create_upload_group_draw_and_replay_an_acceptance_event() {
+    let app = sample_app().await;
+    app.login_admin().await;
+    let (status, event) = app
+        .send_json(Method::Post, "/api/v1/events", &json!({"title": "2027年第一批项目验收", "kind": "acceptance", "slots": "S1=2027-01-13 am;S2=2027-01-13 pm"}))
+        .await;
+    assert_eq!(status, Status::Created, "{event}");
+    assert_eq!(event["rules"]["panel_size"], 5, "acceptance preset");
+    assert_eq!(event["pool"], "review");
+    let id = event["id"].clone();
+    let data = Dataset::load(&sample_dir()).unwrap();
+    let acc = data.events.iter().find(|e| e.id == "EV001-ACC").unwrap();
+    let ids: Vec<&str> = acc
+        .panels
+        .iter()
+        .flat_map(|p| p.items.iter().map(String::as_str))
+        .take(12)
+        .collect();
+    let response = app
+        .client
+        .post(format!("/api/v1/events/{id}/items"))
+        .header(ContentType::CSV)
+        .body(projects_csv(&ids))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Created);
+    let (status, grouped) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/events/{id}/panels"),
+            &json!({"items_per_panel": 3}),
+        )
+        .await;
+    assert_eq!(status, Status::Ok, "{grouped}");
+    let (status, overview) = app
+        .get_json(&format!("/api/v1/events/{id}/eligibility"))
+        .await;
+    assert_eq!(status, Status::Ok);
+    let first = &overview[0];
+    assert!(first["eligible"].as_u64().unwrap() >= 5, "{first}");
+    assert!(
+        first["excluded"]["inactive"].as_u64().unwrap() > 0,
+        "suspended, exited and non-members are counted: {first}"
+    );
+    let (status, drawn) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/events/{id}/draws"),
+            &json!({"seed": "20270113"}),
+        )
+        .await;
+    assert_eq!(status, Status::Created, "{drawn}");
+    let panels = drawn["result"]["panels"].as_array().unwrap();
+    assert_eq!(panels.len() as u64, grouped["panels"].as_u64().unwrap());
+    assert!(panels
+        .iter()
+        .all(|p| p["members"].as_array().unwrap().len() == 5 && p["leader"].is_string()));
+    let (status, replay) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/draws/{}/replay", drawn["id"]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        (
+            replay["identical"].as_bool(),
+            replay["input_intact"].as_bool()
+        ),
+        (Some(true), Some(true)),
+        "{replay}"
+    );
+    let (_, again) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/events/{id}/draws"),
+            &json!({"seed": 20270113}),
+        )
+        .await;
+    assert_eq!(
+        again["result_hash"], drawn["result_hash"],
+        "same data and seed, same draw"
+    );
+    // A staff exclusion keeps the expert off the item's panel in the next draw.
+    let seated = panels[0]["members"][0]["expert"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let item = drawn["result"]["panels"][0]["panel"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, detail) = app.get_json(&format!("/api/v1/events/{id}")).await;
+    let item_code = detail["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["code"] == item.as_str())
+        .unwrap()["items"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, _) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/events/{id}/exclusions"),
+            &json!({"item": item_code, "expert": seated, "reason": "reviewed the mid-term report"}),
+        )
+        .await;
+    assert_eq!(status, Status::Created);
+    let (_, third) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/events/{id}/draws"),
+            &json!({"seed": 20270113}),
+        )
+        .await;
+    assert!(!third["result"]["panels"][0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["expert"] == seated.as_str()));
+    // Supervisors replay; experts never see rosters.
+    app.logout().await;
+    app.add_user("auditor", "supervisor", "").await;
+    app.login("auditor", PASSWORD).await;
+    assert_eq!(
+        app.send_json(
+            Method::Post,
+            &format!("/api/v1/draws/{}/replay", drawn["id"]),
+            &json!({})
+        )
+        .await
+        .0,
+        Status::Ok
+    );
+    assert_eq!(
+        app.send_json(
+            Method::Post,
+            &format!("/api/v1/events/{id}/draws"),
+            &json!({})
+        )
+        .await
+        .0,
+        Status::Forbidden
+    );
+    app.logout().await;
+    app.add_user("expert1", "expert", "E00001").await;
+    app.login("expert1", PASSWORD).await;
+    assert_eq!(
+        app.get_json(&format!("/api/v1/events/{id}")).await.0,
+        Status::Forbidden
+    );
+    assert_eq!(
+        app.get_json(&format!("/api/v1/draws/{}", drawn["id"]))
+            .await
+            .0,
+        Status::Forbidden
+    );
+}
+
+#[tokio::test]
+async fn a_bad_item_row_names_its_line_and_adds_nothing() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    let (_, event) = app
+        .send_json(
+            Method::Post,
+            "/api/v1/events",
+            &json!({"title": "申报评审", "kind": "application", "dates": "2026-12-15"}),
+        )
+        .await;
+    let id = event["id"].clone();
+    let csv = "id,title_zh,title_en,applicant_org_id,team,disciplines,keywords_zh,abstract_zh,requested_avoid\n\
+               P1,铜冶炼烟气治理,,bygroup,王芳@bygroup,45020,铜冶炼,摘要,\n\
+               P2,稀土材料,,nowhere,李娜@gsre,43015,稀土,摘要,\n";
+    let (status, err) = json_of(
+        app.client
+            .post(format!("/api/v1/events/{id}/items"))
+            .header(ContentType::CSV)
+            .body(csv)
+            .dispatch()
+            .await,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{err}");
+    assert_eq!(err["error"]["field"], "line 3: applicant_org_id");
+    let (_, detail) = app.get_json(&format!("/api/v1/events/{id}")).await;
+    assert_eq!(detail["items"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn an_infeasible_event_names_the_panel_and_the_binding_rule() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    // Three technical experts, no finance expert: an acceptance panel cannot be filled.
+    for i in 0..3 {
+        let (_, e) = app
+            .send_json(
+                Method::Post,
+                "/api/v1/experts",
+                &profile_json(&format!("技术{i}")),
+            )
+            .await;
+        let (_, m) = app
+            .send_json(
+                Method::Post,
+                "/api/v1/pools/review/memberships",
+                &json!({"expert_code": e["code"]}),
+            )
+            .await;
+        app.send_json(
+            Method::Post,
+            &format!("/api/v1/memberships/{}/transitions", m["id"]),
+            &json!({"action": "approve"}),
+        )
+        .await;
+    }
+    let (_, event) = app
+        .send_json(
+            Method::Post,
+            "/api/v1/events",
+            &json!({"title": "验收", "kind": "acceptance", "dates": "2027-01-13"}),
+        )
+        .await;
+    let id = event["id"].clone();
+    let csv = "id,title_zh,title_en,applicant_org_id,team,disciplines,keywords_zh,abstract_zh,requested_avoid\nP1,铜冶炼烟气治理,,bygroup,陈晨@bygroup,45020,铜冶炼,摘要,\n";
+    app.client
+        .post(format!("/api/v1/events/{id}/items"))
+        .header(ContentType::CSV)
+        .body(csv)
+        .dispatch()
+        .await;
+    app.send_json(
+        Method::Post,
+        &format!("/api/v1/events/{id}/panels"),
+        &json!({}),
+    )
+    .await;
+    let (status, err) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/events/{id}/draws"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, Status::Conflict, "{err}");
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("-P01 needs 5 experts: 3 eligible"),
+        "{message}"
+    );
+    assert!(message.contains("type=finance: 0 eligible"), "{message}");
+}
