@@ -284,3 +284,102 @@ async fn an_infeasible_event_names_the_panel_and_the_binding_rule() {
     );
     assert!(message.contains("type=finance: 0 eligible"), "{message}");
 }
+
+#[tokio::test]
+async fn the_event_pages_walk_from_creation_to_a_replayed_draw() {
+    let app = sample_app().await;
+    app.login_admin().await;
+    let page = app
+        .client
+        .get("/events")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let token = csrf_token(&page);
+    let form = format!("csrf={token}&title=%E7%94%B3%E6%8A%A5%E8%AF%84%E5%AE%A1&kind=application&mode=panel&dates=&slots=S1%3D2026-12-15+am%3BS2%3D2026-12-15+pm&code=EV-PAGE");
+    let created = app
+        .client
+        .post("/events")
+        .header(ContentType::Form)
+        .body(form)
+        .dispatch()
+        .await;
+    assert_eq!(created.status(), Status::SeeOther);
+    let location = created.headers().get_one("Location").unwrap().to_string();
+    let data = Dataset::load(&sample_dir()).unwrap();
+    let app_event = data.events.iter().find(|e| e.id == "EV001-APP").unwrap();
+    let ids: Vec<&str> = app_event
+        .panels
+        .iter()
+        .flat_map(|p| p.items.iter().map(String::as_str))
+        .take(6)
+        .collect();
+    let csv = projects_csv(&ids);
+    let body = format!(
+        "csrf={token}&csv={}",
+        csv.bytes().map(|b| format!("%{b:02X}")).collect::<String>()
+    );
+    assert_eq!(
+        app.client
+            .post(format!("{location}/items"))
+            .header(ContentType::Form)
+            .body(body)
+            .dispatch()
+            .await
+            .status(),
+        Status::SeeOther
+    );
+    assert_eq!(
+        app.client
+            .post(format!("{location}/panels"))
+            .header(ContentType::Form)
+            .body(format!("csrf={token}&items_per_panel=3"))
+            .dispatch()
+            .await
+            .status(),
+        Status::SeeOther
+    );
+    assert_eq!(
+        app.client
+            .post(format!("{location}/draws"))
+            .header(ContentType::Form)
+            .body(format!("csrf={token}&seed=42"))
+            .dispatch()
+            .await
+            .status(),
+        Status::SeeOther
+    );
+    let html = app
+        .client
+        .get(location.clone())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("EV-PAGE-P01") && html.contains("/replay"),
+        "{html}"
+    );
+    let draw_id = html
+        .split("/draws/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let replay = app
+        .client
+        .post(format!("/draws/{draw_id}/replay"))
+        .header(ContentType::Form)
+        .body(format!("csrf={token}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(replay.contains("ok-box"), "{replay}");
+}

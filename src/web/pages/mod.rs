@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod events;
 mod experts;
 mod pools;
 
@@ -21,7 +22,15 @@ pub fn routes() -> Vec<rocket::Route> {
     all.extend(admin::routes());
     all.extend(audit::routes());
     all.extend(pools::routes());
+    all.extend(events::routes());
     all
+}
+
+/// A form that carries nothing but its CSRF token.
+#[derive(FromForm)]
+pub struct CsrfOnly {
+    /// The token.
+    pub csrf: String,
 }
 
 /// The context every page shares: messages, language, user, CSRF token, current path.

@@ -1,0 +1,301 @@
+//! Event pages: list and create; an event's items, panels, eligibility and draws.
+
+use super::{context, render, Html};
+use crate::domain::event::{EventKind, EventMode};
+use crate::error::{AppError, AppResult};
+use crate::service::events::{self, EventInput};
+use crate::store::Store;
+use crate::web::guards::{Csrf, Reader, Staff};
+use crate::web::i18n::Lang;
+use rocket::form::Form;
+use rocket::http::Status;
+use rocket::response::Redirect;
+use rocket::State;
+use serde_json::json;
+
+fn message(e: &AppError) -> String {
+    match e {
+        AppError::Validation(v) => format!("{}: {}", v.field, v.message),
+        other => other.to_string(),
+    }
+}
+
+#[get("/events")]
+async fn list(r: Reader, lang: Lang, csrf: Csrf, store: &State<Store>) -> AppResult<Html> {
+    let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, "/events");
+    ctx.insert("events".into(), json!(events::list(store).await?));
+    ctx.insert(
+        "kinds".into(),
+        json!(EventKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()),
+    );
+    ctx.insert(
+        "modes".into(),
+        json!(EventMode::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()),
+    );
+    ctx.insert("error".into(), serde_json::Value::Null);
+    Ok(render(Status::Ok, "staff/events", ctx))
+}
+
+#[derive(FromForm)]
+struct EventForm {
+    #[field(default = String::new())]
+    code: String,
+    title: String,
+    kind: String,
+    #[field(default = String::new())]
+    mode: String,
+    #[field(default = String::new())]
+    dates: String,
+    #[field(default = String::new())]
+    slots: String,
+    csrf: String,
+}
+
+#[post("/events", data = "<form>")]
+async fn create(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    form: Form<EventForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let f = form.into_inner();
+    let input = EventInput {
+        code: f.code,
+        title: f.title,
+        kind: f.kind,
+        pool: String::new(),
+        mode: f.mode,
+        dates: f.dates,
+        slots: f.slots,
+        rules: None,
+    };
+    match events::create(store, &s.0.actor(), input).await {
+        Ok(e) => Ok(Ok(Redirect::to(format!("/events/{}", e.id)))),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+            let mut ctx = context(lang, Some(&s.0 .0), &csrf.0, "/events");
+            ctx.insert("events".into(), json!(events::list(store).await?));
+            ctx.insert(
+                "kinds".into(),
+                json!(EventKind::ALL
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()),
+            );
+            ctx.insert(
+                "modes".into(),
+                json!(EventMode::ALL
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()),
+            );
+            ctx.insert("error".into(), json!(message(&e)));
+            Ok(Err(render(e.status(), "staff/events", ctx)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn event_page(
+    r: &Reader,
+    lang: Lang,
+    csrf: &Csrf,
+    store: &Store,
+    id: i64,
+    error: Option<&AppError>,
+) -> AppResult<Html> {
+    let event = events::get(store, id).await?;
+    let (items, panels) = events::contents(store, id).await?;
+    let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, &format!("/events/{id}"));
+    let overview = if panels.is_empty() {
+        vec![]
+    } else {
+        events::overview(store, id).await?
+    };
+    let draws = crate::store::events::draws(store, id).await?;
+    let latest = draws.first().cloned().map(events::StoredDraw::from);
+    ctx.insert(
+        "rules_json".into(),
+        json!(serde_json::to_string_pretty(&event.rules).unwrap_or_default()),
+    );
+    ctx.insert("event".into(), json!(event));
+    ctx.insert("items".into(), json!(items));
+    ctx.insert("panels".into(), json!(panels));
+    ctx.insert("overview".into(), json!(overview));
+    ctx.insert("draw".into(), json!(latest));
+    ctx.insert("draw_count".into(), json!(draws.len()));
+    ctx.insert("error".into(), json!(error.map(message)));
+    Ok(render(
+        error.map(|e| e.status()).unwrap_or(Status::Ok),
+        "staff/event",
+        ctx,
+    ))
+}
+
+#[get("/events/<id>")]
+async fn show(r: Reader, lang: Lang, csrf: Csrf, store: &State<Store>, id: i64) -> AppResult<Html> {
+    event_page(&r, lang, &csrf, store, id, None).await
+}
+
+/// Runs a staff action and shows the event again, with the error in place when it failed.
+async fn after(
+    r: Reader,
+    lang: Lang,
+    csrf: &Csrf,
+    store: &Store,
+    id: i64,
+    result: AppResult<()>,
+) -> AppResult<Result<Redirect, Html>> {
+    match result {
+        Ok(()) => Ok(Ok(Redirect::to(format!("/events/{id}")))),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+            Ok(Err(event_page(&r, lang, csrf, store, id, Some(&e)).await?))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(FromForm)]
+struct ItemsForm {
+    csv: String,
+    csrf: String,
+}
+
+#[post("/events/<id>/items", data = "<form>")]
+async fn items(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<ItemsForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let result = events::add_items_csv(store, &s.0.actor(), id, &form.csv)
+        .await
+        .map(|_| ());
+    after(Reader(s.0), lang, &csrf, store, id, result).await
+}
+
+#[derive(FromForm)]
+struct GroupForm {
+    items_per_panel: usize,
+    csrf: String,
+}
+
+#[post("/events/<id>/panels", data = "<form>")]
+async fn group(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<GroupForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let result = events::group_panels(store, &s.0.actor(), id, form.items_per_panel)
+        .await
+        .map(|_| ());
+    after(Reader(s.0), lang, &csrf, store, id, result).await
+}
+
+#[derive(FromForm)]
+struct ExclusionForm {
+    item: String,
+    expert: String,
+    kind: String,
+    reason: String,
+    csrf: String,
+}
+
+#[post("/events/<id>/exclusions", data = "<form>")]
+async fn exclude(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<ExclusionForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let result = events::add_exclusion(
+        store,
+        &s.0.actor(),
+        id,
+        form.item.trim(),
+        form.expert.trim(),
+        &form.kind,
+        &form.reason,
+    )
+    .await;
+    after(Reader(s.0), lang, &csrf, store, id, result).await
+}
+
+#[derive(FromForm)]
+struct DrawForm {
+    #[field(default = String::new())]
+    seed: String,
+    csrf: String,
+}
+
+#[post("/events/<id>/draws", data = "<form>")]
+async fn draw(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<DrawForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let seed = match form.seed.trim() {
+        "" => Ok(None),
+        t => t.parse::<u64>().map(Some).map_err(|_| {
+            AppError::Validation(crate::domain::ValidationError::new(
+                "seed",
+                format!("'{t}' is not a whole number"),
+            ))
+        }),
+    };
+    let result = match seed {
+        Ok(seed) => events::draw(store, &s.0.actor(), id, seed)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    after(Reader(s.0), lang, &csrf, store, id, result).await
+}
+
+#[post("/draws/<id>/replay", data = "<form>")]
+async fn replay(
+    r: Reader,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<super::CsrfOnly>,
+) -> AppResult<Html> {
+    csrf.verify(&form.csrf)?;
+    let outcome = events::replay(store, id).await?;
+    let row = crate::store::events::draw(store, id).await?;
+    let mut ctx = context(
+        lang,
+        Some(&r.0 .0),
+        &csrf.0,
+        &format!("/events/{}", row.event_id),
+    );
+    ctx.insert("replay".into(), json!(outcome));
+    ctx.insert("event_id".into(), json!(row.event_id));
+    Ok(render(Status::Ok, "supervisor/replay", ctx))
+}
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![list, create, show, items, group, exclude, draw, replay]
+}
