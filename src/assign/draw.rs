@@ -134,6 +134,45 @@ impl DrawResult {
     }
 }
 
+impl DrawResult {
+    /// A result describing a current seating (panel key → member keys), for `replace` after
+    /// earlier replacements changed the drawn panels.
+    pub fn from_seating(
+        event: &str,
+        seed: u64,
+        bound: f64,
+        panels: Vec<(String, Vec<String>)>,
+    ) -> Self {
+        DrawResult {
+            event: event.to_string(),
+            seed,
+            engine_version: super::ENGINE_VERSION.to_string(),
+            input_hash: String::new(),
+            objective: 0.0,
+            bound,
+            gap: 0.0,
+            status: SolveStatus::Optimal,
+            panels: panels
+                .into_iter()
+                .map(|(panel, members)| PanelResult {
+                    panel,
+                    members: members
+                        .into_iter()
+                        .map(|expert| Member {
+                            expert,
+                            fit: 0.0,
+                            recused_items: vec![],
+                        })
+                        .collect(),
+                    leader: None,
+                    alternates: vec![],
+                    mean_fit: 0.0,
+                })
+                .collect(),
+        }
+    }
+}
+
 fn round(x: f64, places: i32) -> f64 {
     let f = 10f64.powi(places);
     (x * f).round() / f

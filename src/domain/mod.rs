@@ -48,6 +48,7 @@ pub mod discipline;
 pub mod event;
 pub mod expert;
 pub mod ids;
+pub mod invitation;
 pub mod membership;
 pub mod organization;
 pub mod user;

@@ -4,5 +4,6 @@ pub mod auth;
 pub mod candidates;
 pub mod events;
 pub mod experts;
+pub mod invitations;
 pub mod memberships;
 pub mod users;

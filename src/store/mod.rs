@@ -5,6 +5,7 @@ pub mod audit;
 pub mod events;
 pub mod experts;
 pub mod import;
+pub mod invitations;
 pub mod memberships;
 pub mod reference;
 pub mod throttle;

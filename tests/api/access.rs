@@ -35,6 +35,9 @@ const EXPERT_ALLOWED: &[(&str, &str)] = &[
     ("GET", "/memberships/<id>"),
     ("GET", "/api/v1/memberships/<id>"),
     ("GET", "/api/v1/pools/<name>/rules"),
+    ("GET", "/api/v1/me/invitations"),
+    // Scoped to the expert's own invitations.
+    ("POST", "/api/v1/invitations/<id>/answer"),
 ];
 
 fn concrete(path: &str) -> String {

@@ -7,6 +7,7 @@ mod events;
 mod experts;
 mod helpers;
 mod import;
+mod invitations;
 mod openapi;
 mod pools;
 mod sample_engine;

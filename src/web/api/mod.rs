@@ -3,6 +3,7 @@
 mod audit;
 mod events;
 mod experts;
+pub mod invitations;
 pub use audit::AuditQuery;
 pub use experts::ListQuery;
 mod openapi;
@@ -23,6 +24,7 @@ pub fn routes() -> Vec<rocket::Route> {
     all.extend(users::routes());
     all.extend(pools::routes());
     all.extend(events::routes());
+    all.extend(invitations::routes());
     all.extend(openapi::routes());
     all
 }

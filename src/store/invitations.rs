@@ -1,0 +1,271 @@
+//! Invitations and the workload they carry.
+
+use super::{Backend, Store, StoreError};
+use serde::Serialize;
+use sqlx::{Any, AnyConnection, Transaction};
+
+/// An invitation with its expert.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct InvitationRow {
+    /// Id.
+    pub invitation_id: i64,
+    /// Event.
+    pub event_id: i64,
+    /// Draw it came from.
+    pub draw_id: i64,
+    /// Panel code.
+    pub panel_code: String,
+    /// Expert row id.
+    pub expert_id: i64,
+    /// Expert code.
+    pub expert_code: String,
+    /// Expert name.
+    pub expert_name: String,
+    /// Title.
+    pub title: String,
+    /// Employer code.
+    pub organization_code: String,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: String,
+    /// `leader` or `member`.
+    pub role: String,
+    /// Status.
+    pub status: String,
+    /// Why declined.
+    pub decline_reason: String,
+    /// Conflict declared on answering.
+    pub declared_conflict: String,
+    /// Who answered (the expert or the staff member who took the call).
+    pub responded_by: Option<String>,
+    /// attended / no_show.
+    pub attendance: String,
+    /// 1–5.
+    pub rating_expertise: Option<i64>,
+    /// 1–5.
+    pub rating_diligence: Option<i64>,
+    /// 1–5.
+    pub rating_fairness: Option<i64>,
+    /// The invitation that filled this seat after a decline.
+    pub replaced_by: Option<i64>,
+}
+
+const SELECT: &str = "select v.invitation_id, v.event_id, v.draw_id, v.panel_code, v.expert_id, e.code as expert_code, e.name as expert_name, e.title, e.organization_code,
+    e.email, e.phone, v.role, v.status, v.decline_reason, v.declared_conflict, v.responded_by, v.attendance, v.rating_expertise, v.rating_diligence, v.rating_fairness, v.replaced_by
+    from invitation v join expert e on e.expert_id = v.expert_id";
+
+/// Keeps two transactions that check workloads from interleaving: SQLite already serializes
+/// writers (`BEGIN IMMEDIATE`); PostgreSQL takes a table lock that blocks other writers of
+/// invitations (readers go on) until commit.
+pub async fn lock_for_workload(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+) -> Result<(), StoreError> {
+    if backend == Backend::Postgres {
+        sqlx::query("lock table invitation in share row exclusive mode")
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Creates an invitation.
+pub async fn insert(
+    tx: &mut Transaction<'_, Any>,
+    event: i64,
+    draw: i64,
+    panel: &str,
+    expert: i64,
+    role: &str,
+) -> Result<i64, StoreError> {
+    let (id,): (i64,) = sqlx::query_as("insert into invitation (event_id, draw_id, panel_code, expert_id, role, status, created_at) values ($1, $2, $3, $4, $5, 'pending', $6) returning invitation_id")
+        .bind(event)
+        .bind(draw)
+        .bind(panel)
+        .bind(expert)
+        .bind(role)
+        .bind(super::now())
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(id)
+}
+
+/// An invitation.
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<InvitationRow, StoreError> {
+    sqlx::query_as(&format!("{SELECT} where v.invitation_id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// An event's invitations by panel and role.
+pub async fn for_event(
+    conn: &mut AnyConnection,
+    event: i64,
+) -> Result<Vec<InvitationRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} where v.event_id = $1 order by v.panel_code, v.role, v.invitation_id"
+    ))
+    .bind(event)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// An expert's invitations with their events, newest first.
+pub async fn for_expert(
+    store: &Store,
+    expert: i64,
+) -> Result<Vec<(InvitationRow, String, String, String, String)>, StoreError> {
+    let rows: Vec<InvitationRow> = sqlx::query_as(&format!(
+        "{SELECT} where v.expert_id = $1 order by v.invitation_id desc"
+    ))
+    .bind(expert)
+    .fetch_all(&store.pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let (code, title, kind, dates): (String, String, String, String) =
+            sqlx::query_as("select code, title, kind, dates from event where event_id = $1")
+                .bind(r.event_id)
+                .fetch_one(&store.pool)
+                .await?;
+        out.push((r, code, title, kind, dates));
+    }
+    Ok(out)
+}
+
+/// An answer to record.
+pub struct AnswerRecord<'a> {
+    /// New status.
+    pub status: &'a str,
+    /// Why declined.
+    pub reason: &'a str,
+    /// Declared conflict.
+    pub conflict: &'a str,
+    /// Pledge confirmed.
+    pub pledge: bool,
+    /// Who recorded it.
+    pub by: &'a str,
+}
+
+/// Records an answer if the invitation is still in `from` (optimistic check).
+pub async fn answer(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    from: &str,
+    a: &AnswerRecord<'_>,
+) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "update invitation set status = $1, decline_reason = $2, declared_conflict = $3, pledge = $4, responded_at = $5, responded_by = $6 where invitation_id = $7 and status = $8",
+    )
+    .bind(a.status)
+    .bind(a.reason)
+    .bind(a.conflict)
+    .bind(i64::from(a.pledge))
+    .bind(super::now())
+    .bind(a.by)
+    .bind(id)
+    .bind(from)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Stale(format!(
+            "invitation {id} was answered meanwhile"
+        )));
+    }
+    Ok(())
+}
+
+/// Records attendance and ratings.
+pub async fn attendance(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    attendance: &str,
+    ratings: Option<(i64, i64, i64)>,
+) -> Result<(), StoreError> {
+    sqlx::query("update invitation set attendance = $1, rating_expertise = $2, rating_diligence = $3, rating_fairness = $4 where invitation_id = $5")
+        .bind(attendance)
+        .bind(ratings.map(|r| r.0))
+        .bind(ratings.map(|r| r.1))
+        .bind(ratings.map(|r| r.2))
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Reviews that count against an expert's rolling cap around `date`: accepted history records
+/// and pending or accepted invitations of events in the 365 days before and including it.
+pub async fn load(
+    conn: &mut AnyConnection,
+    expert: i64,
+    date: chrono::NaiveDate,
+) -> Result<u32, StoreError> {
+    let from = (date - chrono::Duration::days(365)).to_string();
+    let to = date.to_string();
+    let (history,): (i64,) = sqlx::query_as("select count(*) from tracking_record where expert_id = $1 and response = 'accepted' and event_date >= $2 and event_date < $3")
+        .bind(expert)
+        .bind(&from)
+        .bind(&to)
+        .fetch_one(&mut *conn)
+        .await?;
+    // Open invitations count on both sides of the date: a review next month fills the same
+    // 12-month window as one last month.
+    let (open,): (i64,) = sqlx::query_as(
+        "select count(*) from invitation v join event ev on ev.event_id = v.event_id
+         where v.expert_id = $1 and v.status in ('pending', 'accepted') and substr(ev.dates, 1, 10) >= $2 and substr(ev.dates, 1, 10) <= $3",
+    )
+    .bind(expert)
+    .bind(&from)
+    .bind((date + chrono::Duration::days(365)).to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((history + open) as u32)
+}
+
+/// Makes one live invitation of a panel its leader's (after a replacement moved the role).
+pub async fn set_leader(
+    tx: &mut Transaction<'_, Any>,
+    event: i64,
+    panel: &str,
+    expert_code: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("update invitation set role = 'member' where event_id = $1 and panel_code = $2 and role = 'leader' and status in ('pending', 'accepted')")
+        .bind(event)
+        .bind(panel)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "update invitation set role = 'leader' where event_id = $1 and panel_code = $2 and status in ('pending', 'accepted')
+         and expert_id = (select expert_id from expert where code = $3)",
+    )
+    .bind(event)
+    .bind(panel)
+    .bind(expert_code)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Marks a declined invitation as replaced by another.
+pub async fn mark_replaced(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    by: i64,
+) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "update invitation set replaced_by = $1 where invitation_id = $2 and replaced_by is null",
+    )
+    .bind(by)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Stale(format!(
+            "invitation {id} was replaced meanwhile"
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! Invitations: confirm a draw, answer, replace, attendance and ratings, advance the event,
+//! the roster.
+
+use crate::domain::invitation::{Answer, Attendance, Ratings};
+use crate::domain::user::Role;
+use crate::error::{AppError, AppResult};
+use crate::service::events::Event;
+use crate::service::invitations::{self, Replacement};
+use crate::store::invitations::InvitationRow;
+use crate::store::Store;
+use crate::web::guards::{CurrentUser, ExpertUser, Reader, Staff};
+use rocket::http::{ContentType, Status};
+use rocket::serde::json::Json;
+use rocket::State;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize)]
+struct Confirmed {
+    invitations: usize,
+}
+
+#[post("/events/<id>/confirm")]
+async fn confirm(s: Staff, store: &State<Store>, id: i64) -> AppResult<Json<Confirmed>> {
+    Ok(Json(Confirmed {
+        invitations: invitations::confirm(store, &s.0.actor(), id).await?,
+    }))
+}
+
+#[post("/events/<id>/advance")]
+async fn advance(s: Staff, store: &State<Store>, id: i64) -> AppResult<Json<Event>> {
+    Ok(Json(invitations::advance(store, &s.0.actor(), id).await?))
+}
+
+#[get("/events/<id>/roster")]
+async fn roster(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Json<Vec<InvitationRow>>> {
+    Ok(Json(invitations::roster(store, id).await?))
+}
+
+/// The roster as CSV (members, organization, title, contact, panel, role, status).
+pub fn roster_csv(rows: &[InvitationRow]) -> AppResult<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record([
+        "panel",
+        "role",
+        "expert_id",
+        "name",
+        "title",
+        "org_id",
+        "email",
+        "phone",
+        "status",
+        "attendance",
+    ])
+    .map_err(io)?;
+    for r in rows {
+        w.write_record([
+            &r.panel_code,
+            &r.role,
+            &r.expert_code,
+            &r.expert_name,
+            &r.title,
+            &r.organization_code,
+            r.email.as_deref().unwrap_or(""),
+            &r.phone,
+            &r.status,
+            &r.attendance,
+        ])
+        .map_err(io)?;
+    }
+    String::from_utf8(
+        w.into_inner()
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+#[get("/events/<id>/roster.csv")]
+async fn roster_export(
+    _r: Reader,
+    store: &State<Store>,
+    id: i64,
+) -> AppResult<(ContentType, String)> {
+    Ok((
+        ContentType::CSV,
+        roster_csv(&invitations::roster(store, id).await?)?,
+    ))
+}
+
+#[get("/me/invitations")]
+async fn mine(e: ExpertUser, store: &State<Store>) -> AppResult<Json<Vec<serde_json::Value>>> {
+    let rows = crate::store::invitations::for_expert(store, e.expert.0).await?;
+    // An expert sees their own invitation and the event, never the other members.
+    Ok(Json(
+        rows.into_iter()
+            .map(|(r, code, title, kind, dates)| {
+                serde_json::json!({"id": r.invitation_id, "event": code, "title": title, "kind": kind, "dates": dates, "panel": r.panel_code, "role": r.role, "status": r.status, "decline_reason": r.decline_reason})
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+struct AnswerInput {
+    answer: String,
+    #[serde(default)]
+    pledge: bool,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    conflict_item: String,
+}
+
+#[post("/invitations/<id>/answer", data = "<body>")]
+async fn answer(
+    user: CurrentUser,
+    store: &State<Store>,
+    id: i64,
+    body: Json<AnswerInput>,
+) -> AppResult<Json<InvitationRow>> {
+    let own = match user.0.role {
+        Role::Expert => Some(user.0.expert_id.ok_or_else(|| {
+            AppError::Forbidden("this account is not linked to an expert record".into())
+        })?),
+        Role::Admin | Role::Staff => None,
+        Role::Supervisor => return Err(AppError::Forbidden("supervisors only read".into())),
+    };
+    let a = Answer::parse(&body.answer, body.pledge, &body.reason, &body.conflict_item)?;
+    Ok(Json(
+        invitations::answer(store, &user.actor(), own, id, a).await?,
+    ))
+}
+
+#[post("/invitations/<id>/replace")]
+async fn replace(
+    s: Staff,
+    store: &State<Store>,
+    id: i64,
+) -> AppResult<(Status, Json<Replacement>)> {
+    Ok((
+        Status::Created,
+        Json(invitations::replace(store, &s.0.actor(), id).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct AttendanceInput {
+    attendance: String,
+    rating_expertise: Option<i64>,
+    rating_diligence: Option<i64>,
+    rating_fairness: Option<i64>,
+}
+
+#[post("/invitations/<id>/attendance", data = "<body>")]
+async fn attendance(
+    s: Staff,
+    store: &State<Store>,
+    id: i64,
+    body: Json<AttendanceInput>,
+) -> AppResult<Json<InvitationRow>> {
+    let attendance = Attendance::parse(&body.attendance)?;
+    let ratings = match (
+        body.rating_expertise,
+        body.rating_diligence,
+        body.rating_fairness,
+    ) {
+        (None, None, None) => None,
+        (a, b, c) => Some(Ratings::parse(
+            a.unwrap_or(0),
+            b.unwrap_or(0),
+            c.unwrap_or(0),
+        )?),
+    };
+    Ok(Json(
+        invitations::record_attendance(store, &s.0.actor(), id, attendance, ratings).await?,
+    ))
+}
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![
+        confirm,
+        advance,
+        roster,
+        roster_export,
+        mine,
+        answer,
+        replace,
+        attendance
+    ]
+}
