@@ -336,3 +336,112 @@ async fn concurrent_confirmations_never_overbook_an_expert() {
     let (max,): (i64,) = sqlx::query_as("select cast(max(n) as bigint) from (select expert_id, count(*) as n from invitation group by expert_id) t").fetch_one(&mut *conn).await.unwrap();
     assert_eq!(max, 1, "nobody holds two invitations under a cap of one");
 }
+
+#[tokio::test]
+async fn the_pages_confirm_answer_replace_and_export_the_roster() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    pool_of_twelve(&app).await;
+    let event = drawn_event(&app, "页面流程", "2026-12-15", 3).await;
+    let id = event["id"].clone();
+    let page = app
+        .client
+        .get(format!("/events/{id}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let token = csrf_token(&page);
+    let form = |extra: &str| format!("csrf={token}{extra}");
+    assert_eq!(
+        app.client
+            .post(format!("/events/{id}/confirm"))
+            .header(ContentType::Form)
+            .body(form(""))
+            .dispatch()
+            .await
+            .status(),
+        Status::SeeOther
+    );
+    let (_, roster) = app.get_json(&format!("/api/v1/events/{id}/roster")).await;
+    let first = roster[0].clone();
+    // The expert declines from their own page.
+    let code = first["expert_code"].as_str().unwrap();
+    app.logout().await;
+    app.add_user("pageexpert", "expert", code).await;
+    app.login("pageexpert", PASSWORD).await;
+    let me = app
+        .client
+        .get("/me")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        me.contains("页面流程") && !me.contains(roster[1]["expert_name"].as_str().unwrap()),
+        "own invitation only"
+    );
+    let my_token = csrf_token(&me);
+    let no_pledge = app
+        .client
+        .post(format!("/me/invitations/{}/answer", first["invitation_id"]))
+        .header(ContentType::Form)
+        .body(format!("csrf={my_token}&answer=accept"))
+        .dispatch()
+        .await;
+    assert_eq!(
+        no_pledge.status(),
+        Status::UnprocessableEntity,
+        "accepting needs the pledge"
+    );
+    let declined = app
+        .client
+        .post(format!("/me/invitations/{}/answer", first["invitation_id"]))
+        .header(ContentType::Form)
+        .body(format!("csrf={my_token}&answer=decline&reason=travel"))
+        .dispatch()
+        .await;
+    assert_eq!(declined.status(), Status::SeeOther);
+    app.logout().await;
+    app.login_admin().await;
+    let page = app
+        .client
+        .get(format!("/events/{id}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let token = csrf_token(&page);
+    assert!(page.contains(&format!("/invitations/{}/replace", first["invitation_id"])));
+    let replaced = app
+        .client
+        .post(format!("/invitations/{}/replace", first["invitation_id"]))
+        .header(ContentType::Form)
+        .body(format!("csrf={token}"))
+        .dispatch()
+        .await;
+    assert_eq!(replaced.status(), Status::SeeOther);
+    let print = app
+        .client
+        .get(format!("/events/{id}/roster"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        !print.contains(first["expert_name"].as_str().unwrap()),
+        "the printable roster lists the live seats"
+    );
+    let xlsx = app
+        .client
+        .get(format!("/events/{id}/roster.xlsx"))
+        .dispatch()
+        .await;
+    assert_eq!(xlsx.status(), Status::Ok);
+    let bytes = xlsx.into_bytes().await.unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an XLSX file is a zip archive");
+}

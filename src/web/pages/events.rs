@@ -130,6 +130,10 @@ async fn event_page(
     ctx.insert("panels".into(), json!(panels));
     ctx.insert("overview".into(), json!(overview));
     ctx.insert("draw".into(), json!(latest));
+    ctx.insert(
+        "invitations".into(),
+        json!(crate::service::invitations::roster(store, id).await?),
+    );
     ctx.insert("draw_count".into(), json!(draws.len()));
     ctx.insert("error".into(), json!(error.map(message)));
     Ok(render(

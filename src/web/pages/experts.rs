@@ -285,6 +285,15 @@ async fn show_page(v: &Viewer<'_>, store: &Store, id: ExpertId, own: bool) -> Ap
         memberships.push(json!({"membership": m, "transitions": transitions}));
     }
     ctx.insert("memberships".into(), json!(memberships));
+    if own {
+        // Own invitations: the event and the answer, never the other members.
+        let invitations: Vec<serde_json::Value> = crate::store::invitations::for_expert(store, id.0)
+            .await?
+            .into_iter()
+            .map(|(r, code, title, kind, dates)| json!({"id": r.invitation_id, "event": code, "title": title, "kind": kind, "dates": dates, "role": r.role, "status": r.status, "decline_reason": r.decline_reason}))
+            .collect();
+        ctx.insert("invitations".into(), json!(invitations));
+    }
     ctx.insert("expert".into(), json!(expert));
     ctx.insert("own".into(), json!(own));
     ctx.insert("can_edit".into(), json!(own || v.user.0.role.is_staff()));

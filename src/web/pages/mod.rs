@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod events;
 mod experts;
+mod invitations;
 mod pools;
 
 use crate::store::users::User;
@@ -23,6 +24,7 @@ pub fn routes() -> Vec<rocket::Route> {
     all.extend(audit::routes());
     all.extend(pools::routes());
     all.extend(events::routes());
+    all.extend(invitations::routes());
     all
 }
 

@@ -1,0 +1,328 @@
+//! Invitation pages: the expert's answers, staff's confirmation, replacements, attendance,
+//! and the roster (printable, CSV, XLSX).
+
+use super::{context, render, CsrfOnly, Html};
+use crate::domain::invitation::{Answer, Attendance, Ratings};
+use crate::error::{AppError, AppResult};
+use crate::service::{events, invitations};
+use crate::store::invitations::InvitationRow;
+use crate::store::Store;
+use crate::web::api::invitations::roster_csv;
+use crate::web::guards::{Csrf, ExpertUser, Reader, Staff};
+use crate::web::i18n::Lang;
+use rocket::form::Form;
+use rocket::http::{ContentType, Header, Status};
+use rocket::response::Redirect;
+use rocket::State;
+use serde_json::json;
+
+/// Shows an error on the event page, or goes back to it.
+async fn back(
+    r: Reader,
+    lang: Lang,
+    csrf: &Csrf,
+    id: i64,
+    result: AppResult<()>,
+) -> AppResult<Result<Redirect, Html>> {
+    match result {
+        Ok(()) => Ok(Ok(Redirect::to(format!("/events/{id}#roster")))),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+            let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, &format!("/events/{id}"));
+            ctx.insert("status".into(), json!(e.status().code));
+            ctx.insert(
+                "message".into(),
+                json!(match &e {
+                    AppError::Validation(v) => format!("{}: {}", v.field, v.message),
+                    other => other.to_string(),
+                }),
+            );
+            ctx.insert("back".into(), json!(format!("/events/{id}")));
+            Ok(Err(render(e.status(), "error/error", ctx)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[post("/events/<id>/confirm", data = "<form>")]
+async fn confirm(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<CsrfOnly>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let result = invitations::confirm(store, &s.0.actor(), id)
+        .await
+        .map(|_| ());
+    back(Reader(s.0), lang, &csrf, id, result).await
+}
+
+#[post("/events/<id>/advance", data = "<form>")]
+async fn advance(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<CsrfOnly>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let result = invitations::advance(store, &s.0.actor(), id)
+        .await
+        .map(|_| ());
+    back(Reader(s.0), lang, &csrf, id, result).await
+}
+
+#[derive(FromForm)]
+struct AnswerForm {
+    answer: String,
+    #[field(default = false)]
+    pledge: bool,
+    #[field(default = String::new())]
+    reason: String,
+    #[field(default = String::new())]
+    conflict_item: String,
+    csrf: String,
+}
+
+#[post("/invitations/<id>/answer", data = "<form>")]
+async fn staff_answer(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<AnswerForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let inv = invitations::get(store, id).await?;
+    let result = match Answer::parse(&form.answer, form.pledge, &form.reason, &form.conflict_item) {
+        Ok(a) => invitations::answer(store, &s.0.actor(), None, id, a)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e.into()),
+    };
+    back(Reader(s.0), lang, &csrf, inv.event_id, result).await
+}
+
+#[post("/me/invitations/<id>/answer", data = "<form>")]
+async fn own_answer(
+    e: ExpertUser,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<AnswerForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let result = match Answer::parse(&form.answer, form.pledge, &form.reason, &form.conflict_item) {
+        Ok(a) => invitations::answer(store, &e.user.actor(), Some(e.expert), id, a)
+            .await
+            .map(|_| ()),
+        Err(err) => Err(err.into()),
+    };
+    match result {
+        Ok(()) => Ok(Ok(Redirect::to("/me#invitations"))),
+        Err(err @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+            let mut ctx = context(lang, Some(&e.user.0), &csrf.0, "/me");
+            ctx.insert("status".into(), json!(err.status().code));
+            ctx.insert(
+                "message".into(),
+                json!(match &err {
+                    AppError::Validation(v) => format!("{}: {}", v.field, v.message),
+                    other => other.to_string(),
+                }),
+            );
+            ctx.insert("back".into(), json!("/me"));
+            Ok(Err(render(err.status(), "error/error", ctx)))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+#[post("/invitations/<id>/replace", data = "<form>")]
+async fn replace(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<CsrfOnly>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let inv = invitations::get(store, id).await?;
+    let result = invitations::replace(store, &s.0.actor(), id)
+        .await
+        .map(|_| ());
+    back(Reader(s.0), lang, &csrf, inv.event_id, result).await
+}
+
+#[derive(FromForm)]
+struct AttendanceForm {
+    attendance: String,
+    #[field(default = None)]
+    rating_expertise: Option<i64>,
+    #[field(default = None)]
+    rating_diligence: Option<i64>,
+    #[field(default = None)]
+    rating_fairness: Option<i64>,
+    csrf: String,
+}
+
+#[post("/invitations/<id>/attendance", data = "<form>")]
+async fn attendance(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<AttendanceForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let inv = invitations::get(store, id).await?;
+    let parsed = Attendance::parse(&form.attendance).and_then(|a| {
+        let ratings = match (
+            a,
+            form.rating_expertise,
+            form.rating_diligence,
+            form.rating_fairness,
+        ) {
+            (Attendance::NoShow, ..) | (_, None, None, None) => None,
+            (_, x, y, z) => Some(Ratings::parse(
+                x.unwrap_or(0),
+                y.unwrap_or(0),
+                z.unwrap_or(0),
+            )?),
+        };
+        Ok((a, ratings))
+    });
+    let result = match parsed {
+        Ok((a, ratings)) => invitations::record_attendance(store, &s.0.actor(), id, a, ratings)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e.into()),
+    };
+    back(Reader(s.0), lang, &csrf, inv.event_id, result).await
+}
+
+#[get("/events/<id>/roster")]
+async fn roster_page(
+    r: Reader,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+) -> AppResult<Html> {
+    let event = events::get(store, id).await?;
+    let rows = invitations::roster(store, id).await?;
+    let mut ctx = context(
+        lang,
+        Some(&r.0 .0),
+        &csrf.0,
+        &format!("/events/{id}/roster"),
+    );
+    ctx.insert("event".into(), json!(event));
+    ctx.insert(
+        "rows".into(),
+        json!(rows
+            .iter()
+            .filter(|i| matches!(i.status.as_str(), "pending" | "accepted"))
+            .collect::<Vec<_>>()),
+    );
+    Ok(render(Status::Ok, "staff/roster", ctx))
+}
+
+/// A download with a file name.
+#[derive(Responder)]
+struct Download {
+    body: (ContentType, Vec<u8>),
+    disposition: Header<'static>,
+}
+
+#[get("/events/<id>/roster.csv")]
+async fn roster_csv_download(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Download> {
+    let event = events::get(store, id).await?;
+    let text = roster_csv(&invitations::roster(store, id).await?)?;
+    Ok(Download {
+        body: (ContentType::CSV, text.into_bytes()),
+        disposition: Header::new(
+            "Content-Disposition",
+            format!("attachment; filename=\"{}-roster.csv\"", event.code),
+        ),
+    })
+}
+
+/// The roster as an XLSX workbook, one row per invitation.
+pub fn roster_xlsx(rows: &[InvitationRow]) -> AppResult<Vec<u8>> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let header = [
+        "panel",
+        "role",
+        "expert_id",
+        "name",
+        "title",
+        "org_id",
+        "email",
+        "phone",
+        "status",
+        "attendance",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).map_err(err)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let cells = [
+            &row.panel_code,
+            &row.role,
+            &row.expert_code,
+            &row.expert_name,
+            &row.title,
+            &row.organization_code,
+            row.email.as_deref().unwrap_or(""),
+            &row.phone,
+            &row.status,
+            &row.attendance,
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            sheet
+                .write_string(r as u32 + 1, c as u16, *v)
+                .map_err(err)?;
+        }
+    }
+    book.save_to_buffer().map_err(err)
+}
+
+#[get("/events/<id>/roster.xlsx")]
+async fn roster_xlsx_download(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Download> {
+    let event = events::get(store, id).await?;
+    let bytes = roster_xlsx(&invitations::roster(store, id).await?)?;
+    let xlsx = ContentType::new(
+        "application",
+        "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    );
+    Ok(Download {
+        body: (xlsx, bytes),
+        disposition: Header::new(
+            "Content-Disposition",
+            format!("attachment; filename=\"{}-roster.xlsx\"", event.code),
+        ),
+    })
+}
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![
+        confirm,
+        advance,
+        staff_answer,
+        own_answer,
+        replace,
+        attendance,
+        roster_page,
+        roster_csv_download,
+        roster_xlsx_download
+    ]
+}
