@@ -38,6 +38,7 @@ const EXPERT_ALLOWED: &[(&str, &str)] = &[
     ("GET", "/api/v1/me/invitations"),
     // Scoped to the expert's own invitations.
     ("POST", "/api/v1/invitations/<id>/answer"),
+    ("POST", "/me/invitations/<id>/answer"),
 ];
 
 fn concrete(path: &str) -> String {
