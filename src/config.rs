@@ -14,6 +14,8 @@ pub struct Config {
     pub secret_key: Vec<u8>,
     /// Password of the first administrator, when no user exists yet.
     pub admin_password: Option<String>,
+    /// Port to listen on, overriding `ROCKET_PORT` (tests that run a real server pick one).
+    pub port: Option<u16>,
 }
 
 impl std::fmt::Debug for Config {
@@ -91,6 +93,7 @@ impl Config {
             admin_password: std::env::var("EXPERTPOOL_ADMIN_PASSWORD")
                 .ok()
                 .filter(|p| !p.is_empty()),
+            port: None,
         })
     }
 }

@@ -16,9 +16,12 @@ use rocket_dyn_templates::Template;
 
 /// Builds the service from its settings and an open store (used by `main` and every test).
 pub fn build(config: &Config, store: Store) -> Rocket<Build> {
-    let figment = rocket::Config::figment()
+    let mut figment = rocket::Config::figment()
         .merge(("secret_key", config.secret_key.clone()))
         .merge(("template_dir", template_dir()));
+    if let Some(port) = config.port {
+        figment = figment.merge(("port", port));
+    }
     rocket::custom(figment)
         .manage(store)
         .attach(Template::fairing())

@@ -70,6 +70,7 @@ pub async fn spawn_app() -> TestApp {
         database_url: database_url.clone(),
         secret_key: vec![7u8; 64],
         admin_password: None,
+        port: None,
     };
     let client = Client::tracked(expertpool::build(&config, store.clone()))
         .await

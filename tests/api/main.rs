@@ -3,6 +3,7 @@
 
 mod access;
 mod architecture;
+mod browser;
 mod events;
 mod experts;
 mod helpers;
