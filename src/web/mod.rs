@@ -8,6 +8,7 @@ pub mod pages;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::store::Store;
+use rocket::data::ToByteUnit;
 use rocket::fs::FileServer;
 use rocket::http::Status;
 use rocket::response::Redirect;
@@ -18,7 +19,15 @@ use rocket_dyn_templates::Template;
 pub fn build(config: &Config, store: Store) -> Rocket<Build> {
     let mut figment = rocket::Config::figment()
         .merge(("secret_key", config.secret_key.clone()))
-        .merge(("template_dir", template_dir()));
+        .merge(("template_dir", template_dir()))
+        // Item lists arrive as CSV bodies and form fields: allow a few thousand rows.
+        .merge((
+            "limits",
+            rocket::data::Limits::default()
+                .limit("string", 8.mebibytes())
+                .limit("form", 8.mebibytes())
+                .limit("json", 4.mebibytes()),
+        ));
     if let Some(port) = config.port {
         figment = figment.merge(("port", port));
     }
