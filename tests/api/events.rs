@@ -383,3 +383,92 @@ async fn the_event_pages_walk_from_creation_to_a_replayed_draw() {
         .unwrap();
     assert!(replay.contains("ok-box"), "{replay}");
 }
+
+#[tokio::test]
+async fn panels_by_hand_and_pinned_or_removed_members() {
+    let app = sample_app().await;
+    app.login_admin().await;
+    let (_, event) = app.send_json(Method::Post, "/api/v1/events", &json!({"title": "申报", "kind": "application", "slots": "S1=2026-12-15 am;S2=2026-12-15 pm"})).await;
+    let id = event["id"].clone();
+    let data = Dataset::load(&sample_dir()).unwrap();
+    let ids: Vec<&str> = data.events[0].panels[0]
+        .items
+        .iter()
+        .chain(&data.events[0].panels[1].items)
+        .map(String::as_str)
+        .collect();
+    app.client
+        .post(format!("/api/v1/events/{id}/items"))
+        .header(ContentType::CSV)
+        .body(projects_csv(&ids))
+        .dispatch()
+        .await;
+    let (first, rest) = ids.split_at(2);
+    let doubled: Vec<&str> = rest.iter().copied().chain([first[0]]).collect();
+    // An item left out, then an item twice: both named.
+    let (status, err) = app
+        .send_json(
+            Method::Put,
+            &format!("/api/v1/events/{id}/panels"),
+            &json!({"panels": [{"code": "A", "slot": "S1", "items": first}]}),
+        )
+        .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{err}");
+    assert!(err["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("is in no panel"));
+    let (status, err) = app
+        .send_json(Method::Put, &format!("/api/v1/events/{id}/panels"), &json!({"panels": [{"code": "A", "slot": "S1", "items": first}, {"code": "B", "slot": "S2", "items": doubled}]}))
+        .await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (
+            Status::UnprocessableEntity,
+            Some(format!("panels[1].items[{}]", rest.len()).as_str())
+        ),
+        "{err}"
+    );
+    let (status, ok) = app.send_json(Method::Put, &format!("/api/v1/events/{id}/panels"), &json!({"panels": [{"code": "A", "slot": "S1", "items": first}, {"code": "B", "slot": "S2", "items": rest}]})).await;
+    assert_eq!(
+        (status, ok["panels"].as_u64()),
+        (Status::Ok, Some(2)),
+        "{ok}"
+    );
+    let (_, drawn) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/events/{id}/draws"),
+            &json!({"seed": 5}),
+        )
+        .await;
+    let removed = drawn["result"]["panels"][0]["members"][0]["expert"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pinned = drawn["result"]["panels"][0]["alternates"][0]["expert"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (kind, expert) in [("remove", &removed), ("pin", &pinned)] {
+        let (status, e) = app.send_json(Method::Post, &format!("/api/v1/events/{id}/pins"), &json!({"panel": "A", "expert": expert, "kind": kind, "reason": "chair's decision"})).await;
+        assert_eq!(status, Status::Created, "{e}");
+    }
+    let (_, again) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/events/{id}/draws"),
+            &json!({"seed": 5}),
+        )
+        .await;
+    let members: Vec<&str> = again["result"]["panels"][0]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["expert"].as_str().unwrap())
+        .collect();
+    assert!(
+        members.contains(&pinned.as_str()) && !members.contains(&removed.as_str()),
+        "{members:?}"
+    );
+}

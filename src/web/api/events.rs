@@ -108,6 +108,46 @@ async fn panels(
 }
 
 #[derive(Deserialize)]
+struct PanelsInput {
+    panels: Vec<events::PanelInput>,
+}
+
+#[put("/events/<id>/panels", data = "<body>")]
+async fn set_panels(
+    s: Staff,
+    store: &State<Store>,
+    id: i64,
+    body: Json<PanelsInput>,
+) -> AppResult<Json<Grouped>> {
+    Ok(Json(Grouped {
+        panels: events::set_panels(store, &s.0.actor(), id, body.into_inner().panels).await?,
+    }))
+}
+
+#[derive(Deserialize)]
+struct PinInput {
+    panel: String,
+    expert: String,
+    kind: String,
+    reason: String,
+}
+
+#[post("/events/<id>/pins", data = "<body>")]
+async fn pins(s: Staff, store: &State<Store>, id: i64, body: Json<PinInput>) -> AppResult<Status> {
+    events::pin(
+        store,
+        &s.0.actor(),
+        id,
+        &body.panel,
+        &body.expert,
+        &body.kind,
+        &body.reason,
+    )
+    .await?;
+    Ok(Status::Created)
+}
+
+#[derive(Deserialize)]
 struct ExclusionInput {
     item: String,
     expert: String,
@@ -212,6 +252,8 @@ pub fn routes() -> Vec<rocket::Route> {
         create,
         read,
         rules,
+        set_panels,
+        pins,
         items,
         panels,
         exclusions,

@@ -121,6 +121,18 @@ async fn event_page(
     };
     let draws = crate::store::events::draws(store, id).await?;
     let latest = draws.first().cloned().map(events::StoredDraw::from);
+    let manual: Vec<String> = panels
+        .iter()
+        .map(|p| {
+            format!(
+                "{}{}: {}",
+                p.code,
+                p.slot.as_ref().map(|s| format!(" {s}")).unwrap_or_default(),
+                p.items.join(", ")
+            )
+        })
+        .collect();
+    ctx.insert("manual_panels".into(), json!(manual.join("\n")));
     ctx.insert(
         "rules_json".into(),
         json!(serde_json::to_string_pretty(&event.rules).unwrap_or_default()),
@@ -207,6 +219,63 @@ async fn group(
     let result = events::group_panels(store, &s.0.actor(), id, form.items_per_panel)
         .await
         .map(|_| ());
+    after(Reader(s.0), lang, &csrf, store, id, result).await
+}
+
+#[derive(FromForm)]
+struct ManualPanelsForm {
+    panels: String,
+    csrf: String,
+}
+
+#[post("/events/<id>/panels/manual", data = "<form>")]
+async fn manual_panels(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<ManualPanelsForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let result = match events::parse_panel_lines(&form.panels) {
+        Ok(panels) => events::set_panels(store, &s.0.actor(), id, panels)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e.into()),
+    };
+    after(Reader(s.0), lang, &csrf, store, id, result).await
+}
+
+#[derive(FromForm)]
+struct PinForm {
+    panel: String,
+    expert: String,
+    kind: String,
+    reason: String,
+    csrf: String,
+}
+
+#[post("/events/<id>/pins", data = "<form>")]
+async fn pin(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<PinForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let result = events::pin(
+        store,
+        &s.0.actor(),
+        id,
+        form.panel.trim(),
+        form.expert.trim(),
+        &form.kind,
+        &form.reason,
+    )
+    .await;
     after(Reader(s.0), lang, &csrf, store, id, result).await
 }
 
@@ -301,5 +370,16 @@ async fn replay(
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    routes![list, create, show, items, group, exclude, draw, replay]
+    routes![
+        list,
+        create,
+        show,
+        items,
+        group,
+        manual_panels,
+        pin,
+        exclude,
+        draw,
+        replay
+    ]
 }
