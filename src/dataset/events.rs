@@ -75,21 +75,29 @@ pub struct EventSpec {
     pub panels: Vec<EventPanel>,
 }
 
-/// Rolling 12-month reviews before `date` per expert: accepted invitations in the window.
+/// Rolling 12-month reviews around `date` per expert, from history.csv
+/// (`domain::tracking::reviews_in_window`, as for the database).
 pub fn recent_reviews(data: &Dataset, date: NaiveDate) -> HashMap<String, u32> {
-    let from = date - chrono::Duration::days(365);
-    let mut out: HashMap<String, u32> = HashMap::new();
+    use crate::domain::tracking::{reviews_in_window, Participation};
+    let mut by_expert: HashMap<&str, Vec<Participation>> = HashMap::new();
     for h in &data.history {
-        if h.response != "accepted" {
-            continue;
-        }
         if let Ok(d) = NaiveDate::parse_from_str(&h.event_date, "%Y-%m-%d") {
-            if d >= from && d < date {
-                *out.entry(h.expert_id.clone()).or_default() += 1;
-            }
+            by_expert
+                .entry(h.expert_id.as_str())
+                .or_default()
+                .push(Participation {
+                    date: d,
+                    response: h.response.clone(),
+                    attendance: h.attendance.clone(),
+                    ratings: None,
+                });
         }
     }
-    out
+    by_expert
+        .into_iter()
+        .map(|(e, p)| (e.to_string(), reviews_in_window(&p, date)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
 }
 
 /// Why an expert may not serve in `pool` on `date` according to memberships.csv (empty when

@@ -51,6 +51,7 @@ pub mod ids;
 pub mod invitation;
 pub mod membership;
 pub mod organization;
+pub mod tracking;
 pub mod user;
 pub mod validation;
 

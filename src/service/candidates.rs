@@ -1,9 +1,10 @@
 //! The engine's candidates for an event, read from the database: every expert, with the
 //! reason they may not serve (membership rule in `domain::membership::not_serving`) and their
-//! rolling 12-month load.
+//! rolling 12-month load (`domain::tracking::reviews_in_window`, the figure the record shows).
 
 use crate::assign::Candidate;
 use crate::domain::membership::{not_serving, Pool};
+use crate::domain::tracking::reviews_in_window;
 use crate::error::AppResult;
 use crate::store::{experts, memberships, Store};
 use chrono::NaiveDate;
@@ -11,17 +12,17 @@ use chrono::NaiveDate;
 /// Candidates for a panel of `pool` on `date`, sorted by expert code.
 pub async fn for_pool(store: &Store, pool: Pool, date: NaiveDate) -> AppResult<Vec<Candidate>> {
     let states = memberships::latest_states(store, pool).await?;
-    let recent = memberships::recent_reviews(store, date).await?;
+    let participations = crate::store::tracking::all(store).await?;
     let mut out: Vec<Candidate> = experts::all(store)
         .await?
         .iter()
         .map(|e| {
             let reason = not_serving(pool, states.get(&e.id.0).copied(), date);
-            Candidate::from_profile(
-                &e.profile,
-                reason,
-                recent.get(&e.id.0).copied().unwrap_or(0),
-            )
+            let recent = participations
+                .get(&e.id.0)
+                .map(|p| reviews_in_window(p, date))
+                .unwrap_or(0);
+            Candidate::from_profile(&e.profile, reason, recent)
         })
         .collect();
     out.sort_by(|a, b| a.key.cmp(&b.key));

@@ -196,33 +196,18 @@ pub async fn attendance(
     Ok(())
 }
 
-/// Reviews that count against an expert's rolling cap around `date`: accepted history records
-/// and pending or accepted invitations of events in the 365 days before and including it.
+/// Reviews that count against an expert's rolling cap around `date` (the same figure as the
+/// record and the engine: `domain::tracking::reviews_in_window`).
 pub async fn load(
     conn: &mut AnyConnection,
     expert: i64,
     date: chrono::NaiveDate,
 ) -> Result<u32, StoreError> {
-    let from = (date - chrono::Duration::days(365)).to_string();
-    let to = date.to_string();
-    let (history,): (i64,) = sqlx::query_as("select count(*) from tracking_record where expert_id = $1 and response = 'accepted' and event_date >= $2 and event_date < $3")
-        .bind(expert)
-        .bind(&from)
-        .bind(&to)
-        .fetch_one(&mut *conn)
-        .await?;
-    // Open invitations count on both sides of the date: a review next month fills the same
-    // 12-month window as one last month.
-    let (open,): (i64,) = sqlx::query_as(
-        "select count(*) from invitation v join event ev on ev.event_id = v.event_id
-         where v.expert_id = $1 and v.status in ('pending', 'accepted') and substr(ev.dates, 1, 10) >= $2 and substr(ev.dates, 1, 10) <= $3",
-    )
-    .bind(expert)
-    .bind(&from)
-    .bind((date + chrono::Duration::days(365)).to_string())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok((history + open) as u32)
+    let participations = super::tracking::of_expert(conn, expert).await?;
+    Ok(crate::domain::tracking::reviews_in_window(
+        &participations,
+        date,
+    ))
 }
 
 /// Makes one live invitation of a panel its leader's (after a replacement moved the role).

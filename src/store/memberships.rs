@@ -458,33 +458,3 @@ pub async fn latest_states(
     }
     Ok(out)
 }
-
-/// Accepted invitations per expert in the 365 days before `date` (the rolling 12-month load).
-pub async fn recent_reviews(
-    store: &Store,
-    date: chrono::NaiveDate,
-) -> Result<std::collections::HashMap<i64, u32>, StoreError> {
-    let from = (date - chrono::Duration::days(365)).to_string();
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "select expert_id, count(*) from tracking_record where response = 'accepted' and event_date >= $1 and event_date < $2 group by expert_id",
-    )
-    .bind(from)
-    .bind(date.to_string())
-    .fetch_all(&store.pool)
-    .await?;
-    let mut out: std::collections::HashMap<i64, u32> =
-        rows.into_iter().map(|(e, n)| (e, n as u32)).collect();
-    // Open invitations count too: an expert invited to three events next month is busy.
-    let open: Vec<(i64, i64)> = sqlx::query_as(
-        "select v.expert_id, count(*) from invitation v join event ev on ev.event_id = v.event_id
-         where v.status in ('pending', 'accepted') and substr(ev.dates, 1, 10) >= $1 and substr(ev.dates, 1, 10) <= $2 group by v.expert_id",
-    )
-    .bind((date - chrono::Duration::days(365)).to_string())
-    .bind((date + chrono::Duration::days(365)).to_string())
-    .fetch_all(&store.pool)
-    .await?;
-    for (e, n) in open {
-        *out.entry(e).or_default() += n as u32;
-    }
-    Ok(out)
-}

@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod memberships;
 pub mod reference;
 pub mod throttle;
+pub mod tracking;
 pub mod users;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
