@@ -329,6 +329,46 @@ pub async fn bulk(
     })
 }
 
+/// Different decisions on several memberships (a rotation plan), all or none; with `pool`
+/// given, every membership must belong to it.
+pub async fn decide_many(
+    store: &Store,
+    actor: &Actor,
+    decider: Option<ExpertId>,
+    pool: Option<Pool>,
+    decisions: &[(i64, DecisionInput)],
+) -> AppResult<usize> {
+    let mut tx = store.begin_write().await?;
+    for (i, (id, input)) in decisions.iter().enumerate() {
+        let m = store_m::get(&mut tx, *id).await.map_err(not_found(*id))?;
+        if pool.is_some_and(|p| p != m.pool) {
+            return Err(ValidationError::new(
+                format!("decisions[{i}]"),
+                format!(
+                    "membership {id} is not in the {} pool",
+                    pool.map(|p| p.as_str()).unwrap_or_default()
+                ),
+            )
+            .into());
+        }
+        decide_in(&mut tx, actor, decider, *id, input, today())
+            .await
+            .map_err(|e| match e {
+                AppError::Validation(v) => AppError::Validation(ValidationError::new(
+                    format!("decisions[{i}].{}", v.field),
+                    format!("membership {id}: {}", v.message),
+                )),
+                AppError::Conflict { message, .. } => AppError::Conflict {
+                    message: format!("membership {id}: {message}; nothing was changed"),
+                    field: Some(format!("decisions[{i}]")),
+                },
+                other => other,
+            })?;
+    }
+    tx.commit().await?;
+    Ok(decisions.len())
+}
+
 /// Ends every active term of a pool that ended before `before` (reason `term_expired`).
 pub async fn expire_terms(
     store: &Store,

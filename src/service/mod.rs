@@ -6,4 +6,5 @@ pub mod events;
 pub mod experts;
 pub mod invitations;
 pub mod memberships;
+pub mod tracking;
 pub mod users;

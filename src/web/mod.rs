@@ -1,6 +1,7 @@
 //! The Rocket application: guards, pages, JSON API, catchers.
 
 pub mod api;
+pub mod charts;
 pub mod guards;
 pub mod i18n;
 pub mod pages;

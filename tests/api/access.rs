@@ -39,6 +39,7 @@ const EXPERT_ALLOWED: &[(&str, &str)] = &[
     // Scoped to the expert's own invitations.
     ("POST", "/api/v1/invitations/<id>/answer"),
     ("POST", "/me/invitations/<id>/answer"),
+    ("GET", "/api/v1/me/record"),
 ];
 
 fn concrete(path: &str) -> String {

@@ -219,6 +219,20 @@ async fn a_staff_member_draws_and_confirms_panels_in_the_browser() {
     );
     let png = browser.screenshot().await.unwrap();
     assert!(png.len() > 10_000, "the roster renders");
+    // The pool dashboard renders its SVG charts without any network resource.
+    browser
+        .goto(&format!("{base}/pools/review/dashboard?date=2026-11-24"))
+        .await
+        .unwrap();
+    let charts = browser.find_all(css("svg.chart rect")).await.unwrap();
+    assert!(charts.len() > 20, "bars drawn: {}", charts.len());
+    let png = browser.screenshot().await.unwrap();
+    std::fs::write(std::env::temp_dir().join("expertpool-dashboard.png"), &png).unwrap();
+    assert!(
+        png.len() > 30_000,
+        "the dashboard screenshot is not blank ({} bytes)",
+        png.len()
+    );
     browser.close().await.unwrap();
     shutdown.notify();
 }

@@ -13,3 +13,4 @@ mod openapi;
 mod pools;
 mod sample_engine;
 mod session;
+mod tracking;

@@ -10,6 +10,7 @@ mod openapi;
 pub mod pools;
 mod reference;
 mod session;
+pub mod tracking;
 mod users;
 
 use serde::Serialize;
@@ -25,6 +26,7 @@ pub fn routes() -> Vec<rocket::Route> {
     all.extend(pools::routes());
     all.extend(events::routes());
     all.extend(invitations::routes());
+    all.extend(tracking::routes());
     all.extend(openapi::routes());
     all
 }

@@ -285,6 +285,17 @@ async fn show_page(v: &Viewer<'_>, store: &Store, id: ExpertId, own: bool) -> Ap
         memberships.push(json!({"membership": m, "transitions": transitions}));
     }
     ctx.insert("memberships".into(), json!(memberships));
+    ctx.insert(
+        "record".into(),
+        json!(
+            crate::service::tracking::expert_record(
+                store,
+                id,
+                crate::service::memberships::today()
+            )
+            .await?
+        ),
+    );
     if own {
         // Own invitations: the event and the answer, never the other members.
         let invitations: Vec<serde_json::Value> = crate::store::invitations::for_expert(store, id.0)

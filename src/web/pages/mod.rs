@@ -7,6 +7,7 @@ mod events;
 mod experts;
 mod invitations;
 mod pools;
+mod tracking;
 
 use crate::store::users::User;
 use crate::web::i18n::{catalog, Lang};
@@ -25,6 +26,7 @@ pub fn routes() -> Vec<rocket::Route> {
     all.extend(pools::routes());
     all.extend(events::routes());
     all.extend(invitations::routes());
+    all.extend(tracking::routes());
     all
 }
 

@@ -1,0 +1,322 @@
+//! Pool dashboard (SVG charts with their numbers) and the rotation planner.
+
+use super::{context, render, Html};
+use crate::error::{AppError, AppResult};
+use crate::service::memberships::DecisionInput;
+use crate::service::tracking::{self, Dashboard, PlanDecision};
+use crate::store::{reference, Store};
+use crate::web::api::pools::pool;
+use crate::web::api::tracking::date_or_today;
+use crate::web::charts::bars;
+use crate::web::guards::{Admin, Csrf, Reader};
+use crate::web::i18n::{catalog, Lang};
+use rocket::form::Form;
+use rocket::http::{ContentType, Status};
+use rocket::State;
+use serde_json::json;
+use std::collections::HashMap;
+
+/// Every chart of the dashboard as (id, title, rows).
+async fn charts(
+    store: &Store,
+    lang: Lang,
+    d: &Dashboard,
+) -> AppResult<Vec<(String, String, Vec<(String, f64)>)>> {
+    let t = catalog(lang.0);
+    let label = |k: &str| t.get(k).cloned().unwrap_or_else(|| k.to_string());
+    let names: HashMap<String, String> = reference::disciplines(store, "")
+        .await?
+        .into_iter()
+        .filter(|x| x.parent.is_none())
+        .map(|x| {
+            (
+                x.code.as_str().to_string(),
+                if lang.0 == "en" && !x.name_en.is_empty() {
+                    x.name_en
+                } else {
+                    x.name_zh
+                },
+            )
+        })
+        .collect();
+    let dim = |k: &str| d.composition.get(k).cloned().unwrap_or_default();
+    let mut disciplines: Vec<(String, f64)> = dim("discipline")
+        .into_iter()
+        .map(|(c, n)| {
+            (
+                format!("{c} {}", names.get(&c).cloned().unwrap_or_default()),
+                n as f64,
+            )
+        })
+        .collect();
+    disciplines.sort_by(|a, b| b.1.total_cmp(&a.1));
+    disciplines.truncate(20);
+    Ok(vec![
+        (
+            "state".into(),
+            label("chart_state"),
+            d.by_state
+                .iter()
+                .map(|(k, v)| (label(&format!("state_{k}")), *v as f64))
+                .collect(),
+        ),
+        ("discipline".into(), label("chart_discipline"), disciplines),
+        (
+            "region".into(),
+            label("chart_region"),
+            dim("region")
+                .into_iter()
+                .map(|(k, v)| (label(&format!("region_{k}")), v as f64))
+                .collect(),
+        ),
+        (
+            "title".into(),
+            label("chart_title"),
+            dim("title")
+                .into_iter()
+                .map(|(k, v)| (k, v as f64))
+                .collect(),
+        ),
+        (
+            "age".into(),
+            label("chart_age"),
+            dim("age").into_iter().map(|(k, v)| (k, v as f64)).collect(),
+        ),
+        (
+            "reviews".into(),
+            label("chart_reviews"),
+            d.reviews_histogram
+                .iter()
+                .map(|(k, v)| (k.to_string(), *v as f64))
+                .collect(),
+        ),
+        (
+            "acceptance".into(),
+            label("chart_acceptance"),
+            d.acceptance
+                .iter()
+                .map(|(q, (n, a))| {
+                    (
+                        q.clone(),
+                        if *n == 0 {
+                            0.0
+                        } else {
+                            (*a as f64 / *n as f64 * 1000.0).round() / 10.0
+                        },
+                    )
+                })
+                .collect(),
+        ),
+    ])
+}
+
+#[get("/pools/<name>/dashboard?<date>")]
+async fn dashboard(
+    r: Reader,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    name: &str,
+    date: Option<&str>,
+) -> AppResult<Html> {
+    let pool = pool(name)?;
+    let day = date_or_today(date)?;
+    let d = tracking::dashboard(store, pool, day).await?;
+    let charts: Vec<serde_json::Value> = charts(store, lang, &d).await?.into_iter().map(|(id, title, rows)| json!({"id": id, "svg": bars(&title, &rows), "title": title, "rows": rows})).collect();
+    let mut ctx = context(
+        lang,
+        Some(&r.0 .0),
+        &csrf.0,
+        &format!("/pools/{pool}/dashboard"),
+    );
+    ctx.insert("pool".into(), json!(pool));
+    ctx.insert("date".into(), json!(day));
+    ctx.insert("charts".into(), json!(charts));
+    Ok(render(Status::Ok, "admin/dashboard", ctx))
+}
+
+#[get("/pools/<name>/dashboard.csv?<date>")]
+async fn dashboard_csv(
+    _r: Reader,
+    lang: Lang,
+    store: &State<Store>,
+    name: &str,
+    date: Option<&str>,
+) -> AppResult<(ContentType, String)> {
+    let pool = pool(name)?;
+    let d = tracking::dashboard(store, pool, date_or_today(date)?).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| AppError::Internal(e.to_string());
+    w.write_record(["chart", "label", "value"]).map_err(io)?;
+    for (id, _, rows) in charts(store, lang, &d).await? {
+        for (label, value) in rows {
+            w.write_record([id.as_str(), label.as_str(), value.to_string().as_str()])
+                .map_err(io)?;
+        }
+    }
+    let text = String::from_utf8(
+        w.into_inner()
+            .map_err(|e| AppError::Internal(e.to_string()))?,
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((ContentType::CSV, text))
+}
+
+async fn plan_page(
+    r: &Reader,
+    lang: Lang,
+    csrf: &Csrf,
+    store: &Store,
+    name: &str,
+    date: Option<&str>,
+    extra: Option<(serde_json::Value, Status)>,
+) -> AppResult<Html> {
+    let pool = pool(name)?;
+    let day = date_or_today(date)?;
+    let plan = tracking::plan(store, pool, day).await?;
+    let mut ctx = context(
+        lang,
+        Some(&r.0 .0),
+        &csrf.0,
+        &format!("/pools/{pool}/rotation"),
+    );
+    ctx.insert("plan".into(), json!(plan));
+    ctx.insert(
+        "exit_reasons".into(),
+        json!(crate::domain::membership::ExitReason::ALL
+            .iter()
+            .map(|x| x.as_str())
+            .collect::<Vec<_>>()),
+    );
+    let status = match extra {
+        Some((value, status)) => {
+            if let Some(obj) = value.as_object() {
+                for (k, v) in obj {
+                    ctx.insert(k.clone(), v.clone());
+                }
+            }
+            status
+        }
+        None => Status::Ok,
+    };
+    Ok(render(status, "admin/rotation", ctx))
+}
+
+#[get("/pools/<name>/rotation?<date>")]
+async fn rotation(
+    r: Reader,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    name: &str,
+    date: Option<&str>,
+) -> AppResult<Html> {
+    plan_page(&r, lang, &csrf, store, name, date, None).await
+}
+
+#[derive(FromForm)]
+struct PlanForm {
+    #[field(default = String::new())]
+    date: String,
+    /// membership id → `exit:<reason>`, `renew` or `approve` (empty: no change).
+    #[field(default = HashMap::new())]
+    decisions: HashMap<i64, String>,
+    #[field(default = String::new())]
+    reason: String,
+    #[field(default = String::new())]
+    apply: String,
+    csrf: String,
+}
+
+fn decisions(form: &PlanForm) -> Vec<PlanDecision> {
+    let mut out: Vec<PlanDecision> = form
+        .decisions
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(id, v)| {
+            let (action, code) = v.split_once(':').unwrap_or((v.as_str(), ""));
+            let reason = if form.reason.trim().is_empty() {
+                format!("rotation plan {}", form.date)
+            } else {
+                form.reason.trim().to_string()
+            };
+            PlanDecision {
+                membership_id: *id,
+                decision: DecisionInput {
+                    action: action.into(),
+                    reason_code: code.into(),
+                    reason: reason.clone(),
+                    override_reason: if action == "approve" {
+                        reason
+                    } else {
+                        String::new()
+                    },
+                    term_end: String::new(),
+                },
+            }
+        })
+        .collect();
+    out.sort_by_key(|d| d.membership_id);
+    out
+}
+
+#[post("/pools/<name>/rotation", data = "<form>")]
+async fn submit(
+    a: Admin,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    name: &str,
+    form: Form<PlanForm>,
+) -> AppResult<Html> {
+    csrf.verify(&form.csrf)?;
+    let pool = pool(name)?;
+    let day = date_or_today(Some(&form.date))?;
+    let chosen = decisions(&form);
+    let reader = Reader(a.0.clone());
+    if form.apply.is_empty() {
+        let (before, after) = tracking::preview(store, pool, day, &chosen).await?;
+        let picked: Vec<i64> = chosen.iter().map(|d| d.membership_id).collect();
+        let values: HashMap<String, String> = form
+            .decisions
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        return plan_page(&reader, lang, &csrf, store, name, Some(&form.date), Some((json!({"preview": {"before": before, "after": after}, "picked": picked, "values": values}), Status::Ok))).await;
+    }
+    match tracking::apply(store, &a.0.actor(), a.0 .0.expert_id, pool, &chosen).await {
+        Ok(n) => {
+            plan_page(
+                &reader,
+                lang,
+                &csrf,
+                store,
+                name,
+                Some(&form.date),
+                Some((json!({"applied": n}), Status::Ok)),
+            )
+            .await
+        }
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::Forbidden(_))) => {
+            let message = match &e {
+                AppError::Validation(v) => format!("{}: {}", v.field, v.message),
+                other => other.to_string(),
+            };
+            plan_page(
+                &reader,
+                lang,
+                &csrf,
+                store,
+                name,
+                Some(&form.date),
+                Some((json!({"error": message}), e.status())),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub fn routes() -> Vec<rocket::Route> {
+    routes![dashboard, dashboard_csv, rotation, submit]
+}
