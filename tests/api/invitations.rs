@@ -330,11 +330,31 @@ async fn concurrent_confirmations_never_overbook_an_expert() {
         a.is_ok() != b.is_ok(),
         "exactly one confirmation goes through: {a:?} / {b:?}"
     );
+    let a_ok = a.is_ok();
     let loser = a.err().or(b.err()).unwrap();
     assert_eq!(loser.status(), Status::Conflict, "{loser}");
     let mut conn = app.store.pool.acquire().await.unwrap();
     let (max,): (i64,) = sqlx::query_as("select cast(max(n) as bigint) from (select expert_id, count(*) as n from invitation group by expert_id) t").fetch_one(&mut *conn).await.unwrap();
     assert_eq!(max, 1, "nobody holds two invitations under a cap of one");
+    drop(conn);
+    // The engine reads the same record: drawing the other event again leaves the eight invited
+    // experts out as over their 12-month cap, and the diagnosis says so.
+    let other = if a_ok { events[1] } else { events[0] };
+    let (status, err) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/events/{other}/draws"),
+            &json!({"seed": 9}),
+        )
+        .await;
+    assert_eq!(status, Status::Conflict, "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("8 over_12_month_cap"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
