@@ -119,6 +119,14 @@ impl AppError {
         }
     }
 
+    /// The message shown on a page: the field first when one is at fault.
+    pub fn for_page(&self) -> String {
+        match self {
+            AppError::Validation(v) => format!("{}: {}", v.field, v.message),
+            other => other.to_string(),
+        }
+    }
+
     /// The JSON body.
     pub fn json(&self) -> String {
         let message = match self {

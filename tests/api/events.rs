@@ -2,7 +2,6 @@
 
 use crate::helpers::*;
 use expertpool::dataset::Dataset;
-use expertpool::store::audit::Actor;
 use rocket::http::{ContentType, Method, Status};
 use serde_json::json;
 
@@ -17,15 +16,6 @@ fn projects_csv(ids: &[&str]) -> String {
             .map(String::from),
     );
     out.join("\n") + "\n"
-}
-
-async fn sample_app() -> TestApp {
-    let app = spawn_app().await;
-    let data = Dataset::load(&sample_dir()).unwrap();
-    expertpool::store::import::import(&app.store, &data, &Actor::system("test"))
-        .await
-        .unwrap();
-    app
 }
 
 #[tokio::test]

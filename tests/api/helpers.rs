@@ -186,3 +186,56 @@ pub fn csrf_token(html: &str) -> String {
         .expect("the page has a form with a CSRF token");
     after.split('"').next().unwrap_or_default().to_string()
 }
+
+/// A fresh service with the whole sample imported (2,000 experts, both pools, history).
+pub async fn sample_app() -> TestApp {
+    let app = spawn_app().await;
+    let data = expertpool::dataset::Dataset::load(&sample_dir()).expect("sample loads");
+    expertpool::store::import::import(
+        &app.store,
+        &data,
+        &expertpool::store::audit::Actor::system("test"),
+    )
+    .await
+    .expect("import");
+    app
+}
+
+/// A draft event with one item in one panel; `rules` edits the preset before the item is added.
+pub async fn event_with_one_item(
+    app: &TestApp,
+    title: &str,
+    date: &str,
+    rules: impl Fn(&mut Value),
+) -> Value {
+    let (_, event) = app
+        .send_json(
+            rocket::http::Method::Post,
+            "/api/v1/events",
+            &serde_json::json!({"title": title, "kind": "application", "dates": date}),
+        )
+        .await;
+    let id = event["id"].clone();
+    let mut r = event["rules"].clone();
+    rules(&mut r);
+    app.send_json(
+        rocket::http::Method::Put,
+        &format!("/api/v1/events/{id}/rules"),
+        &r,
+    )
+    .await;
+    let csv = "id,title_zh,title_en,applicant_org_id,team,disciplines,keywords_zh,abstract_zh,requested_avoid\nP1,铜冶炼烟气治理,,gspu,陈晨@gspu,45020,铜冶炼,摘要,\n";
+    app.client
+        .post(format!("/api/v1/events/{id}/items"))
+        .header(rocket::http::ContentType::CSV)
+        .body(csv)
+        .dispatch()
+        .await;
+    app.send_json(
+        rocket::http::Method::Post,
+        &format!("/api/v1/events/{id}/panels"),
+        &serde_json::json!({}),
+    )
+    .await;
+    event
+}

@@ -41,37 +41,16 @@ async fn pool_of_twelve(app: &TestApp) -> Vec<Value> {
 }
 
 async fn drawn_event(app: &TestApp, title: &str, date: &str, size: u32) -> Value {
-    let (_, event) = app
-        .send_json(
-            Method::Post,
-            "/api/v1/events",
-            &json!({"title": title, "kind": "application", "dates": date}),
-        )
-        .await;
-    let id = event["id"].clone();
-    let mut rules = event["rules"].clone();
-    rules["panel_size"] = json!(size);
-    rules["min_count"] = json!([]);
-    rules["min_share"] = json!([]);
-    app.send_json(Method::Put, &format!("/api/v1/events/{id}/rules"), &rules)
-        .await;
-    let csv = "id,title_zh,title_en,applicant_org_id,team,disciplines,keywords_zh,abstract_zh,requested_avoid\nP1,铜冶炼烟气治理,,gspu,陈晨@gspu,45020,铜冶炼,摘要,\n";
-    app.client
-        .post(format!("/api/v1/events/{id}/items"))
-        .header(ContentType::CSV)
-        .body(csv)
-        .dispatch()
-        .await;
-    app.send_json(
-        Method::Post,
-        &format!("/api/v1/events/{id}/panels"),
-        &json!({}),
-    )
+    let event = event_with_one_item(app, title, date, |rules| {
+        rules["panel_size"] = json!(size);
+        rules["min_count"] = json!([]);
+        rules["min_share"] = json!([]);
+    })
     .await;
     let (status, d) = app
         .send_json(
             Method::Post,
-            &format!("/api/v1/events/{id}/draws"),
+            &format!("/api/v1/events/{}/draws", event["id"]),
             &json!({"seed": 1}),
         )
         .await;
@@ -281,35 +260,14 @@ async fn concurrent_confirmations_never_overbook_an_expert() {
     // A cap of one review per 12 months and two events drawn from the same twelve experts.
     let mut events = Vec::new();
     for (n, date) in ["2026-12-15", "2026-12-16"].iter().enumerate() {
-        let (_, event) = app
-            .send_json(
-                Method::Post,
-                "/api/v1/events",
-                &json!({"title": format!("活动{n}"), "kind": "application", "dates": date}),
-            )
-            .await;
-        let id = event["id"].clone();
-        let mut rules = event["rules"].clone();
-        rules["panel_size"] = json!(8);
-        rules["min_count"] = json!([]);
-        rules["min_share"] = json!([]);
-        rules["max_reviews_per_12_months"] = json!(1);
-        rules["max_per_org"] = json!(1);
-        app.send_json(Method::Put, &format!("/api/v1/events/{id}/rules"), &rules)
-            .await;
-        let csv = "id,title_zh,title_en,applicant_org_id,team,disciplines,keywords_zh,abstract_zh,requested_avoid\nP1,铜冶炼烟气治理,,gspu,陈晨@gspu,45020,铜冶炼,摘要,\n";
-        app.client
-            .post(format!("/api/v1/events/{id}/items"))
-            .header(ContentType::CSV)
-            .body(csv)
-            .dispatch()
-            .await;
-        app.send_json(
-            Method::Post,
-            &format!("/api/v1/events/{id}/panels"),
-            &json!({}),
-        )
+        let event = event_with_one_item(&app, &format!("活动{n}"), date, |rules| {
+            rules["panel_size"] = json!(8);
+            rules["min_count"] = json!([]);
+            rules["min_share"] = json!([]);
+            rules["max_reviews_per_12_months"] = json!(1);
+        })
         .await;
+        let id = event["id"].clone();
         let (status, d) = app
             .send_json(
                 Method::Post,

@@ -1,19 +1,8 @@
 //! Records, flags, rotation and the dashboard on the sample data and constructed histories.
 
 use crate::helpers::*;
-use expertpool::dataset::Dataset;
-use expertpool::store::audit::Actor;
 use rocket::http::{ContentType, Method, Status};
 use serde_json::{json, Value};
-
-async fn sample_app() -> TestApp {
-    let app = spawn_app().await;
-    let data = Dataset::load(&sample_dir()).unwrap();
-    expertpool::store::import::import(&app.store, &data, &Actor::system("test"))
-        .await
-        .unwrap();
-    app
-}
 
 #[tokio::test]
 async fn records_and_flags_come_from_the_history() {

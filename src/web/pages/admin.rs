@@ -39,13 +39,7 @@ async fn page(
     ctx.insert("users".into(), json!(users));
     let status = match error {
         Some(e) => {
-            ctx.insert(
-                "error".into(),
-                json!(match e {
-                    AppError::Validation(v) => format!("{}: {}", v.field, v.message),
-                    other => other.to_string(),
-                }),
-            );
+            ctx.insert("error".into(), json!(e.for_page()));
             e.status()
         }
         None => Status::Ok,

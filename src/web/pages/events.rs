@@ -13,13 +13,6 @@ use rocket::response::Redirect;
 use rocket::State;
 use serde_json::json;
 
-fn message(e: &AppError) -> String {
-    match e {
-        AppError::Validation(v) => format!("{}: {}", v.field, v.message),
-        other => other.to_string(),
-    }
-}
-
 #[get("/events")]
 async fn list(r: Reader, lang: Lang, csrf: Csrf, store: &State<Store>) -> AppResult<Html> {
     let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, "/events");
@@ -96,7 +89,7 @@ async fn create(
                     .map(|k| k.as_str())
                     .collect::<Vec<_>>()),
             );
-            ctx.insert("error".into(), json!(message(&e)));
+            ctx.insert("error".into(), json!(e.for_page()));
             Ok(Err(render(e.status(), "staff/events", ctx)))
         }
         Err(e) => Err(e),
@@ -147,7 +140,7 @@ async fn event_page(
         json!(crate::service::invitations::roster(store, id).await?),
     );
     ctx.insert("draw_count".into(), json!(draws.len()));
-    ctx.insert("error".into(), json!(error.map(message)));
+    ctx.insert("error".into(), json!(error.map(AppError::for_page)));
     Ok(render(
         error.map(|e| e.status()).unwrap_or(Status::Ok),
         "staff/event",

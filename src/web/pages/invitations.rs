@@ -29,13 +29,7 @@ async fn back(
         Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
             let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, &format!("/events/{id}"));
             ctx.insert("status".into(), json!(e.status().code));
-            ctx.insert(
-                "message".into(),
-                json!(match &e {
-                    AppError::Validation(v) => format!("{}: {}", v.field, v.message),
-                    other => other.to_string(),
-                }),
-            );
+            ctx.insert("message".into(), json!(e.for_page()));
             ctx.insert("back".into(), json!(format!("/events/{id}")));
             Ok(Err(render(e.status(), "error/error", ctx)))
         }
@@ -128,13 +122,7 @@ async fn own_answer(
         Err(err @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
             let mut ctx = context(lang, Some(&e.user.0), &csrf.0, "/me");
             ctx.insert("status".into(), json!(err.status().code));
-            ctx.insert(
-                "message".into(),
-                json!(match &err {
-                    AppError::Validation(v) => format!("{}: {}", v.field, v.message),
-                    other => other.to_string(),
-                }),
-            );
+            ctx.insert("message".into(), json!(err.for_page()));
             ctx.insert("back".into(), json!("/me"));
             Ok(Err(render(err.status(), "error/error", ctx)))
         }

@@ -137,13 +137,7 @@ async fn error_back(
             .map(|r| r.as_str())
             .collect::<Vec<_>>()),
     );
-    ctx.insert(
-        "error".into(),
-        json!(match &e {
-            AppError::Validation(v) => format!("{}: {}", v.field, v.message),
-            other => other.to_string(),
-        }),
-    );
+    ctx.insert("error".into(), json!(e.for_page()));
     Ok(render(e.status(), "admin/membership", ctx))
 }
 
@@ -197,13 +191,7 @@ async fn pool_error(
         "rules".into(),
         json!(memberships::rules(store, pool).await?),
     );
-    ctx.insert(
-        "error".into(),
-        json!(match &e {
-            AppError::Validation(v) => format!("{}: {}", v.field, v.message),
-            other => other.to_string(),
-        }),
-    );
+    ctx.insert("error".into(), json!(e.for_page()));
     Ok(render(e.status(), "admin/pool", ctx))
 }
 

@@ -298,10 +298,7 @@ async fn submit(
             .await
         }
         Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::Forbidden(_))) => {
-            let message = match &e {
-                AppError::Validation(v) => format!("{}: {}", v.field, v.message),
-                other => other.to_string(),
-            };
+            let message = e.for_page();
             plan_page(
                 &reader,
                 lang,
