@@ -2,13 +2,13 @@
 //! eligibility overview, the draw (stored with seed, input and result) and its replay.
 
 use crate::assign::problem::{Item, Overrides, PairNote, PanelSpec, Problem};
-use crate::assign::{self, presets, Rules};
+use crate::assign::{presets, Rules};
 use crate::domain::event::{parse_slots, EventKind, EventMode, EventStatus, Slot};
 use crate::domain::membership::Pool;
 use crate::domain::{DisciplineCode, ValidationError};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Actor};
-use crate::store::events::{self as store_e, DrawRow, EventRow, ItemRow};
+use crate::store::events::{self as store_e, EventRow, ItemRow};
 use crate::store::{reference, Store};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -39,7 +39,7 @@ pub struct Event {
     pub status: EventStatus,
 }
 
-fn corrupt(e: impl std::fmt::Display) -> AppError {
+pub(crate) fn corrupt(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("stored event does not parse: {e}"))
 }
 
@@ -172,7 +172,7 @@ pub async fn create(store: &Store, actor: &Actor, input: EventInput) -> AppResul
     get(store, id).await
 }
 
-fn editable(event: &Event) -> AppResult<()> {
+pub(crate) fn editable(event: &Event) -> AppResult<()> {
     if event.status.editable() {
         Ok(())
     } else {
@@ -317,227 +317,6 @@ pub async fn add_items_csv(
     Ok(items.len())
 }
 
-/// Groups the items into panels by primary first-level discipline, at most `size` items per
-/// panel (individual mode: one item per panel); panels take the event's slots in turn.
-pub async fn group_panels(store: &Store, actor: &Actor, id: i64, size: usize) -> AppResult<usize> {
-    let event = get(store, id).await?;
-    editable(&event)?;
-    let items = store_e::items(store, id).await?;
-    if items.is_empty() {
-        return Err(
-            ValidationError::new("items", "add items before grouping them into panels").into(),
-        );
-    }
-    let size = if event.mode == EventMode::Individual {
-        1
-    } else {
-        size.clamp(1, 50)
-    };
-    let mut groups: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    for r in &items {
-        let first = r.disciplines.get(..3).unwrap_or("000").to_string();
-        groups.entry(first).or_default().push(r.item_id);
-    }
-    let mut panels = Vec::new();
-    for ids in groups.values() {
-        // Split a large group evenly rather than leaving a small remainder panel.
-        let parts = ids.len().div_ceil(size);
-        let per = ids.len().div_ceil(parts);
-        for chunk in ids.chunks(per) {
-            let n = panels.len();
-            let slot = (event.mode == EventMode::Panel && !event.slots.is_empty())
-                .then(|| event.slots[n % event.slots.len()].id.clone());
-            panels.push((
-                format!("{}-P{:02}", event.code, n + 1),
-                slot,
-                chunk.to_vec(),
-            ));
-        }
-    }
-    let mut tx = store.begin_write().await?;
-    store_e::replace_panels(&mut tx, id, &panels).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "event.panels",
-        "event",
-        &event.code,
-        None,
-        Some(&serde_json::json!({"panels": panels.len(), "items_per_panel": size})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(panels.len())
-}
-
-/// A panel as staff set it by hand.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PanelInput {
-    /// Code, e.g. `EV002-APP-P01`.
-    pub code: String,
-    /// Slot id (panel mode), if any.
-    #[serde(default)]
-    pub slot: Option<String>,
-    /// Item codes.
-    pub items: Vec<String>,
-}
-
-/// Parses panels written one per line: `CODE [SLOT]: ITEM, ITEM, …`.
-pub fn parse_panel_lines(text: &str) -> Result<Vec<PanelInput>, ValidationError> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .enumerate()
-        .map(|(i, line)| {
-            let (head, items) = line.split_once(':').ok_or_else(|| {
-                ValidationError::new(
-                    format!("panels[{i}]"),
-                    format!("'{line}' is not CODE [SLOT]: ITEM, ITEM"),
-                )
-            })?;
-            let mut words = head.split_whitespace();
-            let code = words.next().unwrap_or_default().to_string();
-            let slot = words.next().map(String::from);
-            let items = items
-                .split([',', '，', ' '])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect();
-            Ok(PanelInput { code, slot, items })
-        })
-        .collect()
-}
-
-/// Sets the panels by hand: every item exactly once, codes unique, slots known.
-pub async fn set_panels(
-    store: &Store,
-    actor: &Actor,
-    id: i64,
-    panels: Vec<PanelInput>,
-) -> AppResult<usize> {
-    let event = get(store, id).await?;
-    editable(&event)?;
-    let items = store_e::items(store, id).await?;
-    let item_ids: BTreeMap<&str, i64> =
-        items.iter().map(|i| (i.code.as_str(), i.item_id)).collect();
-    let mut seen: BTreeMap<&str, String> = BTreeMap::new();
-    let mut codes = HashSet::new();
-    let mut rows = Vec::new();
-    for (p, panel) in panels.iter().enumerate() {
-        let field = |f: &str| format!("panels[{p}].{f}");
-        if panel.code.trim().is_empty() || !codes.insert(panel.code.trim()) {
-            return Err(ValidationError::new(
-                field("code"),
-                format!("'{}' is empty or used twice", panel.code),
-            )
-            .into());
-        }
-        if let Some(slot) = &panel.slot {
-            if !event.slots.iter().any(|s| &s.id == slot) {
-                return Err(ValidationError::new(
-                    field("slot"),
-                    format!("the event has no slot '{slot}'"),
-                )
-                .into());
-            }
-        }
-        if panel.items.is_empty() || (event.mode == EventMode::Individual && panel.items.len() > 1)
-        {
-            return Err(ValidationError::new(
-                field("items"),
-                "a panel needs items (individual mode: exactly one)",
-            )
-            .into());
-        }
-        let mut ids = Vec::new();
-        for (j, code) in panel.items.iter().enumerate() {
-            let &item = item_ids.get(code.as_str()).ok_or_else(|| {
-                ValidationError::new(
-                    format!("panels[{p}].items[{j}]"),
-                    format!("no item {code} in this event"),
-                )
-            })?;
-            if let Some(other) = seen.insert(code.as_str(), panel.code.clone()) {
-                return Err(ValidationError::new(
-                    format!("panels[{p}].items[{j}]"),
-                    format!("{code} is already in panel {other}"),
-                )
-                .into());
-            }
-            ids.push(item);
-        }
-        rows.push((panel.code.trim().to_string(), panel.slot.clone(), ids));
-    }
-    if let Some(missing) = items.iter().find(|i| !seen.contains_key(i.code.as_str())) {
-        return Err(ValidationError::new(
-            "panels",
-            format!("item {} is in no panel", missing.code),
-        )
-        .into());
-    }
-    let mut tx = store.begin_write().await?;
-    store_e::replace_panels(&mut tx, id, &rows).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "event.panels",
-        "event",
-        &event.code,
-        None,
-        Some(&serde_json::json!({"panels": rows.len(), "by_hand": true})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(rows.len())
-}
-
-/// Staff pin an expert to a panel (`pin`) or keep them off it (`remove`) for the next draw.
-pub async fn pin(
-    store: &Store,
-    actor: &Actor,
-    id: i64,
-    panel: &str,
-    expert: &str,
-    kind: &str,
-    reason: &str,
-) -> AppResult<()> {
-    let event = get(store, id).await?;
-    editable(&event)?;
-    if !["pin", "remove"].contains(&kind) {
-        return Err(ValidationError::new("kind", "must be pin or remove").into());
-    }
-    if !store_e::panels(store, id)
-        .await?
-        .iter()
-        .any(|p| p.code == panel)
-    {
-        return Err(
-            ValidationError::new("panel", format!("no panel {panel} in this event")).into(),
-        );
-    }
-    let mut conn = store.pool.acquire().await?;
-    crate::store::experts::get_by_code(&mut conn, expert)
-        .await
-        .map_err(|_| ValidationError::new("expert", format!("no expert {expert}")))?;
-    drop(conn);
-    let reason = crate::domain::validation::required_text("reason", reason, 500)?;
-    let mut tx = store.begin_write().await?;
-    store_e::insert_exclusion(&mut tx, id, panel, expert, kind, &reason, actor).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        &format!("event.{kind}"),
-        "event",
-        &event.code,
-        None,
-        Some(&serde_json::json!({"panel": panel, "expert": expert, "reason": reason})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Staff exclude an expert for an item (`staff`) or clear a possible name-only conflict.
 pub async fn add_exclusion(
     store: &Store,
@@ -657,187 +436,6 @@ pub async fn problem(store: &Store, id: i64, seed: u64) -> AppResult<Problem> {
     })
 }
 
-/// Per panel: eligible experts and why the others are not.
-#[derive(Debug, Serialize)]
-pub struct PanelOverview {
-    /// Panel code.
-    pub panel: String,
-    /// Item codes.
-    pub items: Vec<String>,
-    /// Slot.
-    pub slot: Option<String>,
-    /// Eligible experts.
-    pub eligible: usize,
-    /// Excluded, by reason code.
-    pub excluded: BTreeMap<&'static str, usize>,
-}
-
-/// The eligibility overview of an event, before drawing.
-pub async fn overview(store: &Store, id: i64) -> AppResult<Vec<PanelOverview>> {
-    let problem = problem(store, id, 0).await?;
-    let (problem, analysis) = off_thread(move || {
-        let analysis = assign::analyze(&problem);
-        (problem, analysis)
-    })
-    .await?;
-    Ok(problem
-        .panels
-        .iter()
-        .zip(&analysis.panels)
-        .map(|(p, e)| PanelOverview {
-            panel: p.key.clone(),
-            items: p
-                .items
-                .iter()
-                .map(|&i| problem.items[i].key.clone())
-                .collect(),
-            slot: p.slot.clone(),
-            eligible: e.arcs.len(),
-            excluded: e.counts(),
-        })
-        .collect())
-}
-
-/// A draw as returned to staff.
-#[derive(Debug, Serialize)]
-pub struct StoredDraw {
-    /// Draw id.
-    pub id: i64,
-    /// Event id.
-    pub event_id: i64,
-    /// Seed.
-    pub seed: String,
-    /// Who and when.
-    pub actor: String,
-    /// When.
-    pub at: String,
-    /// Solver.
-    pub solver: String,
-    /// Input hash.
-    pub input_hash: String,
-    /// Result hash.
-    pub result_hash: String,
-    /// The result.
-    pub result: serde_json::Value,
-}
-
-impl From<DrawRow> for StoredDraw {
-    fn from(d: DrawRow) -> Self {
-        StoredDraw {
-            id: d.draw_id,
-            event_id: d.event_id,
-            seed: d.seed,
-            actor: d.actor,
-            at: d.at,
-            solver: d.solver,
-            input_hash: d.input_hash,
-            result_hash: d.result_hash,
-            result: serde_json::from_str(&d.result_json).unwrap_or_default(),
-        }
-    }
-}
-
-/// Draws the panels (seed random unless given) and stores seed, input and result.
-pub async fn draw(
-    store: &Store,
-    actor: &Actor,
-    id: i64,
-    seed: Option<u64>,
-) -> AppResult<StoredDraw> {
-    let event = get(store, id).await?;
-    editable(&event)?;
-    let seed = seed.unwrap_or_else(|| {
-        use rand::RngExt;
-        rand::rng().random()
-    });
-    let problem = problem(store, id, seed).await?;
-    let (problem, outcome) = off_thread(move || {
-        let outcome = assign::draw(&problem);
-        (problem, outcome)
-    })
-    .await?;
-    let outcome = outcome.map_err(draw_error)?;
-    let row = DrawRow {
-        draw_id: 0,
-        event_id: id,
-        seed: seed.to_string(),
-        engine_version: assign::ENGINE_VERSION.into(),
-        solver: outcome.stats.solver.into(),
-        input_hash: outcome.result.input_hash.clone(),
-        input_json: serde_json::to_string(&problem).map_err(corrupt)?,
-        result_hash: outcome.result.hash(),
-        result_json: serde_json::to_string(&outcome.result).map_err(corrupt)?,
-        actor: actor.name.clone(),
-        at: crate::store::now(),
-    };
-    let mut tx = store.begin_write().await?;
-    let draw_id = store_e::insert_draw(&mut tx, &row).await?;
-    store_e::set_status(&mut tx, id, EventStatus::Drawn.as_str()).await?;
-    audit::record(&mut tx, actor, "event.draw", "event", &event.code, None, Some(&serde_json::json!({"draw": draw_id, "seed": row.seed, "input_hash": row.input_hash, "result_hash": row.result_hash}))).await?;
-    tx.commit().await?;
-    Ok(StoredDraw {
-        id: draw_id,
-        ..row.into()
-    })
-}
-
-/// Runs CPU-bound engine work on the blocking pool, so the async workers keep serving requests.
-async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| AppError::Internal(format!("engine task failed: {e}")))
-}
-
-fn draw_error(e: assign::DrawError) -> AppError {
-    match e {
-        assign::DrawError::Invalid(v) => AppError::Validation(v),
-        assign::DrawError::Infeasible(d) => AppError::Conflict {
-            message: format!("no panel assignment satisfies the rules:\n{d}"),
-            field: Some("rules".into()),
-        },
-        other => AppError::Internal(other.to_string()),
-    }
-}
-
-/// The outcome of a replay.
-#[derive(Debug, Serialize)]
-pub struct Replay {
-    /// Draw id.
-    pub draw: i64,
-    /// Whether the stored input still hashes to the stored input hash.
-    pub input_intact: bool,
-    /// Whether the replayed result is identical to the stored one.
-    pub identical: bool,
-    /// Stored result hash.
-    pub stored_hash: String,
-    /// Replayed result hash.
-    pub replayed_hash: String,
-    /// Engine version then and now.
-    pub engine_versions: (String, String),
-}
-
-/// Re-runs a stored draw from its stored input and compares the result.
-pub async fn replay(store: &Store, draw_id: i64) -> AppResult<Replay> {
-    let row = store_e::draw(store, draw_id).await.map_err(|e| match e {
-        crate::store::StoreError::NotFound => AppError::NotFound(format!("draw {draw_id}")),
-        other => other.into(),
-    })?;
-    let problem: Problem = serde_json::from_str(&row.input_json).map_err(corrupt)?;
-    let input_intact = problem.input_hash() == row.input_hash;
-    let replayed = off_thread(move || assign::draw(&problem))
-        .await?
-        .map_err(draw_error)?;
-    let replayed_hash = replayed.result.hash();
-    Ok(Replay {
-        draw: draw_id,
-        input_intact,
-        identical: input_intact && replayed_hash == row.result_hash,
-        stored_hash: row.result_hash,
-        replayed_hash,
-        engine_versions: (row.engine_version, assign::ENGINE_VERSION.into()),
-    })
-}
-
 /// Every event, newest first.
 pub async fn list(store: &Store) -> AppResult<Vec<Event>> {
     store_e::list(store)
@@ -857,3 +455,6 @@ pub async fn contents(
         store_e::panels(store, id).await?,
     ))
 }
+
+pub use super::draws::{draw, overview, replay, PanelOverview, Replay, StoredDraw};
+pub use super::panels::{group_panels, parse_panel_lines, pin, set_panels, PanelInput};

@@ -2,9 +2,11 @@
 
 pub mod auth;
 pub mod candidates;
+pub mod draws;
 pub mod events;
 pub mod experts;
 pub mod invitations;
 pub mod memberships;
+pub mod panels;
 pub mod tracking;
 pub mod users;
