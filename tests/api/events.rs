@@ -353,6 +353,19 @@ async fn the_event_pages_walk_from_creation_to_a_replayed_draw() {
         html.contains("EV-PAGE-P01") && html.contains("/replay"),
         "{html}"
     );
+    assert!(
+        html.contains("title=正高"),
+        "each member's satisfied rules are shown"
+    );
+    // Staff edit the rules on the page; bad JSON is refused with the field named.
+    let bad = app
+        .client
+        .post(format!("{location}/rules"))
+        .header(ContentType::Form)
+        .body(format!("csrf={token}&rules=%7B%22panel_size%22%3A0%7D"))
+        .dispatch()
+        .await;
+    assert_eq!(bad.status(), Status::UnprocessableEntity);
     let draw_id = html
         .split("/draws/")
         .nth(1)

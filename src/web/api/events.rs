@@ -234,11 +234,23 @@ async fn draws(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Json<Vec<
 }
 
 #[get("/draws/<id>")]
-async fn read_draw(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Json<StoredDraw>> {
+async fn read_draw(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Json<DrawDetail>> {
     let row = crate::store::events::draw(store, id)
         .await
         .map_err(|_| crate::error::AppError::NotFound(format!("draw {id}")))?;
-    Ok(Json(row.into()))
+    let input = serde_json::from_str(&row.input_json).unwrap_or_default();
+    Ok(Json(DrawDetail {
+        draw: row.into(),
+        input,
+    }))
+}
+
+/// A stored draw with the full input it was computed from (for supervisors' checks).
+#[derive(Serialize)]
+struct DrawDetail {
+    #[serde(flatten)]
+    draw: StoredDraw,
+    input: serde_json::Value,
 }
 
 #[post("/draws/<id>/replay")]

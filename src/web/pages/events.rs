@@ -113,6 +113,46 @@ async fn event_page(
         events::overview(store, id).await?
     };
     let draws = crate::store::events::draws(store, id).await?;
+    // The rules each seated member satisfies, read from the draw's own input.
+    let member_rules: std::collections::BTreeMap<String, Vec<String>> = match draws.first() {
+        Some(row) => match serde_json::from_str::<crate::assign::Problem>(&row.input_json) {
+            Ok(problem) => {
+                let seated: serde_json::Value =
+                    serde_json::from_str(&row.result_json).unwrap_or_default();
+                let keys: std::collections::BTreeSet<&str> = seated["panels"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|p| {
+                        p["members"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|m| m["expert"].as_str())
+                    })
+                    .collect();
+                let requirements = problem.rules.requirements();
+                problem
+                    .candidates
+                    .iter()
+                    .filter(|c| keys.contains(c.key.as_str()))
+                    .map(|c| {
+                        (
+                            c.key.clone(),
+                            requirements
+                                .iter()
+                                .filter(|(_, f, _)| c.matches(f))
+                                .map(|(_, f, _)| f.describe())
+                                .collect(),
+                        )
+                    })
+                    .collect()
+            }
+            Err(_) => Default::default(),
+        },
+        None => Default::default(),
+    };
+    ctx.insert("member_rules".into(), json!(member_rules));
     let latest = draws.first().cloned().map(events::StoredDraw::from);
     let manual: Vec<String> = panels
         .iter()
@@ -212,6 +252,34 @@ async fn group(
     let result = events::group_panels(store, &s.0.actor(), id, form.items_per_panel)
         .await
         .map(|_| ());
+    after(Reader(s.0), lang, &csrf, store, id, result).await
+}
+
+#[derive(FromForm)]
+struct RulesForm {
+    rules: String,
+    csrf: String,
+}
+
+#[post("/events/<id>/rules", data = "<form>")]
+async fn rules(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<RulesForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let result = match serde_json::from_str::<crate::assign::Rules>(&form.rules) {
+        Ok(rules) => events::set_rules(store, &s.0.actor(), id, rules)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(AppError::Validation(crate::domain::ValidationError::new(
+            "rules",
+            format!("not valid rules JSON: {e}"),
+        ))),
+    };
     after(Reader(s.0), lang, &csrf, store, id, result).await
 }
 
@@ -367,6 +435,7 @@ pub fn routes() -> Vec<rocket::Route> {
         list,
         create,
         show,
+        rules,
         items,
         group,
         manual_panels,
