@@ -86,6 +86,7 @@ pub fn recent_reviews(data: &Dataset, date: NaiveDate) -> HashMap<String, u32> {
                 .entry(h.expert_id.as_str())
                 .or_default()
                 .push(Participation {
+                    event: h.event_id.clone(),
                     date: d,
                     response: h.response.clone(),
                     attendance: h.attendance.clone(),

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 /// One invitation as the record sees it (from past history or from the service's events).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Participation {
+    /// Event reference (code of a past or current event).
+    pub event: String,
     /// Event date.
     pub date: NaiveDate,
     /// accepted, declined, no_response, pending.
@@ -242,6 +244,7 @@ mod tests {
 
     fn p(date: &str, response: &str, attendance: &str, rating: Option<u8>) -> Participation {
         Participation {
+            event: format!("EV-{date}"),
             date: d(date),
             response: response.into(),
             attendance: attendance.into(),

@@ -12,17 +12,18 @@ type Row = (
     String,
     String,
     String,
+    String,
     Option<i64>,
     Option<i64>,
     Option<i64>,
 );
 
-const HISTORY: &str = "select expert_id, event_date, response, attendance, rating_expertise, rating_diligence, rating_fairness from tracking_record";
-const INVITATIONS: &str = "select v.expert_id, substr(ev.dates, 1, 10), v.status, v.attendance, v.rating_expertise, v.rating_diligence, v.rating_fairness
+const HISTORY: &str = "select expert_id, event_ref, event_date, response, attendance, rating_expertise, rating_diligence, rating_fairness from tracking_record";
+const INVITATIONS: &str = "select v.expert_id, ev.code, substr(ev.dates, 1, 10), v.status, v.attendance, v.rating_expertise, v.rating_diligence, v.rating_fairness
     from invitation v join event ev on ev.event_id = v.event_id";
 
 fn convert(rows: Vec<Row>, out: &mut HashMap<i64, Vec<Participation>>) {
-    for (expert, date, response, attendance, a, b, c) in rows {
+    for (expert, event, date, response, attendance, a, b, c) in rows {
         let Ok(date) = NaiveDate::parse_from_str(&date, "%Y-%m-%d") else {
             continue;
         };
@@ -31,6 +32,7 @@ fn convert(rows: Vec<Row>, out: &mut HashMap<i64, Vec<Participation>>) {
             _ => None,
         };
         out.entry(expert).or_default().push(Participation {
+            event,
             date,
             response,
             attendance,
