@@ -13,6 +13,8 @@ pub struct Board<'a> {
     pub members: Vec<Vec<usize>>,
     load: HashMap<usize, u32>,
     slots: HashMap<(usize, &'a str), u32>,
+    /// Composition requirements (filter, count), computed once: swaps are checked many times.
+    requirements: Vec<(&'a super::Filter, u32)>,
 }
 
 impl<'a> Board<'a> {
@@ -24,6 +26,12 @@ impl<'a> Board<'a> {
             members: Vec::new(),
             load: HashMap::new(),
             slots: HashMap::new(),
+            requirements: problem
+                .rules
+                .requirements()
+                .into_iter()
+                .map(|(_, f, n)| (f, n))
+                .collect(),
         };
         for (pi, list) in members.iter().enumerate() {
             for &ci in list {
@@ -83,7 +91,7 @@ impl<'a> Board<'a> {
         {
             return false;
         }
-        for (_, filter, count) in rules.requirements() {
+        for &(filter, count) in &self.requirements {
             if (after
                 .iter()
                 .filter(|&&m| p.candidates[m].matches(filter))

@@ -105,6 +105,21 @@ pub struct FlagRules {
     pub profile_stale_years: i32,
 }
 
+impl FlagRules {
+    /// The defaults of a pool: the age flag at 70 for the review pool, 75 for the advisory
+    /// pool (its entry limit is higher too).
+    pub fn default_for(pool: super::membership::Pool) -> Self {
+        FlagRules {
+            max_age: if pool == super::membership::Pool::Advisory {
+                75
+            } else {
+                70
+            },
+            ..Default::default()
+        }
+    }
+}
+
 impl Default for FlagRules {
     fn default() -> Self {
         FlagRules {

@@ -365,6 +365,31 @@ pub async fn add_exclusion(
     Ok(())
 }
 
+/// Adds the decisions recorded on an event to an engine input: staff exclusions, declared
+/// conflicts, cleared name-only matches, and (`with_pins`) pinned or removed members.
+pub(crate) fn apply_exclusions(
+    overrides: &mut Overrides,
+    rows: Vec<crate::store::events::ExclusionRow>,
+    with_pins: bool,
+) {
+    for x in rows {
+        let note = PairNote {
+            item: x.item_code,
+            expert: x.expert_code,
+            reason: x.reason,
+        };
+        match x.kind.as_str() {
+            "staff" => overrides.staff_exclusions.push(note),
+            "declared" => overrides.declared.push(note),
+            "cleared" => overrides.cleared_possible.push(note),
+            // Pins and removals are stored per panel: the item column holds the panel code.
+            "pin" if with_pins => overrides.forced.push((note.item, note.expert)),
+            "remove" => overrides.forbidden.push((note.item, note.expert)),
+            _ => {}
+        }
+    }
+}
+
 /// The engine input of an event.
 pub async fn problem(store: &Store, id: i64, seed: u64) -> AppResult<Problem> {
     let event = get(store, id).await?;
@@ -402,22 +427,7 @@ pub async fn problem(store: &Store, id: i64, seed: u64) -> AppResult<Problem> {
     let first = event.dates[0];
     let candidates = crate::service::candidates::for_pool(store, event.pool, first).await?;
     let mut overrides = Overrides::default();
-    for x in store_e::exclusions(store, id).await? {
-        let note = PairNote {
-            item: x.item_code,
-            expert: x.expert_code,
-            reason: x.reason,
-        };
-        match x.kind.as_str() {
-            "staff" => overrides.staff_exclusions.push(note),
-            "declared" => overrides.declared.push(note),
-            "cleared" => overrides.cleared_possible.push(note),
-            // Pins and removals are stored per panel: the item column holds the panel code.
-            "pin" => overrides.forced.push((note.item, note.expert)),
-            "remove" => overrides.forbidden.push((note.item, note.expert)),
-            _ => {}
-        }
-    }
+    apply_exclusions(&mut overrides, store_e::exclusions(store, id).await?, true);
     Ok(Problem {
         event: event.code,
         dates: event.dates,

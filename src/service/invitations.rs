@@ -213,18 +213,12 @@ async fn problem_now(
                 .push((other.panel_code.clone(), other.expert_code.clone()));
         }
     }
-    for x in store_e::exclusions(store, inv.event_id).await? {
-        let note = crate::assign::problem::PairNote {
-            item: x.item_code,
-            expert: x.expert_code,
-            reason: x.reason,
-        };
-        match x.kind.as_str() {
-            "declared" => problem.overrides.declared.push(note),
-            "staff" => problem.overrides.staff_exclusions.push(note),
-            _ => problem.overrides.cleared_possible.push(note),
-        }
-    }
+    // Pins steered the draw; once invitations are out, the answers decide who sits.
+    crate::service::events::apply_exclusions(
+        &mut problem.overrides,
+        store_e::exclusions(store, inv.event_id).await?,
+        false,
+    );
     problem.overrides.forbidden.sort();
     problem.overrides.forbidden.dedup();
     Ok(problem)

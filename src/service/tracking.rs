@@ -75,6 +75,8 @@ pub async fn expert_record(
 pub struct MemberLine {
     /// Membership id.
     pub membership_id: i64,
+    /// Expert row id.
+    pub expert_id: i64,
     /// Expert code.
     pub code: String,
     /// Name.
@@ -99,7 +101,12 @@ pub struct MemberLine {
     pub flags: Vec<Flag>,
 }
 
-async fn members(store: &Store, pool: Pool, date: NaiveDate) -> AppResult<Vec<MemberLine>> {
+/// The pool's members (each expert's latest membership) and every expert's participations.
+async fn members(
+    store: &Store,
+    pool: Pool,
+    date: NaiveDate,
+) -> AppResult<(Vec<MemberLine>, HashMap<i64, Vec<Participation>>)> {
     let (lines, _) = roster(store, pool, &RosterFilter::default()).await?;
     let profiles: HashMap<i64, crate::store::experts::StoredExpert> = experts::all(store)
         .await?
@@ -119,7 +126,7 @@ async fn members(store: &Store, pool: Pool, date: NaiveDate) -> AppResult<Vec<Me
             latest.insert(l.expert_id, l);
         }
     }
-    Ok(latest
+    let lines: Vec<MemberLine> = latest
         .values()
         .filter_map(|l| {
             let e = profiles.get(&l.expert_id)?;
@@ -133,6 +140,7 @@ async fn members(store: &Store, pool: Pool, date: NaiveDate) -> AppResult<Vec<Me
             fields.dedup();
             Some(MemberLine {
                 membership_id: l.membership_id,
+                expert_id: l.expert_id,
                 code: l.code.clone(),
                 name: l.name.clone(),
                 state: l.state.clone(),
@@ -155,7 +163,8 @@ async fn members(store: &Store, pool: Pool, date: NaiveDate) -> AppResult<Vec<Me
                 },
             })
         })
-        .collect())
+        .collect();
+    Ok((lines, participations))
 }
 
 /// Counts by dimension (discipline first level, region, title, gender, age band).
@@ -222,7 +231,7 @@ pub struct Plan {
 
 /// Builds the plan.
 pub async fn plan(store: &Store, pool: Pool, date: NaiveDate) -> AppResult<Plan> {
-    let all = members(store, pool, date).await?;
+    let (all, _) = members(store, pool, date).await?;
     let active: Vec<&MemberLine> = all.iter().filter(|m| m.state == "active").collect();
     let before = composition(active.iter().copied());
     let expiring: Vec<MemberLine> = active
@@ -298,7 +307,7 @@ pub async fn preview(
     date: NaiveDate,
     decisions: &[PlanDecision],
 ) -> AppResult<(Composition, Composition)> {
-    let all = members(store, pool, date).await?;
+    let (all, _) = members(store, pool, date).await?;
     let action = |id: i64| {
         decisions
             .iter()
@@ -360,7 +369,7 @@ pub struct Dashboard {
 
 /// The dashboard of a pool on `date`.
 pub async fn dashboard(store: &Store, pool: Pool, date: NaiveDate) -> AppResult<Dashboard> {
-    let all = members(store, pool, date).await?;
+    let (all, participations) = members(store, pool, date).await?;
     let mut by_state = BTreeMap::new();
     for m in &all {
         *by_state.entry(m.state.clone()).or_default() += 1;
@@ -370,20 +379,8 @@ pub async fn dashboard(store: &Store, pool: Pool, date: NaiveDate) -> AppResult<
     for m in &active {
         *histogram.entry(m.reviews_12_months).or_default() += 1;
     }
-    let codes: std::collections::HashSet<&str> = all.iter().map(|m| m.code.as_str()).collect();
-    let ids: std::collections::HashSet<i64> = {
-        let experts = experts::all(store).await?;
-        experts
-            .iter()
-            .filter(|e| codes.contains(e.profile.code.as_str()))
-            .map(|e| e.id.0)
-            .collect()
-    };
     let mut acceptance: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    for (expert, list) in tracking::all(store).await? {
-        if !ids.contains(&expert) {
-            continue;
-        }
+    for list in all.iter().filter_map(|m| participations.get(&m.expert_id)) {
         for p in list
             .iter()
             .filter(|p| p.date <= date && p.response != "pending")

@@ -9,6 +9,7 @@ use crate::domain::{DisciplineCode, ExpertId};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row, Transaction};
+use std::collections::HashMap;
 
 /// A stored expert.
 #[derive(Debug, Clone, Serialize)]
@@ -87,80 +88,105 @@ fn year(v: Option<i64>) -> Option<i32> {
     v.map(|y| y as i32)
 }
 
+/// Child rows (disciplines, employments, relations, unavailable dates) grouped by expert.
+#[derive(Default)]
+struct Children {
+    codes: HashMap<i64, Vec<DisciplineCode>>,
+    jobs: HashMap<i64, Vec<Employment>>,
+    relations: HashMap<i64, Vec<Relation>>,
+    unavailable: HashMap<i64, Vec<DateRange>>,
+}
+
+impl Children {
+    /// Reads the child rows of one expert, or of every expert when `only` is `None`: four
+    /// queries either way, so loading the whole registry is not 4 × N round trips.
+    async fn read(conn: &mut AnyConnection, only: Option<i64>) -> Result<Self, StoreError> {
+        let filter = "where ($1 = 0 or expert_id = $1) order by expert_id, position";
+        let id = only.unwrap_or(0);
+        let mut c = Children::default();
+        let codes: Vec<(i64, String)> = sqlx::query_as(&format!(
+            "select expert_id, code from expert_discipline {filter}"
+        ))
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (e, code) in codes {
+            c.codes
+                .entry(e)
+                .or_default()
+                .push(DisciplineCode::parse(&code).map_err(corrupt)?);
+        }
+        for r in sqlx::query(&format!("select expert_id, organization_code, year_from, year_to from expert_employment {filter}")).bind(id).fetch_all(&mut *conn).await? {
+            let job = Employment { org_id: r.try_get("organization_code")?, from: year(opt_i64(&r, "year_from")?), to: year(opt_i64(&r, "year_to")?) };
+            c.jobs.entry(r.try_get("expert_id")?).or_default().push(job);
+        }
+        for r in sqlx::query(&format!("select expert_id, kind, person_name, organization_code, since, until from expert_relation {filter}")).bind(id).fetch_all(&mut *conn).await? {
+            let relation = Relation {
+                kind: RelationKind::parse(&r.try_get::<String, _>("kind")?).map_err(corrupt)?,
+                person_name: r.try_get("person_name")?,
+                org_id: r.try_get("organization_code")?,
+                since: year(opt_i64(&r, "since")?),
+                until: year(opt_i64(&r, "until")?),
+            };
+            c.relations.entry(r.try_get("expert_id")?).or_default().push(relation);
+        }
+        let ranges: Vec<(i64, String, String)> = sqlx::query_as(&format!(
+            "select expert_id, date_from, date_to from expert_unavailable {filter}"
+        ))
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (e, a, b) in ranges {
+            c.unavailable
+                .entry(e)
+                .or_default()
+                .push(DateRange::parse("unavailable", &format!("{a}..{b}")).map_err(corrupt)?);
+        }
+        Ok(c)
+    }
+
+    /// Builds the stored expert of a main row, taking its child rows.
+    fn assemble(&mut self, row: &AnyRow) -> Result<StoredExpert, StoreError> {
+        let id: i64 = row.try_get("expert_id")?;
+        let email: Option<String> = row.try_get("email")?;
+        let profile = ExpertProfile {
+            code: row.try_get("code")?,
+            name: row.try_get("name")?,
+            gender: Gender::parse(&row.try_get::<String, _>("gender")?).map_err(corrupt)?,
+            birth_year: row.try_get::<i64, _>("birth_year")? as i32,
+            title: Title::parse(&row.try_get::<String, _>("title")?).map_err(corrupt)?,
+            position: row.try_get("position")?,
+            org_id: row.try_get("organization_code")?,
+            region: Region::parse(&row.try_get::<String, _>("region")?).map_err(corrupt)?,
+            disciplines: self.codes.remove(&id).unwrap_or_default(),
+            keywords_zh: split(&row.try_get::<String, _>("keywords_zh")?),
+            keywords_en: split(&row.try_get::<String, _>("keywords_en")?),
+            summary: row.try_get("summary")?,
+            types: split(&row.try_get::<String, _>("types")?)
+                .iter()
+                .map(|t| ExpertType::parse(t).map_err(corrupt))
+                .collect::<Result<_, _>>()?,
+            email: email
+                .filter(|e| !e.is_empty())
+                .map(|e| Email::parse(&e).map_err(corrupt))
+                .transpose()?,
+            phone: row.try_get("phone")?,
+            employments: self.jobs.remove(&id).unwrap_or_default(),
+            relations: self.relations.remove(&id).unwrap_or_default(),
+            unavailable: self.unavailable.remove(&id).unwrap_or_default(),
+        };
+        Ok(StoredExpert {
+            id: ExpertId(id),
+            profile,
+            to_verify: split(&row.try_get::<String, _>("to_verify")?),
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+}
+
 async fn load(conn: &mut AnyConnection, row: AnyRow) -> Result<StoredExpert, StoreError> {
     let id: i64 = row.try_get("expert_id")?;
-    let codes: Vec<(String,)> =
-        sqlx::query_as("select code from expert_discipline where expert_id = $1 order by position")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
-    let jobs = sqlx::query("select organization_code, year_from, year_to from expert_employment where expert_id = $1 order by position").bind(id).fetch_all(&mut *conn).await?;
-    let rels = sqlx::query("select kind, person_name, organization_code, since, until from expert_relation where expert_id = $1 order by position").bind(id).fetch_all(&mut *conn).await?;
-    let unavailable: Vec<(String, String)> = sqlx::query_as(
-        "select date_from, date_to from expert_unavailable where expert_id = $1 order by position",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let email: Option<String> = row.try_get("email")?;
-    let profile = ExpertProfile {
-        code: row.try_get("code")?,
-        name: row.try_get("name")?,
-        gender: Gender::parse(&row.try_get::<String, _>("gender")?).map_err(corrupt)?,
-        birth_year: row.try_get::<i64, _>("birth_year")? as i32,
-        title: Title::parse(&row.try_get::<String, _>("title")?).map_err(corrupt)?,
-        position: row.try_get("position")?,
-        org_id: row.try_get("organization_code")?,
-        region: Region::parse(&row.try_get::<String, _>("region")?).map_err(corrupt)?,
-        disciplines: codes
-            .into_iter()
-            .map(|(c,)| DisciplineCode::parse(&c).map_err(corrupt))
-            .collect::<Result<_, _>>()?,
-        keywords_zh: split(&row.try_get::<String, _>("keywords_zh")?),
-        keywords_en: split(&row.try_get::<String, _>("keywords_en")?),
-        summary: row.try_get("summary")?,
-        types: split(&row.try_get::<String, _>("types")?)
-            .iter()
-            .map(|t| ExpertType::parse(t).map_err(corrupt))
-            .collect::<Result<_, _>>()?,
-        email: email
-            .filter(|e| !e.is_empty())
-            .map(|e| Email::parse(&e).map_err(corrupt))
-            .transpose()?,
-        phone: row.try_get("phone")?,
-        employments: jobs
-            .iter()
-            .map(|r| {
-                Ok(Employment {
-                    org_id: r.try_get("organization_code")?,
-                    from: year(opt_i64(r, "year_from")?),
-                    to: year(opt_i64(r, "year_to")?),
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()?,
-        relations: rels
-            .iter()
-            .map(|r| {
-                Ok(Relation {
-                    kind: RelationKind::parse(&r.try_get::<String, _>("kind")?).map_err(corrupt)?,
-                    person_name: r.try_get("person_name")?,
-                    org_id: r.try_get("organization_code")?,
-                    since: year(opt_i64(r, "since")?),
-                    until: year(opt_i64(r, "until")?),
-                })
-            })
-            .collect::<Result<_, StoreError>>()?,
-        unavailable: unavailable
-            .iter()
-            .map(|(a, b)| DateRange::parse("unavailable", &format!("{a}..{b}")).map_err(corrupt))
-            .collect::<Result<_, _>>()?,
-    };
-    Ok(StoredExpert {
-        id: ExpertId(id),
-        profile,
-        to_verify: split(&row.try_get::<String, _>("to_verify")?),
-        updated_at: row.try_get("updated_at")?,
-    })
+    Children::read(conn, Some(id)).await?.assemble(&row)
 }
 
 const COLUMNS: &str = "expert_id, code, name, gender, birth_year, title, position, organization_code, region, keywords_zh, keywords_en, summary, types, email, phone, to_verify, updated_at";
@@ -193,11 +219,8 @@ pub async fn all(store: &Store) -> Result<Vec<StoredExpert>, StoreError> {
     let rows = sqlx::query(&format!("select {COLUMNS} from expert order by code"))
         .fetch_all(&mut *conn)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        out.push(load(&mut conn, row).await?);
-    }
-    Ok(out)
+    let mut children = Children::read(&mut conn, None).await?;
+    rows.iter().map(|row| children.assemble(row)).collect()
 }
 
 async fn write_children(

@@ -401,42 +401,6 @@ pub async fn expired(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// A pool's entry rules (the defaults until an administrator changes them).
-pub async fn rules(conn: &mut AnyConnection, pool: Pool) -> Result<EntryRules, StoreError> {
-    let row: Option<(String,)> =
-        sqlx::query_as("select rules_json from pool_rules where pool = $1")
-            .bind(pool.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-    match row {
-        Some((json,)) => {
-            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))
-        }
-        None => Ok(EntryRules::default_for(pool)),
-    }
-}
-
-/// Stores a pool's entry rules.
-pub async fn set_rules(
-    tx: &mut Transaction<'_, Any>,
-    pool: Pool,
-    rules: &EntryRules,
-    actor: &Actor,
-) -> Result<(), StoreError> {
-    let json = serde_json::to_string(rules).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    sqlx::query(
-        "insert into pool_rules (pool, rules_json, updated_at, updated_by) values ($1, $2, $3, $4)
-         on conflict (pool) do update set rules_json = excluded.rules_json, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-    )
-    .bind(pool.as_str())
-    .bind(json)
-    .bind(super::now())
-    .bind(&actor.name)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 /// Latest membership state and term end per expert in a pool.
 pub async fn latest_states(
     store: &Store,
@@ -457,4 +421,23 @@ pub async fn latest_states(
         out.insert(expert, (state, end));
     }
     Ok(out)
+}
+
+/// A pool's entry rules (the defaults until an administrator changes them).
+pub async fn rules(conn: &mut AnyConnection, pool: Pool) -> Result<EntryRules, StoreError> {
+    Ok(
+        super::settings::get(conn, super::settings::Table::EntryRules, pool)
+            .await?
+            .unwrap_or_else(|| EntryRules::default_for(pool)),
+    )
+}
+
+/// Stores a pool's entry rules.
+pub async fn set_rules(
+    tx: &mut Transaction<'_, Any>,
+    pool: Pool,
+    rules: &EntryRules,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    super::settings::set(tx, super::settings::Table::EntryRules, pool, rules, actor).await
 }

@@ -8,6 +8,7 @@ pub mod import;
 pub mod invitations;
 pub mod memberships;
 pub mod reference;
+pub mod settings;
 pub mod throttle;
 pub mod tracking;
 pub mod users;

@@ -2,7 +2,8 @@
 //! invitations, in one shape (`domain::tracking::Participation`).
 
 use super::{Store, StoreError};
-use crate::domain::tracking::Participation;
+use crate::domain::membership::Pool;
+use crate::domain::tracking::{FlagRules, Participation};
 use chrono::NaiveDate;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -78,49 +79,22 @@ pub async fn of_expert(
     Ok(out.remove(&expert).unwrap_or_default())
 }
 
-/// A pool's flag thresholds (defaults until an administrator changes them; the age limit
-/// defaults to 70 for the review pool and 75 for the advisory pool).
-pub async fn flag_rules(
-    store: &Store,
-    pool: crate::domain::membership::Pool,
-) -> Result<crate::domain::tracking::FlagRules, StoreError> {
-    let row: Option<(String,)> =
-        sqlx::query_as("select rules_json from pool_flag_rules where pool = $1")
-            .bind(pool.as_str())
-            .fetch_optional(&store.pool)
-            .await?;
-    match row {
-        Some((json,)) => {
-            serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(e.to_string()))
-        }
-        None => Ok(crate::domain::tracking::FlagRules {
-            max_age: if pool == crate::domain::membership::Pool::Advisory {
-                75
-            } else {
-                70
-            },
-            ..Default::default()
-        }),
-    }
+/// A pool's flag thresholds (the pool's defaults until an administrator changes them).
+pub async fn flag_rules(store: &Store, pool: Pool) -> Result<FlagRules, StoreError> {
+    let mut conn = store.pool.acquire().await?;
+    Ok(
+        super::settings::get(&mut conn, super::settings::Table::FlagRules, pool)
+            .await?
+            .unwrap_or_else(|| FlagRules::default_for(pool)),
+    )
 }
 
 /// Stores a pool's flag thresholds.
 pub async fn set_flag_rules(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    pool: crate::domain::membership::Pool,
-    rules: &crate::domain::tracking::FlagRules,
+    pool: Pool,
+    rules: &FlagRules,
     actor: &super::audit::Actor,
 ) -> Result<(), StoreError> {
-    let json = serde_json::to_string(rules).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    sqlx::query(
-        "insert into pool_flag_rules (pool, rules_json, updated_at, updated_by) values ($1, $2, $3, $4)
-         on conflict (pool) do update set rules_json = excluded.rules_json, updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-    )
-    .bind(pool.as_str())
-    .bind(json)
-    .bind(super::now())
-    .bind(&actor.name)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    super::settings::set(tx, super::settings::Table::FlagRules, pool, rules, actor).await
 }

@@ -1,7 +1,7 @@
 //! Invitation pages: the expert's answers, staff's confirmation, replacements, attendance,
 //! and the roster (printable, CSV, XLSX).
 
-use super::{context, render, CsrfOnly, Html};
+use super::{context, render, CsrfOnly, Download, Html};
 use crate::domain::invitation::{Answer, Attendance, Ratings};
 use crate::error::{AppError, AppResult};
 use crate::service::{events, invitations};
@@ -11,7 +11,7 @@ use crate::web::api::invitations::roster_csv;
 use crate::web::guards::{Csrf, ExpertUser, Reader, Staff};
 use crate::web::i18n::Lang;
 use rocket::form::Form;
-use rocket::http::{ContentType, Header, Status};
+use rocket::http::{ContentType, Status};
 use rocket::response::Redirect;
 use rocket::State;
 use serde_json::json;
@@ -222,24 +222,15 @@ async fn roster_page(
     Ok(render(Status::Ok, "staff/roster", ctx))
 }
 
-/// A download with a file name.
-#[derive(Responder)]
-struct Download {
-    body: (ContentType, Vec<u8>),
-    disposition: Header<'static>,
-}
-
 #[get("/events/<id>/roster.csv")]
 async fn roster_csv_download(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Download> {
     let event = events::get(store, id).await?;
     let text = roster_csv(&invitations::roster(store, id).await?)?;
-    Ok(Download {
-        body: (ContentType::CSV, text.into_bytes()),
-        disposition: Header::new(
-            "Content-Disposition",
-            format!("attachment; filename=\"{}-roster.csv\"", event.code),
-        ),
-    })
+    Ok(Download::new(
+        ContentType::CSV,
+        text.into_bytes(),
+        &format!("{}-roster.csv", event.code),
+    ))
 }
 
 /// The roster as an XLSX workbook, one row per invitation.
@@ -292,13 +283,11 @@ async fn roster_xlsx_download(_r: Reader, store: &State<Store>, id: i64) -> AppR
         "application",
         "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     );
-    Ok(Download {
-        body: (xlsx, bytes),
-        disposition: Header::new(
-            "Content-Disposition",
-            format!("attachment; filename=\"{}-roster.xlsx\"", event.code),
-        ),
-    })
+    Ok(Download::new(
+        xlsx,
+        bytes,
+        &format!("{}-roster.xlsx", event.code),
+    ))
 }
 
 pub fn routes() -> Vec<rocket::Route> {

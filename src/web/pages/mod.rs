@@ -48,6 +48,26 @@ pub fn context(lang: Lang, user: Option<&User>, csrf: &str, path: &str) -> Map<S
     ctx
 }
 
+/// A file download: content type, bytes and the file name offered to the browser.
+#[derive(rocket::Responder)]
+pub struct Download {
+    body: (rocket::http::ContentType, Vec<u8>),
+    disposition: rocket::http::Header<'static>,
+}
+
+impl Download {
+    /// A download named `file_name`.
+    pub fn new(content_type: rocket::http::ContentType, bytes: Vec<u8>, file_name: &str) -> Self {
+        Download {
+            body: (content_type, bytes),
+            disposition: rocket::http::Header::new(
+                "Content-Disposition",
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        }
+    }
+}
+
 /// A rendered page with a status.
 pub type Html = (Status, Template);
 

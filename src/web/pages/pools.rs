@@ -1,17 +1,17 @@
 //! Pool pages: roster with filters and counts, bulk actions, CSV export; a membership's
 //! timeline and decisions; an expert's applications.
 
-use super::{context, render, Html};
+use super::{context, render, Download, Html};
 use crate::domain::membership::Pool;
 use crate::error::{AppError, AppResult};
 use crate::service::memberships::{self, DecisionInput};
-use crate::store::memberships::roster;
+use crate::store::memberships::{roster, RosterFilter};
 use crate::store::Store;
 use crate::web::api::pools::{pool, roster_csv, RosterQuery};
 use crate::web::guards::{Admin, Csrf, CurrentUser, ExpertUser, Reader, Staff};
 use crate::web::i18n::Lang;
 use rocket::form::Form;
-use rocket::http::{ContentType, Header, Status};
+use rocket::http::{ContentType, Status};
 use rocket::response::Redirect;
 use rocket::State;
 use serde_json::json;
@@ -25,10 +25,21 @@ async fn roster_page(
     name: &str,
     query: RosterQuery,
 ) -> AppResult<Html> {
-    let pool = pool(name)?;
-    let f = query.filter();
-    let (items, counts) = roster(store, pool, &f).await?;
-    let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, &format!("/pools/{pool}"));
+    pool_page(&r.0, lang, &csrf, store, pool(name)?, &query.filter(), None).await
+}
+
+/// The pool page: roster with filter, counts, entry rules; with an error when an action failed.
+async fn pool_page(
+    user: &CurrentUser,
+    lang: Lang,
+    csrf: &Csrf,
+    store: &Store,
+    pool: Pool,
+    f: &RosterFilter,
+    error: Option<&AppError>,
+) -> AppResult<Html> {
+    let (items, counts) = roster(store, pool, f).await?;
+    let mut ctx = context(lang, Some(&user.0), &csrf.0, &format!("/pools/{pool}"));
     ctx.insert("pool".into(), json!(pool));
     ctx.insert("shown".into(), json!(items.len()));
     ctx.insert(
@@ -41,15 +52,12 @@ async fn roster_page(
         "rules".into(),
         json!(memberships::rules(store, pool).await?),
     );
-    ctx.insert("error".into(), serde_json::Value::Null);
-    Ok(render(Status::Ok, "admin/pool", ctx))
-}
-
-/// A CSV download with a file name.
-#[derive(Responder)]
-struct Download {
-    body: (ContentType, String),
-    disposition: Header<'static>,
+    ctx.insert("error".into(), json!(error.map(AppError::for_page)));
+    Ok(render(
+        error.map(AppError::status).unwrap_or(Status::Ok),
+        "admin/pool",
+        ctx,
+    ))
 }
 
 #[get("/pools/<name>/roster.csv?<query..>")]
@@ -61,13 +69,11 @@ async fn roster_download(
 ) -> AppResult<Download> {
     let pool = pool(name)?;
     let (items, _) = roster(store, pool, &query.filter()).await?;
-    Ok(Download {
-        body: (ContentType::CSV, roster_csv(&items)?),
-        disposition: Header::new(
-            "Content-Disposition",
-            format!("attachment; filename=\"{pool}-roster.csv\""),
-        ),
-    })
+    Ok(Download::new(
+        ContentType::CSV,
+        roster_csv(&items)?.into_bytes(),
+        &format!("{pool}-roster.csv"),
+    ))
 }
 
 #[get("/memberships/<id>")]
@@ -177,22 +183,16 @@ async fn pool_error(
     pool: Pool,
     e: AppError,
 ) -> AppResult<Html> {
-    let (items, counts) = roster(store, pool, &Default::default()).await?;
-    let mut ctx = context(lang, Some(&a.0 .0), &csrf.0, &format!("/pools/{pool}"));
-    ctx.insert("pool".into(), json!(pool));
-    ctx.insert("shown".into(), json!(items.len()));
-    ctx.insert(
-        "items".into(),
-        json!(items.iter().take(500).collect::<Vec<_>>()),
-    );
-    ctx.insert("counts".into(), json!(counts));
-    ctx.insert("filter".into(), json!({}));
-    ctx.insert(
-        "rules".into(),
-        json!(memberships::rules(store, pool).await?),
-    );
-    ctx.insert("error".into(), json!(e.for_page()));
-    Ok(render(e.status(), "admin/pool", ctx))
+    pool_page(
+        &a.0,
+        lang,
+        csrf,
+        store,
+        pool,
+        &RosterFilter::default(),
+        Some(&e),
+    )
+    .await
 }
 
 #[post("/pools/<name>/approve", data = "<form>")]
