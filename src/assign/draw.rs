@@ -4,8 +4,9 @@ use super::alternates::{rank, Board};
 use super::check::{violations, Seating};
 use super::diagnose::{diagnose, Diagnosis};
 use super::eligibility::{analyze, Analysis};
-use super::lp::{self, LpError, SolveStatus};
+use super::lp::{LpError, SolveStatus};
 use super::model;
+use super::network;
 use super::problem::Problem;
 use crate::domain::ValidationError;
 use serde::Serialize;
@@ -219,13 +220,17 @@ pub fn solve_analyzed(
     analysis_ms: f64,
 ) -> Result<DrawOutcome, DrawError> {
     let built = Instant::now();
-    let (model01, _) = model::build(problem, analysis);
+    let model::Built {
+        model: model01,
+        structure,
+        ..
+    } = model::build(problem, analysis);
     let build_ms = built.elapsed().as_secs_f64() * 1e3;
     let pre = diagnose(problem, analysis);
     if pre.findings.iter().any(|f| f.rule != "combined") {
         return Err(DrawError::Infeasible(pre));
     }
-    let solved = match lp::solve(&model01, problem.time_limit_secs) {
+    let solved = match network::solve(&model01, &structure, problem.time_limit_secs) {
         Ok(s) => s,
         Err(LpError::Infeasible) => return Err(DrawError::Infeasible(pre)),
         Err(LpError::Solver(e)) => return Err(DrawError::Solver(e)),
@@ -249,7 +254,7 @@ pub fn solve_analyzed(
     Ok(DrawOutcome {
         result,
         stats: DrawStats {
-            solver: lp::solver_name(),
+            solver: solved.method,
             variables: model01.weights.len(),
             rows: model01.rows.len(),
             lp_integral: solved.lp_integral,
@@ -420,7 +425,7 @@ pub fn replace(
             expert: expert_key.into(),
         })?;
 
-    let (model01, _) = model::build(&base, &analysis);
+    let model01 = model::build(&base, &analysis).model;
     let mut board = Board::new(&base, &analysis, members.clone());
     // The board still counts the decliner's seat; a swap moves it to the incoming expert.
     if let Some(best) = rank(&board, pi, &model01.weights, usize::MAX)

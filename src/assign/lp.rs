@@ -58,6 +58,8 @@ pub struct Solved {
     pub lp_integral: bool,
     /// Seconds spent in the solver.
     pub solve_seconds: f64,
+    /// How the answer was found, for reports and the stored draw.
+    pub method: &'static str,
 }
 
 /// Why a model could not be solved.
@@ -68,6 +70,15 @@ pub enum LpError {
     /// The solver failed or found nothing in time.
     Solver(String),
 }
+
+#[cfg(feature = "highs")]
+const LP_METHOD: &str = "LP (HiGHS)";
+#[cfg(feature = "highs")]
+const MIP_METHOD: &str = "MIP (HiGHS)";
+#[cfg(not(feature = "highs"))]
+const LP_METHOD: &str = "LP (microlp)";
+#[cfg(not(feature = "highs"))]
+const MIP_METHOD: &str = "MIP (microlp)";
 
 /// The backend compiled in, for reports.
 pub fn solver_name() -> &'static str {
@@ -164,59 +175,6 @@ fn finish<S: Solution>(
     }
 }
 
-/// Values of the variables and one dual per row.
-pub type Relaxation = (Vec<f64>, Vec<f64>);
-
-/// The LP relaxation with one dual value per row (the sum over the row's `≥` and `≤` sides),
-/// for pricing out variables left out of a restricted model. `None` when the backend gives
-/// no duals (microlp).
-#[cfg(feature = "highs")]
-pub fn relax_with_duals(model: &Model01, time_limit: f64) -> Option<Result<Relaxation, LpError>> {
-    use good_lp::solvers::highs::highs;
-    use good_lp::solvers::{DualValues, SolutionWithDual};
-    let (vars, xs, objective, constraints) = build(model, false);
-    let sides: Vec<usize> = model
-        .rows
-        .iter()
-        .map(|r| match (r.lo, r.hi) {
-            (Some(lo), Some(hi)) if lo == hi => 1,
-            (lo, hi) => usize::from(lo.is_some()) + usize::from(hi.is_some()),
-        })
-        .collect();
-    let mut problem = highs(vars.maximise(objective))
-        .set_time_limit(time_limit.max(0.1))
-        .set_threads(1);
-    let refs: Vec<_> = constraints
-        .into_iter()
-        .map(|c| problem.add_constraint(c))
-        .collect();
-    let mut solution = match problem.solve() {
-        Ok(s) => s,
-        Err(ResolutionError::Infeasible) => return Some(Err(LpError::Infeasible)),
-        Err(e) => return Some(Err(LpError::Solver(e.to_string()))),
-    };
-    let values: Vec<f64> = xs.iter().map(|x| solution.value(*x)).collect();
-    let dual = solution.compute_dual();
-    let mut duals = Vec::with_capacity(model.rows.len());
-    let mut next = 0;
-    for n in sides {
-        duals.push(
-            refs[next..next + n]
-                .iter()
-                .map(|r| dual.dual(r.clone()))
-                .sum(),
-        );
-        next += n;
-    }
-    Some(Ok((values, duals)))
-}
-
-/// Without HiGHS there are no duals: callers solve the full model.
-#[cfg(not(feature = "highs"))]
-pub fn relax_with_duals(_model: &Model01, _time_limit: f64) -> Option<Result<Relaxation, LpError>> {
-    None
-}
-
 const INTEGRAL_TOLERANCE: f64 = 1e-6;
 
 /// Solves the model: LP relaxation first, MIP only when the relaxation is fractional.
@@ -258,6 +216,7 @@ pub fn solve(model: &Model01, time_limit_secs: f64) -> Result<Solved, LpError> {
         },
         lp_integral: integral,
         solve_seconds: started.elapsed().as_secs_f64(),
+        method: if integral { LP_METHOD } else { MIP_METHOD },
     })
 }
 

@@ -12,11 +12,12 @@ pub mod draw;
 pub mod eligibility;
 pub mod explain;
 pub mod fit;
+pub mod flow;
 pub mod lp;
 pub mod model;
+pub mod network;
 pub mod openreview;
 pub mod presets;
-pub mod pricing;
 pub mod problem;
 pub mod rules;
 #[cfg(test)]

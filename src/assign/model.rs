@@ -2,6 +2,7 @@
 
 use super::eligibility::Analysis;
 use super::lp::{Model01, Row};
+use super::network::{Group, Structure};
 use super::problem::Problem;
 use super::rules::ConflictMode;
 use rand::{RngExt, SeedableRng};
@@ -63,8 +64,88 @@ pub enum RowKind {
     Voting(usize, usize),
 }
 
+/// The model with its rows tagged and its network structure.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// The 0-1 model (all rows).
+    pub model: Model01,
+    /// What each row enforces.
+    pub kinds: Vec<RowKind>,
+    /// The network part (sizes, organizations, loads, slots) and the side rows.
+    pub structure: Structure,
+}
+
 /// Builds the model: variables are the arcs of `analysis`, in order.
-pub fn build(problem: &Problem, analysis: &Analysis) -> (Model01, Vec<RowKind>) {
+pub fn build(problem: &Problem, analysis: &Analysis) -> Built {
+    let (model, kinds) = build_rows(problem, analysis);
+    let structure = structure(problem, analysis, &model, &kinds);
+    Built {
+        model,
+        kinds,
+        structure,
+    }
+}
+
+/// Sizes and organization caps nest under panels, loads and slots under experts: two
+/// laminar families, which a flow carries. Requirements and voting rows are side rows.
+fn structure(
+    problem: &Problem,
+    analysis: &Analysis,
+    model: &Model01,
+    kinds: &[RowKind],
+) -> Structure {
+    let mut s = Structure {
+        left_of: analysis.arcs.iter().map(|a| a.candidate).collect(),
+        right_of: analysis.arcs.iter().map(|a| a.panel).collect(),
+        left: vec![Group::free(); problem.candidates.len()],
+        right: vec![Group::free(); problem.panels.len()],
+        side_rows: Vec::new(),
+    };
+    for (r, (row, kind)) in model.rows.iter().zip(kinds).enumerate() {
+        let lo = row.lo.map_or(0, |x| x.round() as i64);
+        let hi = row.hi.map_or(super::flow::INF, |x| x.round() as i64);
+        match *kind {
+            RowKind::Size(pi) => {
+                s.right[pi] = Group {
+                    parent: None,
+                    lo,
+                    hi,
+                }
+            }
+            RowKind::Load(ci) => {
+                s.left[ci] = Group {
+                    parent: None,
+                    lo,
+                    hi,
+                }
+            }
+            RowKind::Org(pi) => {
+                s.right.push(Group {
+                    parent: Some(pi),
+                    lo,
+                    hi,
+                });
+                for &(v, _) in &row.terms {
+                    s.right_of[v] = s.right.len() - 1;
+                }
+            }
+            RowKind::Slot(ci) => {
+                s.left.push(Group {
+                    parent: Some(ci),
+                    lo,
+                    hi,
+                });
+                for &(v, _) in &row.terms {
+                    s.left_of[v] = s.left.len() - 1;
+                }
+            }
+            RowKind::Requirement(..) | RowKind::Voting(..) => s.side_rows.push(r),
+        }
+    }
+    s
+}
+
+fn build_rows(problem: &Problem, analysis: &Analysis) -> (Model01, Vec<RowKind>) {
     let rules = &problem.rules;
     let k = rules.panel_size as f64;
     let mut rows = Vec::new();

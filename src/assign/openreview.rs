@@ -1,7 +1,8 @@
 //! The openreview-matcher CSV interface: `item,reviewer,score` affinities, `item,reviewer,-1`
 //! conflicts and `+1` forced pairs; the same LP core as the draw.
 
-use super::lp::{self, LpError, Model01, Row, SolveStatus};
+use super::lp::{LpError, Model01, SolveStatus};
+use super::network::{self, Group, Structure};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// A parse error naming the file's line.
@@ -194,59 +195,35 @@ pub fn solve(
             p.2 + 1e-9 * ((rng_state >> 11) as f64 / (1u64 << 53) as f64)
         })
         .collect();
-    // Large instances: price columns instead of handing the solver every pair.
-    let priced = if spec.min_load == 0 && pairs.len() > 20_000 {
-        let item: Vec<usize> = pairs.iter().map(|p| p.0).collect();
-        let reviewer: Vec<usize> = pairs.iter().map(|p| p.1).collect();
-        let problem = super::pricing::Bipartite {
-            item: &item,
-            reviewer: &reviewer,
-            weights: &weights,
-            items: items.len(),
-            reviewers: reviewers.len(),
-            per_item: spec.per_item,
-            max_load: spec.max_load,
-            fixed: &fixed_one,
-        };
-        super::pricing::solve(&problem, spec.time_limit_secs)
-    } else {
-        None
+    // Item rows `= k` and reviewer rows within [min_load, max_load]: a pure network, solved
+    // exactly by the flow (no side rows, so the model's rows are not needed).
+    let structure = Structure {
+        left_of: pairs.iter().map(|p| p.1).collect(),
+        right_of: pairs.iter().map(|p| p.0).collect(),
+        left: by_reviewer
+            .iter()
+            .map(|v| Group {
+                parent: None,
+                lo: i64::from(spec.min_load.min(v.len() as u32)),
+                hi: i64::from(spec.max_load),
+            })
+            .collect(),
+        right: vec![
+            Group {
+                parent: None,
+                lo: i64::from(spec.per_item),
+                hi: i64::from(spec.per_item),
+            };
+            items.len()
+        ],
+        side_rows: vec![],
     };
-    let solved = match priced {
-        Some(result) => result,
-        None => {
-            let ones = |v: &[usize]| v.iter().map(|&x| (x, 1.0)).collect::<Vec<_>>();
-            let k = spec.per_item as f64;
-            let mut rows: Vec<Row> = by_item
-                .iter()
-                .map(|v| Row {
-                    terms: ones(v),
-                    lo: Some(k),
-                    hi: Some(k),
-                })
-                .collect();
-            for v in &by_reviewer {
-                let hi = (v.len() as u32 > spec.max_load).then_some(spec.max_load as f64);
-                let lo = (spec.min_load > 0).then_some(spec.min_load.min(v.len() as u32) as f64);
-                if hi.is_some() || lo.is_some() {
-                    rows.push(Row {
-                        terms: ones(v),
-                        lo,
-                        hi,
-                    });
-                }
-            }
-            lp::solve(
-                &Model01 {
-                    weights,
-                    rows,
-                    fixed_one,
-                },
-                spec.time_limit_secs,
-            )
-        }
-    }
-    .map_err(|e| match e {
+    let model = Model01 {
+        weights,
+        rows: vec![],
+        fixed_one,
+    };
+    let solved = network::solve(&model, &structure, spec.time_limit_secs).map_err(|e| match e {
         LpError::Infeasible => {
             MatchError::Infeasible("the loads and forced pairs cannot all be met".into())
         }

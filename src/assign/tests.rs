@@ -385,3 +385,58 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    /// The network solver (flow + Lagrangian prices + reduced MIP) reaches the optimum of
+    /// the full 0-1 model solved by the LP backend, with composition rules that break the
+    /// network structure.
+    #[test]
+    fn network_solver_matches_the_full_model(
+        experts in 6usize..40, panels in 1usize..7, size in 1u32..5, orgs in 2usize..9,
+        need_finance in 0u32..3, need_senior in 0u32..3, outside_share in 0u32..2,
+        seed in 0u64..10_000, slots in proptest::bool::ANY, load in 1u32..3,
+    ) {
+        use super::{lp, model, network};
+        let items = (0..panels).map(|i| item(&format!("P{i}"), &format!("org{}", i % orgs), &[])).collect();
+        let candidates = (0..experts).map(|e| {
+            let mut c = candidate(&format!("E{e:02}"), &format!("专家{e}"), &format!("org{}", e % orgs));
+            if (e * 7 + seed as usize) % 5 == 0 { c.types = [ExpertType::Finance].into_iter().collect(); }
+            if (e * 3 + seed as usize) % 3 != 0 { c.title = Title::AssociateSenior; }
+            if (e + seed as usize) % 4 == 0 { c.region = Region::Outside; }
+            c.recent_reviews = (e % 4) as u32;
+            c
+        }).collect();
+        let mut p = problem(items, candidates);
+        p.seed = seed;
+        p.rules.randomness = 0.7;
+        p.rules.panel_size = size;
+        p.rules.max_panels_per_expert = load;
+        p.rules.same_slot_exclusive = slots;
+        for panel in &mut p.panels { panel.slot = Some(format!("S{}", panel.items[0] % 2)); }
+        p.rules.min_fit_exempt_types = vec![ExpertType::Finance];
+        p.rules.min_count = vec![
+            MinCount { filter: Filter { types: vec![ExpertType::Finance], ..Filter::default() }, count: need_finance.min(size) },
+            MinCount { filter: Filter { title: vec![Title::Senior], ..Filter::default() }, count: need_senior.min(size) },
+        ];
+        if outside_share > 0 {
+            p.rules.min_share = vec![super::rules::MinShare {
+                filter: Filter { region: vec![Region::Outside], ..Filter::default() },
+                numerator: 1, denominator: 3,
+            }];
+        }
+        let a = analyze(&p);
+        let built = model::build(&p, &a);
+        let full = lp::solve(&built.model, 60.0);
+        let net = network::solve(&built.model, &built.structure, 60.0);
+        match (full, net) {
+            (Ok(f), Ok(n)) => {
+                prop_assert!((f.objective - n.objective).abs() < 1e-6, "full {} network {} ({})", f.objective, n.objective, n.method);
+                prop_assert!(n.bound >= n.objective - 1e-9);
+                prop_assert_eq!(n.status, lp::SolveStatus::Optimal);
+            }
+            (Err(lp::LpError::Infeasible), Err(lp::LpError::Infeasible)) => {}
+            (f, n) => prop_assert!(false, "full {:?} vs network {:?}", f.map(|s| s.objective), n.map(|s| s.objective)),
+        }
+    }
+}

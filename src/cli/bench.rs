@@ -214,31 +214,60 @@ pub fn openreview_instance(seed: u64) -> (Triples, Triples) {
     (scores, conflicts)
 }
 
+/// The same instance through the full model and the LP backend alone (the engine before the
+/// network solver), for README's side-by-side figures.
+fn report_full_lp(name: &str, problem: &Problem) -> Result<(), String> {
+    use crate::assign::{analyze, lp, model};
+    let started = Instant::now();
+    let analysis = analyze(problem);
+    let built = model::build(problem, &analysis);
+    let solved =
+        lp::solve(&built.model, problem.time_limit_secs).map_err(|e| format!("{name}: {e:?}"))?;
+    println!(
+        "{name} [full model, {}]: {} variables, {} rows | solve {:.0} ms, total {:.0} ms | objective {:.4}, bound {:.4}, gap {:.4}%",
+        solved.method,
+        built.model.weights.len(),
+        built.model.rows.len(),
+        solved.solve_seconds * 1e3,
+        started.elapsed().as_secs_f64() * 1e3,
+        solved.objective,
+        solved.bound,
+        solved.gap() * 100.0
+    );
+    Ok(())
+}
+
 fn report_draw(name: &str, problem: &Problem) -> Result<(), String> {
     let started = Instant::now();
     let outcome = crate::assign::draw(problem).map_err(|e| format!("{name}: {e}"))?;
     let total = started.elapsed().as_secs_f64() * 1e3;
     let (r, s) = (&outcome.result, &outcome.stats);
     println!(
-        "{name}: {} panels, {} experts, {} variables, {} rows | analysis {:.0} ms, build {:.0} ms, solve {:.0} ms, total {total:.0} ms | objective {:.4}, bound {:.4}, gap {:.4}%, {:?}, LP integral {} | peak memory {:.0} MiB",
-        problem.panels.len(), problem.candidates.len(), s.variables, s.rows, s.analysis_ms, s.build_ms, s.solve_ms, r.objective, r.bound, r.gap * 100.0, r.status, s.lp_integral, peak_memory_mib()
+        "{name} [{}]: {} panels, {} experts, {} variables, {} rows | analysis {:.0} ms, build {:.0} ms, solve {:.0} ms, total {total:.0} ms | objective {:.4}, bound {:.4}, gap {:.4}%, {:?}, LP integral {} | peak memory {:.0} MiB",
+        s.solver, problem.panels.len(), problem.candidates.len(), s.variables, s.rows, s.analysis_ms, s.build_ms, s.solve_ms, r.objective, r.bound, r.gap * 100.0, r.status, s.lp_integral, peak_memory_mib()
     );
     Ok(())
 }
 
-/// `bench [--only a|b|c] [--seed N] [--scale F]` (`--scale` shrinks instance (b) for a quick look)
+/// `bench [--only a|b|c] [--seed N] [--scale F] [--full-lp]` (`--scale` shrinks instance (b)
+/// for a quick look; `--full-lp` also solves (a) and (b) as one full model by the LP backend)
 pub fn run(raw: &[String]) -> Result<(), String> {
-    let args = Args::parse(raw, &[])?;
-    args.only(&["only", "seed", "scale"])?;
+    let args = Args::parse(raw, &["full-lp"])?;
+    args.only(&["only", "seed", "scale", "full-lp"])?;
+    let full_lp = args.flag("full-lp");
     let scale: f64 = args.number("scale", 1.0)?;
     let seed = args.number("seed", 42u64)?;
     let only = args.get("only").unwrap_or("abc");
-    println!("solver: {}; seed {seed}", crate::assign::lp::solver_name());
+    println!(
+        "engine: network simplex (pure Rust) with Lagrangian prices; MIP backend: {}; seed {seed}",
+        crate::assign::lp::solver_name()
+    );
     if only.contains('a') {
-        report_draw(
-            "(a) city event 300 items × 3,000 experts",
-            &city_event(seed),
-        )?;
+        let p = city_event(seed);
+        report_draw("(a) city event 300 items × 3,000 experts", &p)?;
+        if full_lp {
+            report_full_lp("(a)", &p)?;
+        }
     }
     if only.contains('b') {
         let started = Instant::now();
@@ -248,6 +277,9 @@ pub fn run(raw: &[String]) -> Result<(), String> {
             started.elapsed().as_secs_f64() * 1e3
         );
         report_draw("(b) large batch 10,000 items × 30,000 experts", &p)?;
+        if full_lp {
+            report_full_lp("(b)", &p)?;
+        }
     }
     if only.contains('c') {
         let (scores, conflicts) = openreview_instance(seed);
@@ -268,4 +300,129 @@ pub fn run(raw: &[String]) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assign::{analyze, lp, model, network};
+
+    /// The network solver and the full model through the LP backend agree on the bench
+    /// instances: run with `--features highs` (CI does) to check against HiGHS.
+    fn agree(problem: &Problem) {
+        let analysis = analyze(problem);
+        let built = model::build(problem, &analysis);
+        let full = lp::solve(&built.model, 600.0).expect("full model");
+        let net = network::solve(&built.model, &built.structure, 600.0).expect("network");
+        let tolerance = 1e-7 * full.objective.abs().max(1.0);
+        assert!(
+            (full.objective - net.objective).abs() <= tolerance,
+            "{}: full {} vs network {} ({})",
+            lp::solver_name(),
+            full.objective,
+            net.objective,
+            net.method
+        );
+        assert_eq!(net.status, lp::SolveStatus::Optimal);
+    }
+
+    #[test]
+    #[cfg_attr(
+        not(feature = "highs"),
+        ignore = "slow without HiGHS; CI runs it with --features highs"
+    )]
+    fn network_solver_matches_the_lp_backend_on_the_city_event() {
+        agree(&city_event(42));
+    }
+
+    #[test]
+    #[cfg_attr(
+        not(feature = "highs"),
+        ignore = "slow without HiGHS; CI runs it with --features highs"
+    )]
+    fn network_solver_matches_the_lp_backend_on_a_large_batch() {
+        agree(&large_batch(42, 0.1));
+    }
+
+    #[test]
+    fn network_solver_matches_the_lp_backend_on_a_small_city_event() {
+        let mut p = city_event(7);
+        p.panels.truncate(8);
+        agree(&p);
+    }
+
+    #[test]
+    #[cfg_attr(
+        not(feature = "highs"),
+        ignore = "slow without HiGHS; CI runs it with --features highs"
+    )]
+    fn openreview_solve_matches_the_lp_backend() {
+        use crate::assign::lp::{Model01, Row};
+        use crate::assign::openreview::{self, SolveSpec};
+        // A smaller openreview instance: 120 items × 180 reviewers, dense.
+        let (scores, conflicts) = openreview_instance(3);
+        let keep = |t: &(String, String, f64)| {
+            t.0[1..].parse::<usize>().is_ok_and(|i| i < 120)
+                && t.1[1..].parse::<usize>().is_ok_and(|r| r < 180)
+        };
+        let scores: Vec<_> = scores.into_iter().filter(keep).collect();
+        let conflicts: Vec<_> = conflicts.into_iter().filter(keep).collect();
+        let spec = SolveSpec {
+            per_item: 3,
+            max_load: 3,
+            min_load: 0,
+            seed: 1,
+            time_limit_secs: 600.0,
+        };
+        let m = openreview::solve(&scores, &conflicts, &spec).unwrap();
+        let banned: std::collections::HashSet<(&str, &str)> = conflicts
+            .iter()
+            .map(|c| (c.0.as_str(), c.1.as_str()))
+            .collect();
+        let pairs: Vec<&(String, String, f64)> = scores
+            .iter()
+            .filter(|s| !banned.contains(&(s.0.as_str(), s.1.as_str())))
+            .collect();
+        let ones = |f: &dyn Fn(&(String, String, f64)) -> bool| Row {
+            terms: pairs
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| f(p))
+                .map(|(v, _)| (v, 1.0))
+                .collect(),
+            lo: None,
+            hi: None,
+        };
+        let mut rows = Vec::new();
+        for i in 0..120 {
+            let name = format!("i{i}");
+            rows.push(Row {
+                lo: Some(3.0),
+                hi: Some(3.0),
+                ..ones(&|p| p.0 == name)
+            });
+        }
+        for r in 0..180 {
+            let name = format!("r{r}");
+            rows.push(Row {
+                hi: Some(3.0),
+                ..ones(&|p| p.1 == name)
+            });
+        }
+        let full = lp::solve(
+            &Model01 {
+                weights: pairs.iter().map(|p| p.2).collect(),
+                rows,
+                fixed_one: vec![],
+            },
+            600.0,
+        )
+        .unwrap();
+        assert!(
+            (full.objective - m.objective).abs() < 1e-6,
+            "full {} vs network {}",
+            full.objective,
+            m.objective
+        );
+    }
 }

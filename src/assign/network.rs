@@ -1,0 +1,589 @@
+//! The exact solver of the 0-1 assignment model, with no C++ solver needed.
+//!
+//! Most rows of the model form two laminar families: on one side a panel's size and its
+//! per-organization caps, on the other an expert's load and time slots. Such a model is a
+//! network; [`flow`](super::flow) solves it exactly. The rows that break the structure
+//! (composition minimums, a leader, voting members in recuse mode) are "side rows": they are
+//! priced into the arc weights by Lagrangian multipliers, which yields an upper bound `L`
+//! for every choice of prices (the network's polytope is integral, so the best `L` is the LP
+//! bound). When the priced flow already meets every side row with complementary slackness,
+//! it is optimal. Otherwise a small MIP is solved over the arcs that the flow's reduced
+//! costs cannot rule out: an arc whose reduced cost exceeds `L − P` (with `P` a known
+//! feasible objective) cannot be in any solution better than `P`, so the MIP's optimum over
+//! the kept arcs is the optimum of the whole model.
+
+use super::flow::{FlowError, MinCostFlow, INF};
+use super::lp::{self, LpError, Model01, SolveStatus, Solved};
+use std::time::Instant;
+
+/// Fractional weights become integer costs at this scale (weights are fits in 0..1 with a
+/// 1e-6 tie-breaker, so 1e9 keeps every distinction).
+const SCALE: f64 = 1e9;
+#[cfg(feature = "highs")]
+const REDUCED_METHOD: &str = "network simplex + Lagrangian + reduced MIP (HiGHS)";
+#[cfg(not(feature = "highs"))]
+const REDUCED_METHOD: &str = "network simplex + Lagrangian + reduced MIP (microlp)";
+/// Subgradient iterations at most.
+const MAX_ITERATIONS: usize = 200;
+
+/// A node of one of the two laminar families: the flow through it lies in `lo..=hi`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Group {
+    /// Enclosing group, if any.
+    pub parent: Option<usize>,
+    /// Least flow (e.g. panel size, least load).
+    pub lo: i64,
+    /// Most flow; [`INF`] for none.
+    pub hi: i64,
+}
+
+impl Group {
+    /// An unconstrained top-level group.
+    pub fn free() -> Self {
+        Group {
+            parent: None,
+            lo: 0,
+            hi: INF,
+        }
+    }
+}
+
+/// Where every variable of a [`Model01`] sits in the network, and which rows stay outside it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Structure {
+    /// Innermost left group (expert side) of each variable.
+    pub left_of: Vec<usize>,
+    /// Innermost right group (panel side) of each variable.
+    pub right_of: Vec<usize>,
+    /// Left groups.
+    pub left: Vec<Group>,
+    /// Right groups.
+    pub right: Vec<Group>,
+    /// Indices of the model's rows that the network does not carry.
+    pub side_rows: Vec<usize>,
+}
+
+/// One side of a side row: `sign · (Σ coef·x − rhs) ≥ 0`.
+struct Side {
+    terms: Vec<(usize, f64)>,
+    sign: f64,
+    rhs: f64,
+}
+
+/// The flow network built once, re-priced every iteration.
+struct Priced {
+    flow: MinCostFlow,
+    /// Arc of each variable.
+    arc: Vec<usize>,
+}
+
+fn build_network(model: &Model01, s: &Structure) -> Priced {
+    let (nl, nr) = (s.left.len(), s.right.len());
+    let (src, sink) = (0, 1);
+    let left_node = |g: usize| 2 + g;
+    let right_node = |g: usize| 2 + nl + g;
+    let mut flow = MinCostFlow::new(2 + nl + nr);
+    for (g, group) in s.left.iter().enumerate() {
+        let from = group.parent.map_or(src, left_node);
+        flow.add_arc(from, left_node(g), group.lo, group.hi, 0);
+    }
+    let mut forced = vec![false; model.weights.len()];
+    for &v in &model.fixed_one {
+        forced[v] = true;
+    }
+    let arc = (0..model.weights.len())
+        .map(|v| {
+            flow.add_arc(
+                left_node(s.left_of[v]),
+                right_node(s.right_of[v]),
+                i64::from(forced[v]),
+                1,
+                0,
+            )
+        })
+        .collect();
+    for (g, group) in s.right.iter().enumerate() {
+        let to = group.parent.map_or(sink, right_node);
+        flow.add_arc(right_node(g), to, group.lo, group.hi, 0);
+    }
+    flow.add_arc(sink, src, 0, INF, 0);
+    Priced { flow, arc }
+}
+
+/// Solves the model exactly: the network with side rows priced in, then, only if needed, a
+/// MIP over the arcs that reduced costs keep. The result has the same meaning as
+/// [`lp::solve`]'s: `bound` is the LP bound, `status` says whether optimality is proven.
+pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Solved, LpError> {
+    let started = Instant::now();
+    let n = model.weights.len();
+    let sides: Vec<Side> = s
+        .side_rows
+        .iter()
+        .flat_map(|&r| {
+            let row = &model.rows[r];
+            let lo = row.lo.map(|b| Side {
+                terms: row.terms.clone(),
+                sign: 1.0,
+                rhs: b,
+            });
+            let hi = row.hi.map(|b| Side {
+                terms: row.terms.clone(),
+                sign: -1.0,
+                rhs: b,
+            });
+            lo.into_iter().chain(hi)
+        })
+        .collect();
+    let mut net = build_network(model, s);
+    let mut mu = vec![0.0; sides.len()];
+    let mut best = Best::default();
+    let seats: f64 = s
+        .right
+        .iter()
+        .filter(|g| g.parent.is_none())
+        .map(|g| g.lo as f64)
+        .sum();
+    // Rounding each cost to 1/SCALE may shift a flow's value by ½ unit per chosen arc.
+    let slack = (seats + 1.0) / SCALE;
+    let mut theta = 2.0;
+    let mut since_improved = 0;
+    let mut iterations = 0;
+    for _ in 0..MAX_ITERATIONS {
+        iterations += 1;
+        let mut adjusted = model.weights.clone();
+        for (side, m) in sides.iter().zip(&mu) {
+            if *m != 0.0 {
+                for &(v, c) in &side.terms {
+                    adjusted[v] += m * side.sign * c;
+                }
+            }
+        }
+        for v in 0..n {
+            net.flow
+                .set_cost(net.arc[v], -(adjusted[v] * SCALE).round() as i64);
+        }
+        match net.flow.solve() {
+            Ok(()) => {}
+            Err(FlowError::Infeasible) => return Err(LpError::Infeasible),
+            Err(FlowError::Invalid(e)) => return Err(LpError::Solver(e)),
+        }
+        let chosen: Vec<bool> = net.arc.iter().map(|&a| net.flow.flow(a) > 0).collect();
+        let priced_value: f64 = -(net
+            .arc
+            .iter()
+            .map(|&a| net.flow.flow(a) as i128 * net.flow.cost(a) as i128)
+            .sum::<i128>() as f64)
+            / SCALE;
+        let bound = priced_value
+            - sides
+                .iter()
+                .zip(&mu)
+                .map(|(sd, m)| m * sd.sign * sd.rhs)
+                .sum::<f64>()
+            + slack;
+        let slacks: Vec<f64> = sides
+            .iter()
+            .map(|sd| {
+                let lhs: f64 = sd
+                    .terms
+                    .iter()
+                    .filter(|(v, _)| chosen[*v])
+                    .map(|(_, c)| c)
+                    .sum();
+                sd.sign * (lhs - sd.rhs)
+            })
+            .collect();
+        if bound < best.bound - 1e-12 {
+            best.bound = bound;
+            best.reduced = net
+                .arc
+                .iter()
+                .map(|&a| net.flow.reduced_cost(a) as f64 / SCALE)
+                .collect();
+            best.relaxed = chosen.clone();
+            since_improved = 0;
+        } else {
+            since_improved += 1;
+        }
+        if slacks.iter().all(|g| *g >= -1e-9) {
+            let value = objective(model, &chosen);
+            if value > best.value {
+                best.value = value;
+                best.chosen = Some(chosen.clone());
+            }
+        }
+        if best.proven(slack) || sides.is_empty() {
+            break;
+        }
+        if since_improved >= 5 {
+            theta /= 2.0;
+            since_improved = 0;
+        }
+        if theta < 1e-3 || started.elapsed().as_secs_f64() > time_limit_secs * 0.3 {
+            break;
+        }
+        // Projected subgradient step towards the best known (or hoped-for) objective.
+        let target = if best.value.is_finite() {
+            best.value
+        } else {
+            bound - 0.02 * bound.abs().max(1.0)
+        };
+        let direction: Vec<f64> = slacks
+            .iter()
+            .zip(&mu)
+            .map(|(g, m)| if *m <= 0.0 && *g > 0.0 { 0.0 } else { *g })
+            .collect();
+        let norm: f64 = direction.iter().map(|g| g * g).sum();
+        if norm <= 1e-12 {
+            break;
+        }
+        let step = theta * (bound - target).max(1e-6) / norm;
+        for (m, g) in mu.iter_mut().zip(&direction) {
+            *m = (*m - step * g).max(0.0);
+        }
+    }
+    if best.proven(slack) || (sides.is_empty() && best.chosen.is_some()) {
+        let method = if iterations == 1 {
+            "network simplex"
+        } else {
+            "network simplex + Lagrangian prices"
+        };
+        let chosen = best.chosen.take().unwrap_or_default();
+        let objective = objective(model, &chosen);
+        return Ok(Solved {
+            chosen,
+            objective,
+            bound: best.bound.max(objective),
+            status: SolveStatus::Optimal,
+            lp_integral: true,
+            solve_seconds: started.elapsed().as_secs_f64(),
+            method,
+        });
+    }
+    reduced_mip(
+        model,
+        &best,
+        time_limit_secs - started.elapsed().as_secs_f64(),
+        started,
+    )
+}
+
+/// What the Lagrangian phase found.
+struct Best {
+    /// Lowest upper bound.
+    bound: f64,
+    /// Reduced costs (in weight units, ≥ 0 means "would cost that much to add") at that bound.
+    reduced: Vec<f64>,
+    /// Arcs chosen by the flow at that bound.
+    relaxed: Vec<bool>,
+    /// Best feasible objective and its choice.
+    value: f64,
+    chosen: Option<Vec<bool>>,
+}
+
+impl Default for Best {
+    fn default() -> Self {
+        Best {
+            bound: f64::INFINITY,
+            reduced: Vec::new(),
+            relaxed: Vec::new(),
+            value: f64::NEG_INFINITY,
+            chosen: None,
+        }
+    }
+}
+
+impl Best {
+    fn proven(&self, slack: f64) -> bool {
+        self.chosen.is_some() && self.bound - self.value <= 2.0 * slack + 1e-9 * self.bound.abs()
+    }
+}
+
+fn objective(model: &Model01, chosen: &[bool]) -> f64 {
+    chosen
+        .iter()
+        .zip(&model.weights)
+        .filter(|(c, _)| **c)
+        .map(|(_, w)| w)
+        .sum()
+}
+
+/// The MIP over the arcs kept by reduced costs, widened until the kept set provably holds
+/// the optimum (or, with no feasible solution known yet, until one is found).
+fn reduced_mip(
+    model: &Model01,
+    best: &Best,
+    time_left: f64,
+    started: Instant,
+) -> Result<Solved, LpError> {
+    let n = model.weights.len();
+    let mut known = best.value;
+    let mut threshold = if known.is_finite() {
+        best.bound - known
+    } else {
+        // Keep about as many extra arcs as the flow chose, the cheapest to add first.
+        let mut costs: Vec<f64> = (0..n)
+            .filter(|&v| !best.relaxed[v])
+            .map(|v| best.reduced[v])
+            .collect();
+        let want = best.relaxed.iter().filter(|c| **c).count() * 2;
+        costs.sort_by(f64::total_cmp);
+        costs
+            .get(want.min(costs.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0.0)
+    };
+    let mut incumbent: Option<Solved> = None;
+    loop {
+        let keep: Vec<usize> = (0..n)
+            .filter(|&v| best.relaxed[v] || best.reduced[v] <= threshold + 1e-9)
+            .collect();
+        let everything = keep.len() == n;
+        let sub = restrict(model, &keep);
+        match lp::solve(&sub, time_left.max(1.0)) {
+            Ok(solved) => {
+                let mut chosen = vec![false; n];
+                for (i, &v) in keep.iter().enumerate() {
+                    chosen[v] = solved.chosen[i];
+                }
+                let value = objective(model, &chosen);
+                let proven = everything || best.bound - value <= threshold + 1e-9;
+                let status = if proven {
+                    solved.status
+                } else {
+                    SolveStatus::TimeLimit
+                };
+                if value > known || incumbent.is_none() {
+                    known = known.max(value);
+                    incumbent = Some(Solved {
+                        chosen,
+                        objective: value,
+                        bound: best.bound.max(value),
+                        status,
+                        lp_integral: false,
+                        solve_seconds: started.elapsed().as_secs_f64(),
+                        method: REDUCED_METHOD,
+                    });
+                }
+                if proven {
+                    break;
+                }
+                threshold = best.bound - known;
+            }
+            Err(LpError::Infeasible) if !everything => {
+                threshold = if known.is_finite() {
+                    best.bound - known
+                } else {
+                    (threshold * 4.0).max(0.05)
+                };
+                if threshold >= f64::MAX / 8.0 {
+                    threshold = f64::INFINITY;
+                }
+            }
+            Err(e) => {
+                return match (e, best.chosen.as_ref()) {
+                    // The Lagrangian phase had a feasible answer: keep it, unproven.
+                    (LpError::Solver(_), Some(chosen)) => Ok(Solved {
+                        chosen: chosen.clone(),
+                        objective: best.value,
+                        bound: best.bound,
+                        status: SolveStatus::TimeLimit,
+                        lp_integral: false,
+                        solve_seconds: started.elapsed().as_secs_f64(),
+                        method: "network simplex + Lagrangian",
+                    }),
+                    (e, _) => Err(e),
+                };
+            }
+        }
+    }
+    incumbent.ok_or(LpError::Infeasible)
+}
+
+/// The model over a subset of its variables (rows keep only the kept terms).
+fn restrict(model: &Model01, keep: &[usize]) -> Model01 {
+    let mut local = vec![usize::MAX; model.weights.len()];
+    for (i, &v) in keep.iter().enumerate() {
+        local[v] = i;
+    }
+    Model01 {
+        weights: keep.iter().map(|&v| model.weights[v]).collect(),
+        rows: model
+            .rows
+            .iter()
+            .map(|row| super::lp::Row {
+                terms: row
+                    .terms
+                    .iter()
+                    .filter(|(v, _)| local[*v] != usize::MAX)
+                    .map(|&(v, c)| (local[v], c))
+                    .collect(),
+                lo: row.lo,
+                hi: row.hi,
+            })
+            .filter(|row| !row.terms.is_empty() || row.lo.is_some_and(|lo| lo > 0.0))
+            .collect(),
+        fixed_one: model
+            .fixed_one
+            .iter()
+            .filter(|v| local[**v] != usize::MAX)
+            .map(|&v| local[v])
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assign::lp::Row;
+    use rand::{RngExt, SeedableRng};
+
+    /// A random panels × experts model: sizes, loads, per-panel side rows on random subsets.
+    fn random_model(seed: u64) -> (Model01, Structure) {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let panels = rng.random_range(1..6);
+        let experts = rng.random_range(3..14);
+        let size = rng.random_range(1..4);
+        let load = rng.random_range(1..3);
+        let mut model = Model01::default();
+        let mut s = Structure {
+            left: vec![
+                Group {
+                    parent: None,
+                    lo: 0,
+                    hi: load
+                };
+                experts
+            ],
+            right: vec![
+                Group {
+                    parent: None,
+                    lo: size,
+                    hi: size
+                };
+                panels
+            ],
+            ..Structure::default()
+        };
+        let mut by_panel = vec![Vec::new(); panels];
+        let mut by_expert = vec![Vec::new(); experts];
+        for p in 0..panels {
+            for e in 0..experts {
+                if rng.random_bool(0.7) {
+                    let v = model.weights.len();
+                    model
+                        .weights
+                        .push((rng.random_range(0..1000) as f64) / 1000.0);
+                    s.left_of.push(e);
+                    s.right_of.push(p);
+                    by_panel[p].push(v);
+                    by_expert[e].push(v);
+                }
+            }
+        }
+        let ones = |vs: &[usize]| vs.iter().map(|&v| (v, 1.0)).collect::<Vec<_>>();
+        for vs in &by_panel {
+            model.rows.push(Row {
+                terms: ones(vs),
+                lo: Some(size as f64),
+                hi: Some(size as f64),
+            });
+        }
+        for vs in &by_expert {
+            model.rows.push(Row {
+                terms: ones(vs),
+                lo: None,
+                hi: Some(load as f64),
+            });
+        }
+        for vs in &by_panel {
+            for _ in 0..rng.random_range(0..3) {
+                let subset: Vec<usize> = vs
+                    .iter()
+                    .copied()
+                    .filter(|_| rng.random_bool(0.3))
+                    .collect();
+                s.side_rows.push(model.rows.len());
+                model.rows.push(Row {
+                    terms: ones(&subset),
+                    lo: Some(rng.random_range(1..3) as f64),
+                    hi: None,
+                });
+            }
+        }
+        (model, s)
+    }
+
+    #[test]
+    fn side_rows_reach_the_full_models_optimum() {
+        let mut methods = std::collections::BTreeMap::new();
+        for seed in 0..400 {
+            let (model, s) = random_model(seed);
+            let full = lp::solve(&model, 60.0);
+            let net = solve(&model, &s, 60.0);
+            match (&full, &net) {
+                (Ok(f), Ok(n)) => {
+                    assert!(
+                        (f.objective - n.objective).abs() < 1e-6,
+                        "seed {seed}: {} vs {} ({})",
+                        f.objective,
+                        n.objective,
+                        n.method
+                    );
+                    assert_eq!(n.status, SolveStatus::Optimal, "seed {seed}");
+                    *methods.entry(n.method).or_insert(0) += 1;
+                }
+                (Err(LpError::Infeasible), Err(LpError::Infeasible)) => {}
+                _ => panic!(
+                    "seed {seed}: full {:?} vs network {:?}",
+                    full.map(|x| x.objective),
+                    net.map(|x| x.objective)
+                ),
+            }
+        }
+        // Both the plain flow and the priced flow are exercised.
+        assert_eq!(methods.len(), 2, "{methods:?}");
+    }
+
+    #[test]
+    fn an_integrality_gap_is_closed_by_the_reduced_mip() {
+        // Three optional seats, pairwise exclusive through side rows: the LP takes ½ of each
+        // (1.5), the best 0-1 choice is a single seat (the heaviest, 1.2).
+        let pair = |a: usize, b: usize| Row {
+            terms: vec![(a, 1.0), (b, 1.0)],
+            lo: None,
+            hi: Some(1.0),
+        };
+        let model = Model01 {
+            weights: vec![1.0, 1.2, 1.1],
+            rows: vec![pair(0, 1), pair(1, 2), pair(0, 2)],
+            fixed_one: vec![],
+        };
+        let s = Structure {
+            left_of: vec![0, 1, 2],
+            right_of: vec![0, 1, 2],
+            left: vec![
+                Group {
+                    parent: None,
+                    lo: 0,
+                    hi: 1
+                };
+                3
+            ],
+            right: vec![
+                Group {
+                    parent: None,
+                    lo: 0,
+                    hi: 1
+                };
+                3
+            ],
+            side_rows: vec![0, 1, 2],
+        };
+        let solved = solve(&model, &s, 10.0).unwrap();
+        assert_eq!(solved.chosen, vec![false, true, false]);
+        assert_eq!(solved.status, SolveStatus::Optimal);
+        assert!(solved.method.contains("reduced MIP"), "{}", solved.method);
+        assert!(solved.bound > 1.6, "bound {}", solved.bound);
+    }
+}
