@@ -16,6 +16,9 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// Port to listen on, overriding `ROCKET_PORT` (tests that run a real server pick one).
     pub port: Option<u16>,
+    /// A folder of `*.html.tera` files replacing the compiled-in templates of the same name
+    /// (`EXPERTPOOL_TEMPLATES_DIR`), so a bureau can change its header without rebuilding.
+    pub templates_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -71,14 +74,20 @@ fn load_or_create_key(path: &Path) -> Result<Vec<u8>, String> {
     Ok(key.to_vec())
 }
 
+/// `DATABASE_URL`, or the default SQLite file (for commands that need nothing else).
+pub fn database_url_from_env() -> String {
+    std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.into())
+}
+
 impl Config {
-    /// Reads `DATABASE_URL`, `EXPERTPOOL_SECRET_KEY` (hex, 64 bytes) and
-    /// `EXPERTPOOL_ADMIN_PASSWORD`; generates and persists a key when none is set.
+    /// Reads `DATABASE_URL`, `EXPERTPOOL_SECRET_KEY` (hex, 64 bytes),
+    /// `EXPERTPOOL_ADMIN_PASSWORD` and `EXPERTPOOL_TEMPLATES_DIR`; generates and persists a key
+    /// when none is set.
     pub fn from_env() -> Result<Self, String> {
-        let database_url = std::env::var("DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
-            .unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let database_url = database_url_from_env();
         let secret_key = match std::env::var("EXPERTPOOL_SECRET_KEY") {
             Ok(hex_key) if !hex_key.is_empty() => hex::decode(hex_key.trim())
                 .map_err(|_| "EXPERTPOOL_SECRET_KEY must be hex".to_string())?,
@@ -94,6 +103,9 @@ impl Config {
                 .ok()
                 .filter(|p| !p.is_empty()),
             port: None,
+            templates_dir: std::env::var_os("EXPERTPOOL_TEMPLATES_DIR")
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from),
         })
     }
 }

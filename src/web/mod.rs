@@ -1,26 +1,25 @@
 //! The Rocket application: guards, pages, JSON API, catchers.
 
 pub mod api;
+pub mod assets;
 pub mod charts;
 pub mod guards;
 pub mod i18n;
 pub mod pages;
+pub mod templates;
 
 use crate::config::Config;
 use crate::error::AppError;
 use crate::store::Store;
 use rocket::data::ToByteUnit;
-use rocket::fs::FileServer;
 use rocket::http::Status;
 use rocket::response::Redirect;
 use rocket::{Build, Request, Rocket};
-use rocket_dyn_templates::Template;
 
 /// Builds the service from its settings and an open store (used by `main` and every test).
 pub fn build(config: &Config, store: Store) -> Rocket<Build> {
     let mut figment = rocket::Config::figment()
         .merge(("secret_key", config.secret_key.clone()))
-        .merge(("template_dir", template_dir()))
         // Item lists arrive as CSV bodies and form fields: allow a few thousand rows.
         .merge((
             "limits",
@@ -34,29 +33,12 @@ pub fn build(config: &Config, store: Store) -> Rocket<Build> {
     }
     rocket::custom(figment)
         .manage(store)
-        .attach(Template::fairing())
+        .attach(templates::Templates::fairing(config.templates_dir.clone()))
         .mount("/", pages::routes())
         .mount("/api/v1", api::routes())
-        .mount("/static", FileServer::from(static_dir()))
+        .mount("/static", assets::routes())
         .register("/", catchers![page_unauthorized, page_error])
         .register("/api", catchers![api_error])
-}
-
-fn project_dir(name: &str) -> String {
-    // Run from the project root (cargo run, tests) or next to the binary's project.
-    let local = std::path::Path::new(name);
-    if local.is_dir() {
-        return name.to_string();
-    }
-    format!("{}/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn template_dir() -> String {
-    project_dir("templates")
-}
-
-fn static_dir() -> String {
-    project_dir("static")
 }
 
 #[catch(401)]

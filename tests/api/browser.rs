@@ -77,6 +77,7 @@ async fn a_staff_member_draws_and_confirms_panels_in_the_browser() {
         secret_key: vec![9u8; 64],
         admin_password: None,
         port: Some(port),
+        templates_dir: None,
     };
     let server = expertpool::build(&config, app.store.clone())
         .ignite()

@@ -71,6 +71,7 @@ pub async fn spawn_app() -> TestApp {
         secret_key: vec![7u8; 64],
         admin_password: None,
         port: None,
+        templates_dir: None,
     };
     let client = Client::tracked(expertpool::build(&config, store.clone()))
         .await

@@ -4,6 +4,7 @@
 mod access;
 mod architecture;
 mod browser;
+mod deployment;
 mod events;
 mod experts;
 mod helpers;

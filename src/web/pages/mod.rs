@@ -11,9 +11,9 @@ mod tracking;
 
 use crate::store::users::User;
 use crate::web::i18n::{catalog, Lang};
+use crate::web::templates::Page;
 use rocket::http::Status;
 use rocket::Request;
-use rocket_dyn_templates::Template;
 use serde_json::{json, Map, Value};
 
 /// Every page route.
@@ -69,11 +69,11 @@ impl Download {
 }
 
 /// A rendered page with a status.
-pub type Html = (Status, Template);
+pub type Html = (Status, Page);
 
 /// Renders a page.
 pub fn render(status: Status, name: &'static str, ctx: Map<String, Value>) -> Html {
-    (status, Template::render(name, Value::Object(ctx)))
+    (status, Page::new(name, Value::Object(ctx)))
 }
 
 /// The error page (for errors raised by handlers and for catchers).
