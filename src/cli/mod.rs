@@ -1,5 +1,5 @@
 //! The command line: `serve` (default) | `migrate` | `import` | `draw` | `conflicts` | `solve`
-//! | `bench` | `user`.
+//! | `bench` | `user` | `backup` | `restore`.
 
 pub mod args;
 pub mod bench;
@@ -15,6 +15,10 @@ pub const USAGE: &str = "usage: expertpool [COMMAND] [OPTIONS]
                                 relations, memberships, history) in one transaction
   user add NAME ROLE [--expert CODE]   create an account (password from EXPERTPOOL_PASSWORD
                                 or printed); ROLE is admin, staff, expert or supervisor
+  backup FILE                   write a consistent copy of the SQLite database to the new FILE
+                                (safe while the service runs; PostgreSQL: use pg_dump)
+  restore FILE                  replace the SQLite database by the backup FILE (stop the
+                                service first; the replaced file is kept beside it)
   draw --data DIR --event ID [--seed N] [--json] [--explain EXPERT PANEL]
   conflicts --data DIR [--event ID] [--csv]
   solve --scores F --constraints F --per-item K --max-load L [--min-load M] [--seed N] [--out F]
@@ -31,6 +35,8 @@ pub fn run(args: Vec<String>) -> Result<(), String> {
         "migrate" => service::migrate(rest),
         "import" => service::import(rest),
         "user" => service::user(rest),
+        "backup" => service::backup(rest),
+        "restore" => service::restore(rest),
         "draw" => engine::draw(rest),
         "conflicts" => engine::conflicts(rest),
         "solve" => engine::solve(rest),

@@ -1,13 +1,15 @@
-//! `serve`, `migrate`, `import` and `user`: the commands that use the database.
+//! `serve`, `migrate`, `import`, `user`, `backup` and `restore`: the commands that use the
+//! database.
 
 use super::args::Args;
-use crate::config::{redact_url, Config};
+use crate::config::{database_url_from_env, redact_url, Config};
 use crate::dataset::Dataset;
 use crate::domain::user::Role;
 use crate::service::{auth, users};
 use crate::store::audit::Actor;
+use crate::store::backup::{self, DatabaseLock, LockError};
 use crate::store::Store;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
@@ -37,6 +39,17 @@ async fn bootstrap(store: &Store, config: &Config) -> Result<(), String> {
 pub fn serve(raw: &[String]) -> Result<(), String> {
     Args::parse(raw, &[])?.only(&[])?;
     let config = Config::from_env()?;
+    // Held until the service stops, so that `restore` cannot replace the file under it.
+    let _lock = match sqlite_file(&config.database_url) {
+        Some(db) => Some(DatabaseLock::try_acquire(&db).map_err(|e| match e {
+            LockError::Held(_) => format!(
+                "another expertpool service is already running on {}",
+                db.display()
+            ),
+            other => other.to_string(),
+        })?),
+        None => None,
+    };
     runtime()?.block_on(async {
         let store = open(&config).await?;
         bootstrap(&store, &config).await?;
@@ -133,4 +146,55 @@ pub fn user(raw: &[String]) -> Result<(), String> {
         }
         Ok(())
     })
+}
+
+/// The SQLite file that a database URL names; `None` for PostgreSQL.
+fn sqlite_file(database_url: &str) -> Option<PathBuf> {
+    if database_url.starts_with("postgres") {
+        return None;
+    }
+    crate::store::sqlite_path(database_url).map(PathBuf::from)
+}
+
+/// The one positional argument `FILE` of `backup` and `restore`.
+fn file_argument(raw: &[String], command: &str) -> Result<PathBuf, String> {
+    let args = Args::parse(raw, &[])?;
+    args.only(&[])?;
+    match args.positional() {
+        [file] => Ok(PathBuf::from(file)),
+        _ => Err(format!("usage: expertpool {command} FILE")),
+    }
+}
+
+/// The SQLite file that `DATABASE_URL` names, or why the command does not apply.
+fn configured_sqlite_file(postgres_tool: &str) -> Result<PathBuf, String> {
+    let url = database_url_from_env();
+    if url.starts_with("postgres") {
+        return Err(format!(
+            "DATABASE_URL names a PostgreSQL database: use {postgres_tool}, PostgreSQL's own tool"
+        ));
+    }
+    sqlite_file(&url)
+        .ok_or_else(|| format!("DATABASE_URL ({}) names no SQLite file", redact_url(&url)))
+}
+
+/// `backup FILE`: a consistent copy of the SQLite database, safe while the service runs.
+pub fn backup(raw: &[String]) -> Result<(), String> {
+    let file = file_argument(raw, "backup")?;
+    let db = configured_sqlite_file("pg_dump (e.g. `pg_dump -Fc -f FILE DBNAME`)")?;
+    runtime()?.block_on(backup::backup(&db, &file))?;
+    println!("backed up {} to {}", db.display(), file.display());
+    Ok(())
+}
+
+/// `restore FILE`: replaces the SQLite database by a backup while the service is stopped.
+pub fn restore(raw: &[String]) -> Result<(), String> {
+    let file = file_argument(raw, "restore")?;
+    let db = configured_sqlite_file("pg_restore or psql")?;
+    let restored = runtime()?.block_on(backup::restore(&db, &file))?;
+    println!("restored {} from {}", db.display(), file.display());
+    if let Some(previous) = restored.previous {
+        println!("the database it replaced is kept as {}", previous.display());
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! through sqlx's `Any` driver; private row structs convert into domain types.
 
 pub mod audit;
+pub mod backup;
 pub mod events;
 pub mod experts;
 pub mod import;
@@ -128,7 +129,7 @@ impl Store {
     /// Runs the migrations of the backend.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let result = match self.backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await,
+            Backend::Sqlite => sqlite_migrations().run(&self.pool).await,
             Backend::Postgres => {
                 sqlx::migrate!("./migrations/postgres")
                     .run(&self.pool)
@@ -138,6 +139,11 @@ impl Store {
         result.map_err(|e| StoreError::Database(e.into()))?;
         reference::seed_disciplines(self).await
     }
+}
+
+/// The SQLite schema migrations compiled into the binary.
+pub(crate) fn sqlite_migrations() -> sqlx::migrate::Migrator {
+    sqlx::migrate!("./migrations/sqlite")
 }
 
 /// The file path of a `sqlite://PATH?…` URL.

@@ -3,6 +3,7 @@
 
 mod access;
 mod architecture;
+mod backup;
 mod browser;
 mod deployment;
 mod events;
