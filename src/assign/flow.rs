@@ -31,21 +31,36 @@ pub enum FlowError {
     Invalid(String),
 }
 
+/// An arc as the caller gave it.
+#[derive(Debug, Clone, Copy)]
+struct ArcSpec {
+    from: usize,
+    to: usize,
+    lower: i64,
+    upper: i64,
+    cost: i64,
+}
+
 /// A network with supplies, arcs with bounds and costs, and (after [`solve`](Self::solve)) an
 /// optimal flow with its node potentials.
 #[derive(Debug, Clone)]
 pub struct MinCostFlow {
     nodes: usize,
-    arcs: usize,
-    // Arc data; indices `arcs..arcs + nodes + 1` are the artificial arcs.
+    /// Arcs by the caller's index.
+    spec: Vec<ArcSpec>,
+    supply: Vec<i64>,
+    /// Internal position of each arc: arcs are stored interleaved ("arc mixing"), so that
+    /// each pricing block sees arcs of many nodes rather than one node's fan.
+    pos: Vec<usize>,
+    // Internal arc data; positions `arcs..arcs + nodes` are the artificial arcs.
     source: Vec<usize>,
     target: Vec<usize>,
-    lower: Vec<i64>,
+    /// Width of the arc's range (upper − lower), or [`INF`].
     cap: Vec<i64>,
     cost: Vec<i64>,
+    /// Flow above the lower bound.
     flow: Vec<i64>,
     state: Vec<i8>,
-    supply: Vec<i64>,
     // Spanning-tree basis; node `nodes` is the artificial root.
     pi: Vec<i64>,
     parent: Vec<usize>,
@@ -79,15 +94,15 @@ impl MinCostFlow {
     pub fn new(nodes: usize) -> Self {
         MinCostFlow {
             nodes,
-            arcs: 0,
+            spec: Vec::new(),
+            supply: vec![0; nodes],
+            pos: Vec::new(),
             source: Vec::new(),
             target: Vec::new(),
-            lower: Vec::new(),
             cap: Vec::new(),
             cost: Vec::new(),
             flow: Vec::new(),
             state: Vec::new(),
-            supply: vec![0; nodes],
             pi: Vec::new(),
             parent: Vec::new(),
             pred: Vec::new(),
@@ -108,18 +123,15 @@ impl MinCostFlow {
     /// Adds an arc `u → v` carrying between `lower` and `upper` units at `cost` each.
     pub fn add_arc(&mut self, u: usize, v: usize, lower: i64, upper: i64, cost: i64) -> usize {
         debug_assert!(u < self.nodes && v < self.nodes && lower <= upper);
-        // Drop the artificial arcs of an earlier solve: they are rebuilt after the real ones.
-        self.source.truncate(self.arcs);
-        self.target.truncate(self.arcs);
-        self.cost.truncate(self.arcs);
-        self.source.push(u);
-        self.target.push(v);
-        self.lower.push(lower);
-        self.cap.push(upper);
-        self.cost.push(cost);
-        self.arcs += 1;
+        self.spec.push(ArcSpec {
+            from: u,
+            to: v,
+            lower,
+            upper,
+            cost,
+        });
         self.initialized = false;
-        self.arcs - 1
+        self.spec.len() - 1
     }
 
     /// Sets the net supply of node `u` (negative: a demand).
@@ -130,38 +142,44 @@ impl MinCostFlow {
 
     /// Changes an arc's cost; the next solve starts from the current basis.
     pub fn set_cost(&mut self, arc: usize, cost: i64) {
-        self.cost[arc] = cost;
+        self.spec[arc].cost = cost;
+        if !self.initialized {
+            return;
+        }
         if cost.abs() > self.max_cost {
             // The artificial cost must dominate every real path: start afresh.
             self.initialized = false;
+        } else {
+            self.cost[self.pos[arc]] = cost;
         }
     }
 
     /// Flow on an arc (within its bounds).
     pub fn flow(&self, arc: usize) -> i64 {
-        self.flow[arc] + self.lower[arc]
+        self.flow[self.pos[arc]] + self.spec[arc].lower
     }
 
     /// Reduced cost of an arc under the optimal potentials: ≥ 0 for arcs at their lower bound,
     /// ≤ 0 at their upper bound, 0 in the basis.
     pub fn reduced_cost(&self, arc: usize) -> i64 {
-        self.cost[arc] + self.pi[self.source[arc]] - self.pi[self.target[arc]]
+        let a = &self.spec[arc];
+        a.cost + self.pi[a.from] - self.pi[a.to]
     }
 
     /// Cost of an arc per unit.
     pub fn cost(&self, arc: usize) -> i64 {
-        self.cost[arc]
+        self.spec[arc].cost
     }
 
     /// Total cost of the flow, in `i128` since it sums many scaled costs.
     pub fn total_cost(&self) -> i128 {
-        (0..self.arcs)
-            .map(|a| self.flow(a) as i128 * self.cost[a] as i128)
+        (0..self.spec.len())
+            .map(|a| self.flow(a) as i128 * self.spec[a].cost as i128)
             .sum()
     }
 
     fn init(&mut self) -> Result<(), FlowError> {
-        let (n, m) = (self.nodes, self.arcs);
+        let (n, m) = (self.nodes, self.spec.len());
         let total: i64 = self.supply.iter().sum();
         if total != 0 {
             return Err(FlowError::Invalid(format!(
@@ -169,28 +187,52 @@ impl MinCostFlow {
             )));
         }
         let mut supply = self.supply.clone();
-        for a in 0..m {
-            let (lo, hi) = (self.lower[a], self.cap[a]);
-            if lo > hi || hi > INF || lo < -INF {
-                return Err(FlowError::Invalid(format!("arc {a} bounds {lo}..{hi}")));
+        let mut max_cost = 0;
+        for (a, arc) in self.spec.iter().enumerate() {
+            if arc.lower > arc.upper || arc.upper > INF || arc.lower < 0 {
+                return Err(FlowError::Invalid(format!(
+                    "arc {a} bounds {}..{}",
+                    arc.lower, arc.upper
+                )));
             }
-            supply[self.source[a]] -= lo;
-            supply[self.target[a]] += lo;
+            supply[arc.from] -= arc.lower;
+            supply[arc.to] += arc.lower;
+            max_cost = max_cost.max(arc.cost.abs());
         }
-        let max_cost = self.cost.iter().map(|c| c.abs()).max().unwrap_or(0);
         // Headroom for later cost changes (Lagrangian prices) without a cold start.
         self.max_cost = max_cost.saturating_mul(4).max(1);
         self.art_cost = (self.max_cost + 1)
             .checked_mul(n as i64 + 1)
             .filter(|c| *c < INF / 4)
             .ok_or_else(|| FlowError::Invalid("costs too large".into()))?;
+        // Arc mixing: position i, i + skip, i + 2·skip, … then the next residue class.
+        self.pos = vec![0; m];
+        let skip = if n > 1 { (m / n).max(3) } else { 1 };
+        let (mut i, mut j) = (0, 0);
+        for p in self.pos.iter_mut() {
+            *p = i;
+            i += skip;
+            if i >= m {
+                j += 1;
+                i = j;
+            }
+        }
         let all = m + n;
-        self.source.truncate(m);
-        self.target.truncate(m);
-        self.cost.truncate(m);
-        self.source.resize(all, 0);
-        self.target.resize(all, 0);
-        self.cost.resize(all, 0);
+        self.source = vec![0; all];
+        self.target = vec![0; all];
+        self.cap = vec![INF; all];
+        self.cost = vec![0; all];
+        for (a, arc) in self.spec.iter().enumerate() {
+            let e = self.pos[a];
+            self.source[e] = arc.from;
+            self.target[e] = arc.to;
+            self.cap[e] = if arc.upper >= INF {
+                INF
+            } else {
+                arc.upper - arc.lower
+            };
+            self.cost[e] = arc.cost;
+        }
         self.flow = vec![0; all];
         self.state = vec![STATE_LOWER; all];
         let root = n;
@@ -234,6 +276,28 @@ impl MinCostFlow {
         }
         self.next_arc = 0;
         self.initialized = true;
+        self.initial_pivots(&supply)
+    }
+
+    /// Before pricing, pivots in the cheapest arc into every demand node: a good start that
+    /// saves many degenerate pivots on assignment networks.
+    fn initial_pivots(&mut self, supply: &[i64]) -> Result<(), FlowError> {
+        let m = self.spec.len();
+        let mut cheapest = vec![NONE; self.nodes];
+        for e in 0..m {
+            let v = self.target[e];
+            if supply[v] < 0
+                && self.cap[e] > 0
+                && (cheapest[v] == NONE || self.cost[e] < self.cost[cheapest[v]])
+            {
+                cheapest[v] = e;
+            }
+        }
+        for in_arc in cheapest.into_iter().filter(|e| *e != NONE) {
+            if self.reduced(in_arc) < 0 {
+                self.pivot(in_arc)?;
+            }
+        }
         Ok(())
     }
 
@@ -261,34 +325,40 @@ impl MinCostFlow {
         } else {
             self.init()?;
         }
-        let m = self.arcs;
+        let m = self.spec.len();
         let block = ((m as f64).sqrt() as usize).max(10);
         self.pivots = 0;
         while let Some(in_arc) = self.find_entering(block) {
-            self.pivots += 1;
-            let join = self.find_join(in_arc);
-            let mut pivot = Pivot {
-                in_arc,
-                join,
-                u_in: NONE,
-                v_in: NONE,
-                u_out: NONE,
-                delta: 0,
-            };
-            let change = self.find_leaving(&mut pivot);
-            if pivot.delta >= INF {
-                return Err(FlowError::Invalid(
-                    "unbounded: a negative cycle of infinite capacity".into(),
-                ));
-            }
-            self.change_flow(&pivot, change);
-            if change {
-                self.update_tree(&pivot);
-                self.update_potential(&pivot);
-            }
+            self.pivot(in_arc)?;
         }
         if (m..m + self.nodes).any(|e| self.flow[e] != 0) {
             return Err(FlowError::Infeasible);
+        }
+        Ok(())
+    }
+
+    /// One simplex pivot with `in_arc` entering the basis.
+    fn pivot(&mut self, in_arc: usize) -> Result<(), FlowError> {
+        self.pivots += 1;
+        let join = self.find_join(in_arc);
+        let mut pivot = Pivot {
+            in_arc,
+            join,
+            u_in: NONE,
+            v_in: NONE,
+            u_out: NONE,
+            delta: 0,
+        };
+        let change = self.find_leaving(&mut pivot);
+        if pivot.delta >= INF {
+            return Err(FlowError::Invalid(
+                "unbounded: a negative cycle of infinite capacity".into(),
+            ));
+        }
+        self.change_flow(&pivot, change);
+        if change {
+            self.update_tree(&pivot);
+            self.update_potential(&pivot);
         }
         Ok(())
     }
@@ -300,7 +370,7 @@ impl MinCostFlow {
     /// Block search: scan blocks of arcs round-robin and take the most violating arc of the
     /// first block that has one.
     fn find_entering(&mut self, block: usize) -> Option<usize> {
-        let m = self.arcs;
+        let m = self.spec.len();
         if m == 0 {
             return None;
         }
@@ -395,18 +465,9 @@ impl MinCostFlow {
         result != 0
     }
 
-    /// Residual capacity range of an arc (artificial arcs are unbounded).
+    /// Width of an arc's range (artificial arcs are unbounded).
     fn cap_of(&self, e: usize) -> i64 {
-        if e < self.arcs {
-            let c = self.cap[e];
-            if c >= INF {
-                INF
-            } else {
-                c - self.lower[e]
-            }
-        } else {
-            INF
-        }
+        self.cap[e]
     }
 
     fn change_flow(&mut self, p: &Pivot, change: bool) {

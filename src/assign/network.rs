@@ -148,19 +148,29 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
     let mut theta = 2.0;
     let mut since_improved = 0;
     let mut iterations = 0;
+    let mut adjusted = model.weights.clone();
+    let mut dirty = vec![true; n];
+    let mut priced_mu = vec![0.0; sides.len()];
+    let trace = std::env::var("EXPERTPOOL_SOLVER_LOG").is_ok_and(|v| v == "2");
     for _ in 0..MAX_ITERATIONS {
         iterations += 1;
-        let mut adjusted = model.weights.clone();
-        for (side, m) in sides.iter().zip(&mu) {
-            if *m != 0.0 {
+        // Re-price only the arcs whose side rows changed price since the last flow.
+        for (side, (m, last)) in sides.iter().zip(mu.iter().zip(priced_mu.iter_mut())) {
+            let delta = m - *last;
+            if delta != 0.0 {
                 for &(v, c) in &side.terms {
-                    adjusted[v] += m * side.sign * c;
+                    adjusted[v] += delta * side.sign * c;
+                    dirty[v] = true;
                 }
+                *last = *m;
             }
         }
         for v in 0..n {
-            net.flow
-                .set_cost(net.arc[v], -(adjusted[v] * SCALE).round() as i64);
+            if dirty[v] {
+                net.flow
+                    .set_cost(net.arc[v], -(adjusted[v] * SCALE).round() as i64);
+                dirty[v] = false;
+            }
         }
         match net.flow.solve() {
             Ok(()) => {}
@@ -212,6 +222,13 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
                 best.chosen = Some(chosen.clone());
             }
         }
+        if trace {
+            let violated = slacks.iter().filter(|g| **g < -1e-9).count();
+            eprintln!(
+                "  priced flow {iterations}: L {bound:.6}, best L {:.6}, best feasible {:.6}, {violated} side rows violated, {} pivots, θ {theta}",
+                best.bound, best.value, net.flow.pivots
+            );
+        }
         if best.proven(slack) || sides.is_empty() {
             break;
         }
@@ -241,6 +258,15 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
         for (m, g) in mu.iter_mut().zip(&direction) {
             *m = (*m - step * g).max(0.0);
         }
+    }
+    if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
+        eprintln!(
+            "network: {iterations} priced flows, {} side rows, bound {:.6}, best feasible {:.6}, {:.1} ms",
+            sides.len(),
+            best.bound,
+            best.value,
+            started.elapsed().as_secs_f64() * 1e3
+        );
     }
     if best.proven(slack) || (sides.is_empty() && best.chosen.is_some()) {
         let method = if iterations == 1 {
@@ -353,7 +379,7 @@ fn reduced_mip(
                 } else {
                     SolveStatus::TimeLimit
                 };
-                if value > known || incumbent.is_none() {
+                if value > known || incumbent.is_none() || proven {
                     known = known.max(value);
                     incumbent = Some(Solved {
                         chosen,

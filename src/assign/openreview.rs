@@ -3,7 +3,7 @@
 
 use super::lp::{LpError, Model01, SolveStatus};
 use super::network::{self, Group, Structure};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 /// A parse error naming the file's line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,8 +107,10 @@ pub enum MatchError {
 /// Sorted distinct names and a name → index map (indices follow the sorted order, so the
 /// model and the result are the same whatever the input row order).
 fn intern<'a>(names: impl Iterator<Item = &'a str>) -> (Vec<&'a str>, HashMap<&'a str, usize>) {
-    let set: BTreeSet<&str> = names.collect();
-    let sorted: Vec<&str> = set.into_iter().collect();
+    // Distinct names first (a hash set: inputs repeat each name many times), then sorted.
+    let distinct: HashSet<&str> = names.collect();
+    let mut sorted: Vec<&str> = distinct.into_iter().collect();
+    sorted.sort_unstable();
     let index = sorted.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     (sorted, index)
 }
@@ -134,19 +136,16 @@ pub fn solve(
         .filter_map(|(i, r, s)| key(i, r).map(|(a, b)| (a, b, *s)))
         .filter(|(a, b, _)| !forbidden.contains(&(*a, *b)))
         .collect();
+    // Stable sort, then keep the last of each repeated pair.
     pairs.sort_by_key(|p| (p.0, p.1));
     pairs.reverse();
     pairs.dedup_by_key(|p| (p.0, p.1));
     pairs.reverse();
-    let var_of: HashMap<(usize, usize), usize> = pairs
-        .iter()
-        .enumerate()
-        .map(|(v, p)| ((p.0, p.1), v))
-        .collect();
+    let var_of = |k: (usize, usize)| pairs.binary_search_by_key(&k, |p| (p.0, p.1)).ok();
     let mut fixed_one = Vec::new();
     for c in constraints.iter().filter(|c| c.2 > 0.0) {
-        match key(&c.0, &c.1).and_then(|k| var_of.get(&k)) {
-            Some(&v) => fixed_one.push(v),
+        match key(&c.0, &c.1).and_then(var_of) {
+            Some(v) => fixed_one.push(v),
             None => {
                 return Err(MatchError::Infeasible(format!(
                     "forced pair {},{} has no score or is also a conflict",
