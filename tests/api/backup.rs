@@ -132,7 +132,10 @@ async fn restore_replaces_a_stopped_database_and_keeps_the_old_one() {
         .await
         .expect("import");
     store.pool.close().await;
-    std::fs::write(dir.path().join("expertpool.db-shm"), b"stale").expect("write");
+    // A new file, not a rewrite: a closing connection may still map the old one.
+    let shm = dir.path().join("expertpool.db-shm");
+    let _ = std::fs::remove_file(&shm);
+    std::fs::write(&shm, b"stale").expect("write");
 
     // Act
     let output = expertpool(&db, &["restore", backup.to_str().expect("utf-8")]).await;
