@@ -1,7 +1,9 @@
 //! Expertise fit (DESIGN §7): discipline-hierarchy match plus text similarity, 0..1, explainable.
 
 use super::problem::{Candidate, Item, Problem};
-use super::text::{cosine, document_terms, shared_terms, Corpus, InvertedIndex, SparseVec};
+use super::text::{
+    cosine, document_terms, document_terms_cached, shared_terms, Corpus, InvertedIndex, SparseVec,
+};
 use crate::domain::DisciplineCode;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -85,16 +87,17 @@ fn item_terms(item: &Item) -> Vec<String> {
     document_terms(&item.keywords, &[&item.title, &item.abstract_text])
 }
 
-fn candidate_terms(c: &Candidate) -> Vec<String> {
-    document_terms(&c.keywords, &[&c.summary])
+fn candidate_terms(c: &Candidate) -> std::sync::Arc<Vec<String>> {
+    document_terms_cached(&c.keywords, &[&c.summary])
 }
 
 impl FitTable {
     /// Computes the table for a problem.
     pub fn build(problem: &Problem) -> Self {
         let item_docs: Vec<Vec<String>> = problem.items.iter().map(item_terms).collect();
-        let cand_docs: Vec<Vec<String>> = problem.candidates.iter().map(candidate_terms).collect();
-        let corpus = Corpus::fit(item_docs.iter().chain(cand_docs.iter()));
+        let cand_docs: Vec<std::sync::Arc<Vec<String>>> =
+            problem.candidates.iter().map(candidate_terms).collect();
+        let corpus = Corpus::fit(item_docs.iter().chain(cand_docs.iter().map(|d| &**d)));
         let item_vectors: Vec<SparseVec> = item_docs.iter().map(|d| corpus.vector(d)).collect();
         let candidate_vectors: Vec<SparseVec> =
             cand_docs.iter().map(|d| corpus.vector(d)).collect();

@@ -248,7 +248,7 @@ impl MinCostFlow {
         self.rev_thread[0] = root;
         self.succ_num[root] = n + 1;
         self.last_succ[root] = if n == 0 { root } else { root - 1 };
-        for u in 0..n {
+        for (u, &net_supply) in supply.iter().enumerate() {
             let e = m + u;
             self.parent[u] = root;
             self.pred[u] = e;
@@ -256,18 +256,18 @@ impl MinCostFlow {
             self.rev_thread[u + 1] = u;
             self.last_succ[u] = u;
             self.state[e] = STATE_TREE;
-            if supply[u] >= 0 {
+            if net_supply >= 0 {
                 self.pred_dir[u] = DIR_UP;
                 self.source[e] = u;
                 self.target[e] = root;
-                self.flow[e] = supply[u];
+                self.flow[e] = net_supply;
                 self.cost[e] = 0;
             } else {
                 self.pred_dir[u] = DIR_DOWN;
                 self.pi[u] = self.art_cost;
                 self.source[e] = root;
                 self.target[e] = u;
-                self.flow[e] = -supply[u];
+                self.flow[e] = -net_supply;
                 self.cost[e] = self.art_cost;
             }
         }
@@ -731,7 +731,10 @@ mod tests {
         (sent == need).then_some(cost)
     }
 
-    fn random_instance(seed: u64) -> (usize, Vec<(usize, usize, i64, i64, i64)>, Vec<i64>) {
+    /// (nodes, arcs as (from, to, lower, upper, cost), supplies).
+    type Instance = (usize, Vec<(usize, usize, i64, i64, i64)>, Vec<i64>);
+
+    fn random_instance(seed: u64) -> Instance {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let n = rng.random_range(2..9);
         let m = rng.random_range(1..20);

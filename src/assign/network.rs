@@ -465,6 +465,7 @@ mod tests {
     use rand::{RngExt, SeedableRng};
 
     /// A random panels × experts model: sizes, loads, per-panel side rows on random subsets.
+    #[allow(clippy::needless_range_loop)] // panel and expert indices name the model's parts
     fn random_model(seed: u64) -> (Model01, Structure) {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let panels = rng.random_range(1..6);

@@ -401,9 +401,9 @@ proptest! {
         let items = (0..panels).map(|i| item(&format!("P{i}"), &format!("org{}", i % orgs), &[])).collect();
         let candidates = (0..experts).map(|e| {
             let mut c = candidate(&format!("E{e:02}"), &format!("专家{e}"), &format!("org{}", e % orgs));
-            if (e * 7 + seed as usize) % 5 == 0 { c.types = [ExpertType::Finance].into_iter().collect(); }
-            if (e * 3 + seed as usize) % 3 != 0 { c.title = Title::AssociateSenior; }
-            if (e + seed as usize) % 4 == 0 { c.region = Region::Outside; }
+            if (e * 7 + seed as usize).is_multiple_of(5) { c.types = [ExpertType::Finance].into_iter().collect(); }
+            if !(e * 3 + seed as usize).is_multiple_of(3) { c.title = Title::AssociateSenior; }
+            if (e + seed as usize).is_multiple_of(4) { c.region = Region::Outside; }
             c.recent_reviews = (e % 4) as u32;
             c
         }).collect();

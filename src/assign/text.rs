@@ -4,7 +4,7 @@
 use jieba_rs::Jieba;
 use rust_stemmers::{Algorithm, Stemmer};
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Words that carry no expertise (English function words and generic Chinese filler).
 const STOP_WORDS: &[&str] = &[
@@ -97,6 +97,37 @@ pub fn document_terms(keywords: &[String], text: &[&str]) -> Vec<String> {
     }
     for t in text {
         terms.extend(tokenize(t));
+    }
+    terms
+}
+
+/// [`document_terms`] remembered by the document's text. Segmentation is most of a draw's
+/// analysis and a registry's profiles rarely change between draws, so each profile is
+/// segmented once per process and again only when its text changes (the key is the text
+/// itself, so a changed profile can never reuse stale terms).
+pub fn document_terms_cached(keywords: &[String], text: &[&str]) -> Arc<Vec<String>> {
+    /// Past this many remembered documents the memo starts afresh (bounded memory).
+    const CAPACITY: usize = 200_000;
+    static MEMO: OnceLock<Mutex<HashMap<String, Arc<Vec<String>>>>> = OnceLock::new();
+    let mut key = String::new();
+    for k in keywords {
+        key.push_str(k);
+        key.push('\u{1f}');
+    }
+    for t in text {
+        key.push('\u{1e}');
+        key.push_str(t);
+    }
+    let memo = MEMO.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(found) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return found;
+    }
+    let terms = Arc::new(document_terms(keywords, text));
+    if let Ok(mut m) = memo.lock() {
+        if m.len() >= CAPACITY {
+            m.clear();
+        }
+        m.insert(key, terms.clone());
     }
     terms
 }
