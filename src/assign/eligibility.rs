@@ -123,9 +123,18 @@ pub fn panel_dates(problem: &Problem, panel: usize) -> Vec<NaiveDate> {
 /// Computes the analysis of a problem.
 pub fn analyze(problem: &Problem) -> Analysis {
     let rules = &problem.rules;
+    let started = std::time::Instant::now();
     let conflicts = find_conflicts(problem);
     let by_pair = index_conflicts(&conflicts);
+    let conflicts_ms = started.elapsed().as_secs_f64() * 1e3;
     let fit = FitTable::build(problem);
+    if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
+        eprintln!(
+            "analysis: conflicts {conflicts_ms:.0} ms ({} found), fit {:.0} ms",
+            conflicts.len(),
+            started.elapsed().as_secs_f64() * 1e3 - conflicts_ms
+        );
+    }
     let capacity: Vec<u32> = problem
         .candidates
         .iter()

@@ -1,9 +1,7 @@
 //! Expertise fit (DESIGN §7): discipline-hierarchy match plus text similarity, 0..1, explainable.
 
 use super::problem::{Candidate, Item, Problem};
-use super::text::{
-    cosine, document_terms, document_terms_cached, shared_terms, Corpus, InvertedIndex, SparseVec,
-};
+use super::text::{cosine, document_terms_cached, shared_terms, Corpus, InvertedIndex, SparseVec};
 use crate::domain::DisciplineCode;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -83,8 +81,8 @@ pub struct FitTable {
     per_item: Vec<HashMap<usize, PairFit>>,
 }
 
-fn item_terms(item: &Item) -> Vec<String> {
-    document_terms(&item.keywords, &[&item.title, &item.abstract_text])
+fn item_terms(item: &Item) -> std::sync::Arc<Vec<String>> {
+    document_terms_cached(&item.keywords, &[&item.title, &item.abstract_text])
 }
 
 fn candidate_terms(c: &Candidate) -> std::sync::Arc<Vec<String>> {
@@ -94,14 +92,23 @@ fn candidate_terms(c: &Candidate) -> std::sync::Arc<Vec<String>> {
 impl FitTable {
     /// Computes the table for a problem.
     pub fn build(problem: &Problem) -> Self {
-        let item_docs: Vec<Vec<String>> = problem.items.iter().map(item_terms).collect();
+        let started = std::time::Instant::now();
+        let item_docs: Vec<std::sync::Arc<Vec<String>>> =
+            problem.items.iter().map(item_terms).collect();
         let cand_docs: Vec<std::sync::Arc<Vec<String>>> =
             problem.candidates.iter().map(candidate_terms).collect();
-        let corpus = Corpus::fit(item_docs.iter().chain(cand_docs.iter().map(|d| &**d)));
+        let segmented_ms = started.elapsed().as_secs_f64() * 1e3;
+        let corpus = Corpus::fit(item_docs.iter().chain(cand_docs.iter()).map(|d| &**d));
         let item_vectors: Vec<SparseVec> = item_docs.iter().map(|d| corpus.vector(d)).collect();
         let candidate_vectors: Vec<SparseVec> =
             cand_docs.iter().map(|d| corpus.vector(d)).collect();
         let index = InvertedIndex::build(&candidate_vectors);
+        if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
+            eprintln!(
+                "fit: segmentation {segmented_ms:.0} ms, corpus, vectors and index {:.0} ms",
+                started.elapsed().as_secs_f64() * 1e3 - segmented_ms
+            );
+        }
         let mut by_first_level: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (ci, c) in problem.candidates.iter().enumerate() {
             let mut firsts: Vec<&str> = c.disciplines.iter().map(|d| d.first_level()).collect();

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""End-to-end timing of an event through the API on the release build (README "Performance").
+
+Imports a sample-format folder into a fresh SQLite file, starts `target/release/expertpool` on
+a free loopback port, creates an acceptance event with the items of one sample event, groups
+them into panels, and times the eligibility overview and the draw, each three times (the first
+call segments every profile; later calls reuse the segmented profiles).
+
+    python3 benches/draw_api.py [--data ../shared/data/sample] [--event EV001-APP] [--per-panel 3]
+"""
+import argparse, csv, http.cookiejar, io, json, os, socket, subprocess, sys, tempfile, time
+import urllib.request
+
+p = argparse.ArgumentParser()
+p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../shared/data/sample"))
+p.add_argument("--event", default="EV001-APP")
+p.add_argument("--per-panel", type=int, default=3)
+p.add_argument("--bin", default="target/release/expertpool")
+args = p.parse_args()
+
+tmp = tempfile.mkdtemp()
+env = dict(os.environ, DATABASE_URL=f"sqlite://{tmp}/ep.db?mode=rwc", EXPERTPOOL_ADMIN_PASSWORD="Bench-Pass-1",
+           ROCKET_ADDRESS="127.0.0.1")
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    env["ROCKET_PORT"] = str(s.getsockname()[1])
+t = time.time()
+subprocess.run([args.bin, "import", args.data], env=env, check=True, stdout=subprocess.DEVNULL)
+print(f"import: {time.time() - t:.1f} s")
+server = subprocess.Popen([args.bin], env=env, stdout=subprocess.DEVNULL,
+                          stderr=None if os.environ.get("EXPERTPOOL_SOLVER_LOG") else subprocess.DEVNULL)
+base = f"http://127.0.0.1:{env['ROCKET_PORT']}/api/v1"
+jar = http.cookiejar.CookieJar()
+opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+
+def call(method, path, body=None, ctype="application/json"):
+    data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(base + path, data=data, method=method, headers={"content-type": ctype})
+    started = time.time()
+    with opener.open(req) as r:
+        out = r.read()
+    return (time.time() - started) * 1e3, json.loads(out) if out else None
+
+
+try:
+    for _ in range(100):
+        try:
+            call("POST", "/session", {"username": "admin", "password": "Bench-Pass-1"})
+            break
+        except OSError:
+            time.sleep(0.1)
+    events = json.load(open(os.path.join(args.data, "events.json")))
+    events = events if isinstance(events, list) else events["events"]
+    ev = next(e for e in events if e["id"] == args.event)
+    ids = {i for panel in ev["panels"] for i in panel["items"]}
+    with open(os.path.join(args.data, "projects.csv"), encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(rows[0])
+    w.writerows(r for r in rows[1:] if r[0] in ids)
+    _, event = call("POST", "/events", {"title": "bench", "kind": "acceptance",
+                                        "slots": "S1=2027-03-02 am;S2=2027-03-02 pm;S3=2027-03-03 am;S4=2027-03-03 pm"})
+    eid = event["id"]
+    call("POST", f"/events/{eid}/items", out.getvalue().encode(), "text/csv")
+    _, grouped = call("POST", f"/events/{eid}/panels", {"items_per_panel": args.per_panel})
+    print(f"{args.event}: {len(ids)} items in {grouped['panels']} panels")
+    for i in range(3):
+        ms, _ = call("GET", f"/events/{eid}/eligibility")
+        print(f"eligibility overview #{i + 1}: {ms:.0f} ms")
+    for i in range(3):
+        ms, drawn = call("POST", f"/events/{eid}/draws", {"seed": 42 + i})
+        print(f"draw #{i + 1}: {ms:.0f} ms ({drawn.get('solver', '')})")
+finally:
+    server.terminate()
+    server.wait()
