@@ -1,6 +1,12 @@
 //! Experts and their child rows (disciplines, employments, relations, unavailable dates).
 
+use super::search::{grams, Searched};
 use super::{on_unique, opt_i64, Store, StoreError};
+
+/// The expert list with its keyword search (in `store::search`).
+pub use super::search::search;
+/// Keyword postings of new experts, written together by the bulk import.
+pub use super::search::GramBatch;
 use crate::domain::expert::{
     DateRange, Email, Employment, ExpertProfile, ExpertType, Gender, Region, Relation,
     RelationKind, Title,
@@ -73,7 +79,7 @@ pub struct ExpertFilter {
     pub per_page: i64,
 }
 
-fn split(text: &str) -> Vec<String> {
+pub(crate) fn split(text: &str) -> Vec<String> {
     text.split(';')
         .filter(|s| !s.is_empty())
         .map(String::from)
@@ -308,6 +314,12 @@ fn main_values(p: &ExpertProfile) -> [String; 13] {
     ]
 }
 
+/// The columns that `q` searches, from `main_values`: code, name, keywords_zh, keywords_en,
+/// summary.
+fn searched(v: &[String; 13]) -> Searched<'_> {
+    [&v[0], &v[1], &v[7], &v[8], &v[9]]
+}
+
 /// The next free public code `E00001` …
 pub async fn next_code(tx: &mut Transaction<'_, Any>) -> Result<String, StoreError> {
     let (max,): (Option<String>,) =
@@ -322,6 +334,24 @@ pub async fn next_code(tx: &mut Transaction<'_, Any>) -> Result<String, StoreErr
 pub async fn insert(
     tx: &mut Transaction<'_, Any>,
     p: &ExpertProfile,
+) -> Result<ExpertId, StoreError> {
+    insert_with(tx, p, None).await
+}
+
+/// Inserts an expert whose keyword postings go into `batch`: the caller writes the batch in
+/// the same transaction before it updates this expert or commits (the bulk import).
+pub async fn insert_batched(
+    tx: &mut Transaction<'_, Any>,
+    p: &ExpertProfile,
+    batch: &mut GramBatch,
+) -> Result<ExpertId, StoreError> {
+    insert_with(tx, p, Some(batch)).await
+}
+
+async fn insert_with(
+    tx: &mut Transaction<'_, Any>,
+    p: &ExpertProfile,
+    batch: Option<&mut GramBatch>,
 ) -> Result<ExpertId, StoreError> {
     let v = main_values(p);
     let now = super::now();
@@ -338,6 +368,11 @@ pub async fn insert(
     .map_err(|e| on_unique(e, "code"))?;
     let id: i64 = row.try_get("expert_id")?;
     write_children(tx, id, p).await?;
+    let new_grams = grams(searched(&v));
+    match batch {
+        Some(batch) => batch.add(id, &v[0], new_grams),
+        None => super::search::write(tx, id, None, &v[0], &new_grams).await?,
+    }
     Ok(ExpertId(id))
 }
 
@@ -349,6 +384,31 @@ pub async fn update(
     to_verify: &[String],
 ) -> Result<(), StoreError> {
     let v = main_values(p);
+    // The row's lock first (on PostgreSQL; SQLite's write transaction excludes other writers
+    // already), so that the text read next is what the keyword index holds until this
+    // transaction ends: only the difference is written.
+    let locked = sqlx::query("update expert set updated_at = updated_at where expert_id = $1")
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    if locked.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let before = sqlx::query(
+        "select code, name, keywords_zh, keywords_en, summary from expert where expert_id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let old: [String; 5] = [
+        before.try_get("code")?,
+        before.try_get("name")?,
+        before.try_get("keywords_zh")?,
+        before.try_get("keywords_en")?,
+        before.try_get("summary")?,
+    ];
+    let old_grams = grams([&old[0], &old[1], &old[2], &old[3], &old[4]]);
     let done = sqlx::query(
         "update expert set code = $1, name = $2, gender = $3, title = $4, position = $5, organization_code = $6, region = $7, keywords_zh = $8, keywords_en = $9,
          summary = $10, types = $11, phone = $12, email = $13, birth_year = $14, to_verify = $15, updated_at = $16 where expert_id = $17",
@@ -365,78 +425,9 @@ pub async fn update(
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
-    write_children(tx, id.0, p).await
-}
-
-/// A page of experts matching the filter, and the total count.
-pub async fn search(
-    store: &Store,
-    f: &ExpertFilter,
-) -> Result<(Vec<ExpertSummary>, i64), StoreError> {
-    let like = |s: &str| format!("%{}%", s.trim().to_lowercase());
-    // One parameter list for both queries; an empty filter value disables its condition.
-    let conditions = "($1 = '' or lower(e.name) like $2 or lower(e.code) like $2 or lower(e.keywords_zh) like $2 or lower(e.keywords_en) like $2 or lower(e.summary) like $2)
-        and ($3 = '' or exists (select 1 from expert_discipline d where d.expert_id = e.expert_id and d.code like $4))
-        and ($5 = '' or lower(e.organization_code) = $6 or lower(o.name_zh) like $7 or lower(o.name_en) like $7)
-        and ($8 = '' or e.title = $8)
-        and ($9 = '' or e.region = $9)
-        and ($10 = '' or (';' || e.types || ';') like $11)
-        and ($12 = 0 or e.to_verify <> '')";
-    let q = f.q.trim().to_string();
-    macro_rules! bind_filter {
-        ($query:expr) => {
-            $query
-                .bind(q.clone())
-                .bind(like(&q))
-                .bind(f.discipline.trim().to_string())
-                .bind(format!("{}%", f.discipline.trim()))
-                .bind(f.org.trim().to_string())
-                .bind(f.org.trim().to_lowercase())
-                .bind(like(&f.org))
-                .bind(f.title.trim().to_string())
-                .bind(f.region.trim().to_string())
-                .bind(f.expert_type.trim().to_string())
-                .bind(format!("%;{};%", f.expert_type.trim()))
-                .bind(i64::from(f.to_verify))
-        };
-    }
-    let from = "from expert e join organization o on o.code = e.organization_code";
-    let count_sql = format!("select count(*) as n {from} where {conditions}");
-    let total_row = bind_filter!(sqlx::query(&count_sql))
-        .fetch_one(&store.pool)
-        .await?;
-    let total: i64 = total_row.try_get("n")?;
-    let per_page = f.per_page.clamp(1, 200);
-    let offset = (f.page.max(1) - 1) * per_page;
-    let sql = format!(
-        "select e.expert_id, e.code, e.name, e.title, e.organization_code, o.name_zh as org_name, e.region, e.types, e.to_verify {from} where {conditions} order by e.code limit {per_page} offset {offset}"
-    );
-    let rows = bind_filter!(sqlx::query(&sql))
-        .fetch_all(&store.pool)
-        .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in rows {
-        let id: i64 = r.try_get("expert_id")?;
-        let codes: Vec<(String,)> = sqlx::query_as(
-            "select code from expert_discipline where expert_id = $1 order by position",
-        )
-        .bind(id)
-        .fetch_all(&store.pool)
-        .await?;
-        items.push(ExpertSummary {
-            id: ExpertId(id),
-            code: r.try_get("code")?,
-            name: r.try_get("name")?,
-            title: r.try_get("title")?,
-            org_id: r.try_get("organization_code")?,
-            org_name: r.try_get("org_name")?,
-            region: r.try_get("region")?,
-            types: split(&r.try_get::<String, _>("types")?),
-            disciplines: codes.into_iter().map(|(c,)| c).collect(),
-            to_verify: split(&r.try_get::<String, _>("to_verify")?),
-        });
-    }
-    Ok((items, total))
+    write_children(tx, id.0, p).await?;
+    let new_grams = grams(searched(&v));
+    super::search::write(tx, id.0, Some((&old[0], &old_grams)), &v[0], &new_grams).await
 }
 
 /// Number of experts.

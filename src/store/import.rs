@@ -64,6 +64,8 @@ pub async fn import(
         })
         .collect::<Result<_, sqlx::Error>>()?;
     let mut ids: HashMap<&str, i64> = HashMap::new();
+    // New experts' keyword postings are written together, in key order, after the loop.
+    let mut grams = experts::GramBatch::default();
     for p in &data.experts {
         counts.relations += p.relations.len();
         match existing.get(&p.code) {
@@ -73,12 +75,13 @@ pub async fn import(
                 counts.experts_updated += 1;
             }
             None => {
-                let id = experts::insert(&mut tx, p).await?;
+                let id = experts::insert_batched(&mut tx, p, &mut grams).await?;
                 ids.insert(&p.code, id.0);
                 counts.experts_created += 1;
             }
         }
     }
+    grams.write(&mut tx).await?;
     for m in &data.memberships {
         let id = ids
             .get(m.expert_id.as_str())

@@ -9,6 +9,7 @@ pub mod import;
 pub mod invitations;
 pub mod memberships;
 pub mod reference;
+mod search;
 pub mod settings;
 pub mod throttle;
 pub mod tracking;
@@ -137,7 +138,8 @@ impl Store {
             }
         };
         result.map_err(|e| StoreError::Database(e.into()))?;
-        reference::seed_disciplines(self).await
+        reference::seed_disciplines(self).await?;
+        search::rebuild_if_stale(self).await
     }
 }
 

@@ -14,5 +14,6 @@ mod invitations;
 mod openapi;
 mod pools;
 mod sample_engine;
+mod search;
 mod session;
 mod tracking;

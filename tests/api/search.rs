@@ -1,0 +1,326 @@
+//! Keyword search through the gram index: in step with every write, and the same answers as
+//! the `like` scan it replaced.
+
+use crate::helpers::*;
+use expertpool::dataset::Dataset;
+use expertpool::store::audit::Actor;
+use expertpool::store::import::import;
+use rocket::http::{Method, Status};
+use serde_json::{json, Value};
+use sqlx::Row;
+
+/// The codes and total of `GET /api/v1/experts?{query}`.
+async fn found(app: &TestApp, query: &str) -> (Vec<String>, i64) {
+    let (status, page) = app.get_json(&format!("/api/v1/experts?{query}")).await;
+    assert_eq!(status, Status::Ok, "{query}: {page}");
+    let codes = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| e["code"].as_str().unwrap_or_default().to_string())
+        .collect();
+    (codes, page["total"].as_i64().unwrap_or(-1))
+}
+
+async fn total(app: &TestApp, q: &str) -> i64 {
+    found(app, &format!("q={}", encode(q))).await.1
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn soil_expert(name: &str) -> Value {
+    let mut p = profile_json(name);
+    p["keywords_zh"] = json!(["土壤修复", "重金属污染"]);
+    p["keywords_en"] = json!(["Soil Remediation", "heavy metals"]);
+    p["summary"] = json!("从事矿区土壤修复研究。");
+    p
+}
+
+#[tokio::test]
+async fn search_finds_new_words_at_once_and_forgets_removed_ones() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    // A neighbour whose profile shares nothing with the words below.
+    app.send_json(Method::Post, "/api/v1/experts", &profile_json("林晓"))
+        .await;
+    let (status, e) = app
+        .send_json(Method::Post, "/api/v1/experts", &soil_expert("欧阳明"))
+        .await;
+    assert_eq!(status, Status::Created, "{e}");
+    let (codes, n) = found(&app, &format!("q={}", encode("土壤"))).await;
+    assert_eq!(
+        (codes, n),
+        (vec![e["code"].as_str().unwrap().to_string()], 1)
+    );
+    for q in [
+        "土壤修复",
+        "重金属",
+        "soil",
+        "REMEDIATION",
+        "欧阳明",
+        "欧阳",
+        "矿区土壤",
+    ] {
+        assert_eq!(total(&app, q).await, 1, "{q}");
+    }
+    for q in [
+        "冶金",
+        "metallurgy",
+        "欧阳亮",
+        "土壤冶金",
+        "soil metallurgy",
+    ] {
+        assert_eq!(total(&app, q).await, 0, "{q}");
+    }
+
+    let mut edit = profile_json("欧阳亮");
+    edit["keywords_zh"] = json!(["冶金工程"]);
+    edit["keywords_en"] = json!(["Metallurgy"]);
+    edit["summary"] = json!("从事有色冶金研究。");
+    let (status, after) = app
+        .send_json(Method::Put, &format!("/api/v1/experts/{}", e["id"]), &edit)
+        .await;
+    assert_eq!(status, Status::Ok, "{after}");
+    for q in [
+        "土壤",
+        "土壤修复",
+        "重金属",
+        "soil",
+        "remediation",
+        "欧阳明",
+        "矿区",
+    ] {
+        assert_eq!(total(&app, q).await, 0, "{q} was removed");
+    }
+    for q in [
+        "冶金",
+        "冶金工程",
+        "有色冶金",
+        "METALLURGY",
+        "欧阳亮",
+        "欧阳",
+    ] {
+        assert_eq!(total(&app, q).await, 1, "{q} was added");
+    }
+    // The neighbour's 铜冶炼 shares the character 冶 only: one character scans, and finds both.
+    assert_eq!(total(&app, "冶").await, 2);
+
+    // A new code is searchable, the old one is not.
+    let old_code = after["code"].as_str().unwrap().to_lowercase();
+    edit["code"] = json!("X90210");
+    let (status, _) = app
+        .send_json(Method::Put, &format!("/api/v1/experts/{}", e["id"]), &edit)
+        .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(total(&app, "x902").await, 1);
+    assert_eq!(total(&app, &old_code).await, 0);
+    assert_eq!(total(&app, "冶金").await, 1, "grams follow the new code");
+}
+
+#[tokio::test]
+async fn an_expert_editing_their_own_profile_is_searchable_at_once() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    let (_, e) = app
+        .send_json(Method::Post, "/api/v1/experts", &profile_json("甲"))
+        .await;
+    app.logout().await;
+    app.add_user("jia", "expert", e["code"].as_str().unwrap())
+        .await;
+    assert_eq!(app.login("jia", PASSWORD).await, Status::Ok);
+    let mut edit = profile_json("甲");
+    edit["keywords_zh"] = json!(["湿法冶金"]);
+    let (status, _) = app.send_json(Method::Put, "/api/v1/me", &edit).await;
+    assert_eq!(status, Status::Ok);
+    app.logout().await;
+    app.login_admin().await;
+    assert_eq!(total(&app, "湿法").await, 1);
+    assert_eq!(total(&app, "烟气").await, 0, "烟气治理 was dropped");
+}
+
+#[tokio::test]
+async fn concurrent_edits_leave_the_index_of_the_last_one() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    let (_, e) = app
+        .send_json(Method::Post, "/api/v1/experts", &profile_json("丙"))
+        .await;
+    let uri = format!("/api/v1/experts/{}", e["id"]);
+    let words = [
+        "土壤修复",
+        "湿法冶金",
+        "水利工程",
+        "电力系统",
+        "精细化工",
+        "临床医学",
+    ];
+    let put = |w: &str| {
+        let mut edit = profile_json("丙");
+        edit["keywords_zh"] = json!([w]);
+        let (app, uri) = (&app, uri.clone());
+        async move { app.send_json(Method::Put, &uri, &edit).await.0 }
+    };
+    let statuses = tokio::join!(
+        put(words[0]),
+        put(words[1]),
+        put(words[2]),
+        put(words[3]),
+        put(words[4]),
+        put(words[5])
+    );
+    assert_eq!(
+        <[Status; 6]>::from(statuses),
+        [Status::Ok; 6],
+        "every edit went through"
+    );
+    let (_, last) = app.get_json(&uri).await;
+    let last = last["keywords_zh"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    for w in words {
+        let expected = i64::from(w == last);
+        assert_eq!(total(&app, w).await, expected, "{w} (last: {last})");
+        let tail: String = w.chars().skip(2).collect();
+        assert_eq!(total(&app, &tail).await, expected, "{tail} (last: {last})");
+    }
+}
+
+#[tokio::test]
+async fn an_import_is_searchable_and_a_reimport_changes_nothing() {
+    let app = spawn_app().await;
+    let dir = small_dataset(30);
+    let data = Dataset::load(dir.path()).expect("dataset");
+    import(&app.store, &data, &Actor::system("test"))
+        .await
+        .expect("import");
+    app.login_admin().await;
+    let first = &data.experts[0];
+    let keyword = &first.keywords_zh[0];
+    let (codes, n) = found(&app, &format!("q={}&per_page=200", encode(keyword))).await;
+    assert!(
+        n >= 1 && codes.contains(&first.code),
+        "{keyword}: {codes:?}"
+    );
+    let by_name = found(&app, &format!("q={}", encode(&first.name))).await;
+    assert!(by_name.0.contains(&first.code));
+
+    let postings = |app: &TestApp| {
+        let pool = app.store.pool.clone();
+        async move {
+            sqlx::query("select count(*) as n from expert_gram")
+                .fetch_one(&pool)
+                .await
+                .expect("count")
+                .try_get::<i64, _>("n")
+                .expect("n")
+        }
+    };
+    let before = postings(&app).await;
+    import(&app.store, &data, &Actor::system("test"))
+        .await
+        .expect("again");
+    assert_eq!(postings(&app).await, before);
+    assert_eq!(
+        found(&app, &format!("q={}&per_page=200", encode(keyword))).await,
+        (codes, n)
+    );
+}
+
+#[tokio::test]
+async fn an_index_left_by_an_older_version_is_rebuilt_at_start() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    app.send_json(Method::Post, "/api/v1/experts", &soil_expert("欧阳明"))
+        .await;
+    for sql in [
+        "delete from expert_gram",
+        "update expert_gram_version set version = 0",
+    ] {
+        sqlx::query(sql).execute(&app.store.pool).await.expect(sql);
+    }
+    assert_eq!(total(&app, "土壤").await, 0, "the index is empty");
+    app.store.migrate().await.expect("start again");
+    assert_eq!(total(&app, "土壤").await, 1);
+    assert_eq!(total(&app, "remediation").await, 1);
+}
+
+/// What the list returned before the index: the same filters with `like` over every row.
+async fn scanned(app: &TestApp, q: &str, filter: &str) -> Vec<String> {
+    let like = format!("%{}%", q.trim().to_lowercase());
+    let sql = format!(
+        "select e.code from expert e join organization o on o.code = e.organization_code
+         where (lower(e.name) like $1 or lower(e.code) like $1 or lower(e.keywords_zh) like $1
+                or lower(e.keywords_en) like $1 or lower(e.summary) like $1) {filter}
+         order by e.code"
+    );
+    sqlx::query(&sql)
+        .bind(like)
+        .fetch_all(&app.store.pool)
+        .await
+        .expect("scan")
+        .iter()
+        .map(|r| r.try_get::<String, _>("code").expect("code"))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_index_answers_what_the_scan_answered_on_the_sample() {
+    let app = sample_app().await;
+    app.login_admin().await;
+    let queries = [
+        "土壤",
+        "冶金",
+        "研究",
+        "王伟",
+        "土壤修复",
+        "有色金属冶炼",
+        "copper",
+        "Copper Smelting",
+        "e0001",
+        "E01999",
+        "水",
+        "co",
+        "ing",
+        "修复 ",
+        "冶金;",
+        "土_",
+        "理，",
+    ];
+    for q in queries {
+        let expected = scanned(&app, q, "").await;
+        let (codes, n) = found(&app, &format!("q={}&per_page=200", encode(q))).await;
+        assert_eq!(n as usize, expected.len(), "total of {q:?}");
+        assert_eq!(codes[..], expected[..expected.len().min(200)], "{q:?}");
+        // A later page of the same list.
+        let (codes, _) = found(&app, &format!("q={}&per_page=7&page=3", encode(q))).await;
+        let tail: Vec<String> = expected.iter().skip(14).take(7).cloned().collect();
+        assert_eq!(codes, tail, "page 3 of {q:?}");
+        let beyond = found(&app, &format!("q={}&per_page=7&page=999", encode(q))).await;
+        assert_eq!(
+            beyond,
+            (vec![], expected.len() as i64),
+            "past the end of {q:?}"
+        );
+    }
+    for (params, filter) in [
+        ("region=local", "and e.region = 'local'"),
+        ("type=finance", "and (';' || e.types || ';') like '%;finance;%'"),
+        ("org=lzu", "and (lower(e.organization_code) = 'lzu' or lower(o.name_zh) like '%lzu%' or lower(o.name_en) like '%lzu%')"),
+        ("discipline=450", "and exists (select 1 from expert_discipline d where d.expert_id = e.expert_id and d.code like '450%')"),
+    ] {
+        for q in ["冶金", "研究", "copper", "有色金属"] {
+            let expected = scanned(&app, q, filter).await;
+            let (codes, n) = found(&app, &format!("q={}&{params}&per_page=200", encode(q))).await;
+            assert_eq!(n as usize, expected.len(), "total of {q:?} {params}");
+            assert_eq!(codes[..], expected[..expected.len().min(200)], "{q:?} {params}");
+        }
+    }
+}
