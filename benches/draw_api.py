@@ -67,8 +67,8 @@ try:
     _, grouped = call("POST", f"/events/{eid}/panels", {"items_per_panel": args.per_panel})
     print(f"{args.event}: {len(ids)} items in {grouped['panels']} panels")
     for i in range(3):
-        ms, _ = call("GET", f"/events/{eid}/eligibility")
-        print(f"eligibility overview #{i + 1}: {ms:.0f} ms")
+        ms, body = call("GET", f"/events/{eid}/eligibility")
+        print(f"eligibility overview #{i + 1}: {ms:.0f} ms ({len(json.dumps(body, ensure_ascii=False)) // 1024} KiB)")
     for i in range(3):
         ms, drawn = call("POST", f"/events/{eid}/draws", {"seed": 42 + i})
         print(f"draw #{i + 1}: {ms:.0f} ms ({drawn.get('solver', '')})")

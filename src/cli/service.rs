@@ -50,6 +50,8 @@ pub fn serve(raw: &[String]) -> Result<(), String> {
         })?),
         None => None,
     };
+    // The segmentation dictionary loads beside the start-up, not in the first request.
+    std::thread::spawn(crate::assign::text::warm_up);
     runtime()?.block_on(async {
         let store = open(&config).await?;
         bootstrap(&store, &config).await?;
@@ -66,6 +68,8 @@ pub fn serve(raw: &[String]) -> Result<(), String> {
 pub fn migrate(raw: &[String]) -> Result<(), String> {
     Args::parse(raw, &[])?.only(&[])?;
     let config = Config::from_env()?;
+    // The segmentation dictionary loads beside the start-up, not in the first request.
+    std::thread::spawn(crate::assign::text::warm_up);
     runtime()?.block_on(async {
         let store = open(&config).await?;
         bootstrap(&store, &config).await?;
@@ -87,6 +91,8 @@ pub fn import(raw: &[String]) -> Result<(), String> {
         .ok_or("usage: expertpool import DIR")?;
     let data = Dataset::load(Path::new(dir)).map_err(|e| format!("nothing imported: {e}"))?;
     let config = Config::from_env()?;
+    // The segmentation dictionary loads beside the start-up, not in the first request.
+    std::thread::spawn(crate::assign::text::warm_up);
     runtime()?.block_on(async {
         let store = open(&config).await?;
         bootstrap(&store, &config).await?;

@@ -11,10 +11,19 @@ use chrono::NaiveDate;
 
 /// Candidates for a panel of `pool` on `date`, sorted by expert code.
 pub async fn for_pool(store: &Store, pool: Pool, date: NaiveDate) -> AppResult<Vec<Candidate>> {
+    let started = std::time::Instant::now();
     let states = memberships::latest_states(store, pool).await?;
+    let states_ms = started.elapsed().as_secs_f64() * 1e3;
     let participations = crate::store::tracking::all(store).await?;
-    let mut out: Vec<Candidate> = experts::all(store)
-        .await?
+    let history_ms = started.elapsed().as_secs_f64() * 1e3 - states_ms;
+    let registry = experts::all(store).await?;
+    if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
+        eprintln!(
+            "candidates: memberships {states_ms:.0} ms, history {history_ms:.0} ms, registry {:.0} ms",
+            started.elapsed().as_secs_f64() * 1e3 - states_ms - history_ms
+        );
+    }
+    let mut out: Vec<Candidate> = registry
         .iter()
         .map(|e| {
             let reason = not_serving(pool, states.get(&e.id.0).copied(), date);
