@@ -108,11 +108,9 @@ async fn members(
     date: NaiveDate,
 ) -> AppResult<(Vec<MemberLine>, HashMap<i64, Vec<Participation>>)> {
     let (lines, _) = roster(store, pool, &RosterFilter::default()).await?;
-    let profiles: HashMap<i64, crate::store::experts::StoredExpert> = experts::all(store)
-        .await?
-        .into_iter()
-        .map(|e| (e.id.0, e))
-        .collect();
+    let registry = experts::all(store).await?;
+    let profiles: HashMap<i64, &crate::store::experts::StoredExpert> =
+        registry.iter().map(|e| (e.id.0, e)).collect();
     let participations = tracking::all(store).await?;
     let rules = tracking::flag_rules(store, pool).await?;
     let empty = Vec::new();

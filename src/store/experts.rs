@@ -2,6 +2,7 @@
 
 use super::search::{grams, Searched};
 use super::{on_unique, opt_i64, Store, StoreError};
+use std::sync::Arc;
 
 /// The expert list with its keyword search (in `store::search`).
 pub use super::search::search;
@@ -219,14 +220,42 @@ pub async fn get_by_code(conn: &mut AnyConnection, code: &str) -> Result<StoredE
     load(conn, row).await
 }
 
+/// The registry as read at one `registry_version`.
+pub(crate) type CachedRegistry = (i64, Arc<Vec<StoredExpert>>);
+
 /// Every expert with every child row (for the engine and exports), by code.
-pub async fn all(store: &Store) -> Result<Vec<StoredExpert>, StoreError> {
+///
+/// Reading 2,000 experts and their child rows takes ~100 ms, and every overview and draw
+/// needs them, so the store keeps the last read in memory. Triggers bump `registry_version`
+/// in the transaction of every write to the expert tables; the version is read before the
+/// rows, so a cached copy is never older than its version, and any write made since (by this
+/// instance, another one, or the command line) makes the next call read afresh.
+pub async fn all(store: &Store) -> Result<Arc<Vec<StoredExpert>>, StoreError> {
     let mut conn = store.pool.acquire().await?;
+    let (version,): (i64,) = sqlx::query_as("select version from registry_version where id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    let cached = store.registry.lock().ok().and_then(|slot| {
+        slot.as_ref()
+            .filter(|(v, _)| *v == version)
+            .map(|(_, experts)| experts.clone())
+    });
+    if let Some(experts) = cached {
+        return Ok(experts);
+    }
     let rows = sqlx::query(&format!("select {COLUMNS} from expert order by code"))
         .fetch_all(&mut *conn)
         .await?;
     let mut children = Children::read(&mut conn, None).await?;
-    rows.iter().map(|row| children.assemble(row)).collect()
+    let experts: Arc<Vec<StoredExpert>> = Arc::new(
+        rows.iter()
+            .map(|row| children.assemble(row))
+            .collect::<Result<_, _>>()?,
+    );
+    if let Ok(mut slot) = store.registry.lock() {
+        *slot = Some((version, experts.clone()));
+    }
+    Ok(experts)
 }
 
 async fn write_children(

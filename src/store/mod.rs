@@ -67,6 +67,8 @@ pub struct Store {
     pub pool: AnyPool,
     /// The backend.
     pub backend: Backend,
+    /// The registry as last read, with the `registry_version` it was read at.
+    pub(crate) registry: std::sync::Arc<std::sync::Mutex<Option<experts::CachedRegistry>>>,
 }
 
 impl Store {
@@ -112,7 +114,11 @@ impl Store {
             options
         };
         let pool = options.connect(url).await?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            registry: Default::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }

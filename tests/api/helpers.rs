@@ -15,6 +15,8 @@ pub const PASSWORD: &str = "User-Password-1";
 pub struct TestApp {
     pub client: Client,
     pub store: Store,
+    /// The database, for a second store standing for another instance.
+    pub database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -79,6 +81,7 @@ pub async fn spawn_app() -> TestApp {
     TestApp {
         client,
         store,
+        database_url,
         _dir: dir,
     }
 }

@@ -13,6 +13,7 @@ mod import;
 mod invitations;
 mod openapi;
 mod pools;
+mod registry;
 mod sample_engine;
 mod search;
 mod session;
