@@ -40,7 +40,7 @@ struct Conditions {
 }
 
 impl Conditions {
-    /// Adds a parameter and returns its placeholder.
+    /// Adds a parameter and returns its `$n` marker for the SQL text.
     fn arg(&mut self, value: impl Into<String>) -> String {
         self.args.push(value.into());
         format!("${}", self.args.len())

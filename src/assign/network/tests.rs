@@ -1,0 +1,155 @@
+//! Tests of `assign::network`.
+
+use super::*;
+use crate::assign::lp::Row;
+use rand::{RngExt, SeedableRng};
+
+/// A random panels × experts model: sizes, loads, per-panel side rows on random subsets.
+#[allow(clippy::needless_range_loop)] // panel and expert indices name the model's parts
+fn random_model(seed: u64) -> (Model01, Structure) {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let panels = rng.random_range(1..6);
+    let experts = rng.random_range(3..14);
+    let size = rng.random_range(1..4);
+    let load = rng.random_range(1..3);
+    let mut model = Model01::default();
+    let mut s = Structure {
+        left: vec![
+            Group {
+                parent: None,
+                lo: 0,
+                hi: load
+            };
+            experts
+        ],
+        right: vec![
+            Group {
+                parent: None,
+                lo: size,
+                hi: size
+            };
+            panels
+        ],
+        ..Structure::default()
+    };
+    let mut by_panel = vec![Vec::new(); panels];
+    let mut by_expert = vec![Vec::new(); experts];
+    for p in 0..panels {
+        for e in 0..experts {
+            if rng.random_bool(0.7) {
+                let v = model.weights.len();
+                model
+                    .weights
+                    .push((rng.random_range(0..1000) as f64) / 1000.0);
+                s.left_of.push(e);
+                s.right_of.push(p);
+                by_panel[p].push(v);
+                by_expert[e].push(v);
+            }
+        }
+    }
+    let ones = |vs: &[usize]| vs.iter().map(|&v| (v, 1.0)).collect::<Vec<_>>();
+    for vs in &by_panel {
+        model.rows.push(Row {
+            terms: ones(vs),
+            lo: Some(size as f64),
+            hi: Some(size as f64),
+        });
+    }
+    for vs in &by_expert {
+        model.rows.push(Row {
+            terms: ones(vs),
+            lo: None,
+            hi: Some(load as f64),
+        });
+    }
+    for vs in &by_panel {
+        for _ in 0..rng.random_range(0..3) {
+            let subset: Vec<usize> = vs
+                .iter()
+                .copied()
+                .filter(|_| rng.random_bool(0.3))
+                .collect();
+            s.side_rows.push(model.rows.len());
+            model.rows.push(Row {
+                terms: ones(&subset),
+                lo: Some(rng.random_range(1..3) as f64),
+                hi: None,
+            });
+        }
+    }
+    (model, s)
+}
+
+#[test]
+fn side_rows_reach_the_full_models_optimum() {
+    let mut methods = std::collections::BTreeMap::new();
+    for seed in 0..400 {
+        let (model, s) = random_model(seed);
+        let full = lp::solve(&model, 60.0);
+        let net = solve(&model, &s, 60.0);
+        match (&full, &net) {
+            (Ok(f), Ok(n)) => {
+                assert!(
+                    (f.objective - n.objective).abs() < 1e-6,
+                    "seed {seed}: {} vs {} ({})",
+                    f.objective,
+                    n.objective,
+                    n.method
+                );
+                assert_eq!(n.status, SolveStatus::Optimal, "seed {seed}");
+                *methods.entry(n.method).or_insert(0) += 1;
+            }
+            (Err(LpError::Infeasible), Err(LpError::Infeasible)) => {}
+            _ => panic!(
+                "seed {seed}: full {:?} vs network {:?}",
+                full.map(|x| x.objective),
+                net.map(|x| x.objective)
+            ),
+        }
+    }
+    // Both the plain flow and the priced flow are exercised.
+    assert_eq!(methods.len(), 2, "{methods:?}");
+}
+
+#[test]
+fn an_integrality_gap_is_closed_by_the_reduced_mip() {
+    // Three optional seats, pairwise exclusive through side rows: the LP takes ½ of each
+    // (1.5), the best 0-1 choice is a single seat (the heaviest, 1.2).
+    let pair = |a: usize, b: usize| Row {
+        terms: vec![(a, 1.0), (b, 1.0)],
+        lo: None,
+        hi: Some(1.0),
+    };
+    let model = Model01 {
+        weights: vec![1.0, 1.2, 1.1],
+        rows: vec![pair(0, 1), pair(1, 2), pair(0, 2)],
+        fixed_one: vec![],
+    };
+    let s = Structure {
+        left_of: vec![0, 1, 2],
+        right_of: vec![0, 1, 2],
+        left: vec![
+            Group {
+                parent: None,
+                lo: 0,
+                hi: 1
+            };
+            3
+        ],
+        right: vec![
+            Group {
+                parent: None,
+                lo: 0,
+                hi: 1
+            };
+            3
+        ],
+        side_rows: vec![0, 1, 2],
+    };
+    let solved = solve(&model, &s, 10.0).unwrap();
+    assert_eq!(solved.chosen, vec![false, true, false]);
+    assert_eq!(solved.status, SolveStatus::Optimal);
+    assert!(solved.method.contains("reduced MIP"), "{}", solved.method);
+    assert!(solved.bound > 1.6, "bound {}", solved.bound);
+}
