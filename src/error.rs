@@ -33,6 +33,9 @@ pub enum AppError {
         /// Field, when a unique key is at fault.
         field: Option<String>,
     },
+    /// An event action tried in a state that does not allow it (409, code `event_state`).
+    #[error("{0}")]
+    WrongState(#[from] crate::domain::event::WrongState),
     /// Too many attempts (429).
     #[error("{0}")]
     TooManyRequests(String),
@@ -90,7 +93,7 @@ impl AppError {
             AppError::Unauthorized(_) => Status::Unauthorized,
             AppError::Forbidden(_) => Status::Forbidden,
             AppError::NotFound(_) => Status::NotFound,
-            AppError::Conflict { .. } => Status::Conflict,
+            AppError::Conflict { .. } | AppError::WrongState(_) => Status::Conflict,
             AppError::TooManyRequests(_) => Status::TooManyRequests,
             AppError::Internal(_) => Status::InternalServerError,
         }
@@ -105,6 +108,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict { .. } => "conflict",
+            AppError::WrongState(_) => "event_state",
             AppError::TooManyRequests(_) => "too_many_requests",
             AppError::Internal(_) => "internal",
         }
@@ -115,6 +119,7 @@ impl AppError {
         match self {
             AppError::Validation(v) => Some(v.field.clone()),
             AppError::Conflict { field, .. } => field.clone(),
+            AppError::WrongState(_) => Some("status".into()),
             _ => None,
         }
     }

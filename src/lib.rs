@@ -7,6 +7,7 @@ extern crate rocket;
 
 pub mod assign;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod dataset;
 pub mod domain;

@@ -43,6 +43,11 @@ pub enum Exclusion {
     },
     /// Staff removed the expert from this panel, or the expert declined it.
     Forbidden,
+    /// Already holds a seat in another event in the same half-day.
+    Busy {
+        /// The other event.
+        event: String,
+    },
 }
 
 impl Exclusion {
@@ -55,6 +60,7 @@ impl Exclusion {
             Exclusion::LowFit { .. } => "low_fit",
             Exclusion::OverCap { .. } => "over_12_month_cap",
             Exclusion::Forbidden => "removed",
+            Exclusion::Busy { .. } => "busy_elsewhere",
         }
     }
 }
@@ -191,7 +197,15 @@ pub fn analyze(problem: &Problem) -> Analysis {
                 Some(reason) => Some(Exclusion::Inactive {
                     reason: reason.clone(),
                 }),
-                None => unavailable(),
+                None => unavailable().or_else(|| {
+                    let meets = panel.meets.as_ref()?;
+                    c.busy
+                        .iter()
+                        .find(|b| b.slot.overlaps(meets))
+                        .map(|b| Exclusion::Busy {
+                            event: b.event.clone(),
+                        })
+                }),
             };
             let mut recused = Vec::new();
             let mut first_conflict = None;

@@ -51,10 +51,11 @@ fn exclusion_text(problem: &Problem, e: &Exclusion) -> String {
             problem.rules.min_fit
         ),
         Exclusion::OverCap { recent } => format!(
-            "{recent} reviews in the last 12 months reach the cap of {}",
+            "{recent} reviews in one 12-month window around the event reach the cap of {}",
             problem.rules.max_reviews_per_12_months
         ),
         Exclusion::Forbidden => "removed from this panel by staff or declined it".into(),
+        Exclusion::Busy { event } => format!("already holds a seat in {event} in the same half-day"),
     }
 }
 

@@ -76,8 +76,21 @@ pub struct Candidate {
     /// (e.g. "review pool membership is suspended").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inactive_reason: Option<String>,
-    /// Reviews in the rolling 12 months before the event (accepted + pending invitations).
+    /// Reviews in the busiest 365-day window containing the event (accepted + pending
+    /// invitations of other events: `domain::tracking::reviews_in_window`).
     pub recent_reviews: u32,
+    /// Half-days the expert already holds a seat in another event (pending or accepted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub busy: Vec<Busy>,
+}
+
+/// A seat an expert holds in another event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Busy {
+    /// The other event's code.
+    pub event: String,
+    /// The half-day.
+    pub slot: crate::domain::event::HalfDay,
 }
 
 impl Candidate {
@@ -100,6 +113,10 @@ pub struct PanelSpec {
     pub date: Option<NaiveDate>,
     /// Indices into [`Problem::items`].
     pub items: Vec<usize>,
+    /// The half-day the panel meets in, when it meets (not for correspondence review): an
+    /// expert busy elsewhere in it cannot sit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meets: Option<crate::domain::event::HalfDay>,
 }
 
 /// Why staff or the expert marked an (item, expert) pair, beyond what the data shows.
@@ -189,6 +206,35 @@ impl Problem {
         let json = serde_json::to_vec(self).unwrap_or_default();
         hex::encode(Sha256::digest(&json))
     }
+
+    /// A hash per part of the input that staff or experts change: `rules` (and dates),
+    /// `items`, `panels`, `decisions` (exclusions, pins, declared conflicts) and `candidates`
+    /// (who may serve and their profiles). Workloads and bookings elsewhere are left out: they
+    /// move whenever another event invites, and are checked again live when invitations go out.
+    pub fn part_hashes(&self) -> BTreeMap<String, String> {
+        use sha2::{Digest, Sha256};
+        fn hash<T: Serialize>(value: &T) -> String {
+            hex::encode(Sha256::digest(
+                serde_json::to_vec(value).unwrap_or_default(),
+            ))
+        }
+        let mut people = Sha256::new();
+        for c in &self.candidates {
+            let profile = Candidate {
+                recent_reviews: 0,
+                busy: Vec::new(),
+                ..c.clone()
+            };
+            people.update(serde_json::to_vec(&profile).unwrap_or_default());
+        }
+        BTreeMap::from([
+            ("rules".to_string(), hash(&(&self.rules, &self.dates))),
+            ("items".to_string(), hash(&self.items)),
+            ("panels".to_string(), hash(&self.panels)),
+            ("decisions".to_string(), hash(&self.overrides)),
+            ("candidates".to_string(), hex::encode(people.finalize())),
+        ])
+    }
 }
 
 impl Candidate {
@@ -220,6 +266,7 @@ impl Candidate {
             unavailable: p.unavailable.clone(),
             inactive_reason,
             recent_reviews,
+            busy: Vec::new(),
         }
     }
 }

@@ -30,6 +30,7 @@ pub fn candidate(key: &str, name: &str, org: &str) -> Candidate {
         unavailable: vec![],
         inactive_reason: None,
         recent_reviews: 0,
+        busy: vec![],
     }
 }
 

@@ -304,6 +304,7 @@ fn recuse_mode_keeps_min_voting_members_per_item() {
         slot: None,
         date: None,
         items: vec![0, 1],
+        meets: None,
     }];
     p.rules.panel_size = 4;
     p.rules.conflict_mode = ConflictMode::Recuse;

@@ -88,6 +88,7 @@ pub fn generate(
                 unavailable: vec![],
                 inactive_reason: None,
                 recent_reviews: rng.random_range(0..6),
+                busy: vec![],
             }
         })
         .collect();
@@ -117,6 +118,7 @@ pub fn generate(
             key: format!("PANEL{p:05}"),
             slot: (items_per_panel > 1).then(|| format!("S{}", p % 4)),
             date: Some(date),
+            meets: None,
             items: (p * items_per_panel..((p + 1) * items_per_panel).min(items.len())).collect(),
         })
         .collect();

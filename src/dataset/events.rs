@@ -186,6 +186,7 @@ impl Dataset {
                 slot: panel.slot.clone(),
                 date,
                 items: indices,
+                meets: None,
             });
         }
         let dates = if event.dates.is_empty() {

@@ -14,7 +14,9 @@ text_enum!(
         /// Declined, or a conflict was declared.
         Declined = "declined",
         /// No answer by the deadline.
-        NoResponse = "no_response"
+        NoResponse = "no_response",
+        /// Taken back by the bureau (the member was suspended or left the pool).
+        Withdrawn = "withdrawn"
     }
 );
 
@@ -91,6 +93,18 @@ impl Answer {
             Answer::Decline(_) | Answer::DeclareConflict { .. } => InvitationStatus::Declined,
             Answer::NoResponse => InvitationStatus::NoResponse,
         }
+    }
+}
+
+impl InvitationStatus {
+    /// Whether the invitation holds its seat (asked and not yet turned down, or accepted).
+    pub fn holds_seat(self) -> bool {
+        matches!(self, InvitationStatus::Pending | InvitationStatus::Accepted)
+    }
+
+    /// Whether the seat it held is open again (to replace, or to leave empty with a reason).
+    pub fn opens_seat(self) -> bool {
+        !self.holds_seat()
     }
 }
 

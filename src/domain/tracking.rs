@@ -21,17 +21,50 @@ pub struct Participation {
     pub ratings: Option<[u8; 3]>,
 }
 
-/// Reviews that count against the rolling 12-month cap around `date`: accepted or pending
-/// invitations of events from 365 days before to 365 days after (a review next month fills the
-/// same window as one last month). The engine's load and the record page both use this.
+/// Days in one window of the rolling cap: a window is `[start, start + 364]`.
+pub const WINDOW_DAYS: i64 = 365;
+
+/// Whether a participation fills a seat against the cap (a pending invitation holds one).
+fn counts_against_cap(p: &Participation) -> bool {
+    matches!(p.response.as_str(), "accepted" | "pending")
+}
+
+/// The rolling 12-month figure for a new review on `date`: the most reviews (accepted or
+/// pending) that any 365-day window containing `date` already holds. A new review is allowed
+/// when this plus one stays within the cap, so every window containing it keeps to the cap;
+/// two reviews 709 days apart never share a window, so they never add up.
 pub fn reviews_in_window(all: &[Participation], date: NaiveDate) -> u32 {
-    let from = date - chrono::Duration::days(365);
-    let to = date + chrono::Duration::days(365);
-    all.iter()
-        .filter(|p| {
-            matches!(p.response.as_str(), "accepted" | "pending") && p.date >= from && p.date <= to
-        })
-        .count() as u32
+    let span = chrono::Duration::days(WINDOW_DAYS - 1);
+    let mut dates: Vec<NaiveDate> = all
+        .iter()
+        .filter(|p| counts_against_cap(p) && p.date >= date - span && p.date <= date + span)
+        .map(|p| p.date)
+        .collect();
+    dates.sort_unstable();
+    // The busiest window starts on a review's date or at the earliest start that still
+    // contains `date`; slide over those starts with two pointers.
+    let mut starts: Vec<NaiveDate> = std::iter::once(date - span)
+        .chain(dates.iter().copied().filter(|&d| d <= date))
+        .collect();
+    starts.sort_unstable();
+    let mut best = 0;
+    let (mut lo, mut hi) = (0, 0);
+    for start in starts {
+        while lo < dates.len() && dates[lo] < start {
+            lo += 1;
+        }
+        hi = hi.max(lo);
+        while hi < dates.len() && dates[hi] <= start + span {
+            hi += 1;
+        }
+        best = best.max(hi - lo);
+    }
+    best as u32
+}
+
+/// Whether one more review on `date` keeps every 365-day window containing it within `cap`.
+pub fn within_cap(all: &[Participation], date: NaiveDate, cap: u32) -> bool {
+    reviews_in_window(all, date) < cap
 }
 
 /// The figures of one expert's record.
@@ -366,8 +399,38 @@ mod tests {
             p("2024-01-01", "accepted", "attended", Some(5)),
         ];
         let r = record(&all, d("2026-11-24"));
-        assert_eq!((r.accepted, r.declined, r.reviews_12_months), (2, 1, 2));
+        // 2025-12-01 and 2026-12-15 are 379 days apart: no one window holds both.
+        assert_eq!((r.accepted, r.declined, r.reviews_12_months), (2, 1, 1));
         assert_eq!(r.mean_rating, Some(4.5));
         assert_eq!(r.invitations_per_year[&2026], 2);
+    }
+
+    #[test]
+    fn the_cap_counts_windows_of_365_days_that_contain_the_new_review() {
+        let at = |day: &str| p(day, "accepted", "", None);
+        let d = super::d("2027-06-30");
+        // 709 days apart: no window holds both, so with cap 2 a third review fits.
+        let apart = vec![at("2026-07-06"), at("2028-06-14")];
+        assert_eq!(reviews_in_window(&apart, d), 1);
+        assert!(within_cap(&apart, d, 2));
+        // d − 182 and d + 182 fit in one window with d (days d−182 … d+182 are 365 days).
+        let close = vec![at("2026-12-30"), at("2027-12-29")];
+        assert_eq!(reviews_in_window(&close, d), 2);
+        assert!(!within_cap(&close, d, 2));
+        // d − 183 and d + 182 are 366 days apart: each window holds only one of them.
+        let edge = vec![at("2026-12-29"), at("2027-12-29")];
+        assert_eq!(reviews_in_window(&edge, d), 1);
+        // The window edges themselves: d − 364 and d + 364 each share a window with d.
+        let rim = vec![at("2026-07-01"), at("2028-06-28")];
+        assert_eq!(reviews_in_window(&rim, d), 1);
+        assert_eq!(reviews_in_window(&[at("2026-06-30")], d), 0);
+        // Declines and withdrawn invitations hold no seat; pending ones do.
+        let mixed = vec![
+            p("2027-06-01", "declined", "", None),
+            p("2027-06-02", "withdrawn", "", None),
+            p("2027-06-03", "pending", "", None),
+            at("2027-06-30"),
+        ];
+        assert_eq!(reviews_in_window(&mixed, d), 2);
     }
 }

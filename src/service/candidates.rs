@@ -2,21 +2,40 @@
 //! reason they may not serve (membership rule in `domain::membership::not_serving`) and their
 //! rolling 12-month load (`domain::tracking::reviews_in_window`, the figure the record shows).
 
+use crate::assign::problem::Busy;
 use crate::assign::Candidate;
+use std::collections::HashMap;
 use crate::domain::membership::{not_serving, Pool};
 use crate::domain::tracking::reviews_in_window;
 use crate::error::AppResult;
 use crate::store::{experts, memberships, Store};
 use chrono::NaiveDate;
 
-/// Candidates for a panel of `pool` on `date`, sorted by expert code.
-pub async fn for_pool(store: &Store, pool: Pool, date: NaiveDate) -> AppResult<Vec<Candidate>> {
+/// Candidates for a panel of `pool` on `date`, sorted by expert code. With `own` (the event's
+/// id and code), the event's own invitations are left out of the workload (the engine counts
+/// the seats it gives) and every seat held in another event is marked busy for its half-day.
+pub async fn for_event(
+    store: &Store,
+    pool: Pool,
+    date: NaiveDate,
+    own: Option<(i64, &str)>,
+) -> AppResult<Vec<Candidate>> {
     let started = std::time::Instant::now();
     let states = memberships::latest_states(store, pool).await?;
     let states_ms = started.elapsed().as_secs_f64() * 1e3;
     let participations = crate::store::tracking::all(store).await?;
     let history_ms = started.elapsed().as_secs_f64() * 1e3 - states_ms;
     let registry = experts::all(store).await?;
+    let mut busy: HashMap<i64, Vec<Busy>> = HashMap::new();
+    if let Some((event_id, _)) = own {
+        let mut conn = store.pool.acquire().await?;
+        for b in crate::store::invitations::bookings(&mut conn, event_id, None).await? {
+            busy.entry(b.expert_id).or_default().push(Busy {
+                event: b.event,
+                slot: b.slot,
+            });
+        }
+    }
     if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
         eprintln!(
             "candidates: memberships {states_ms:.0} ms, history {history_ms:.0} ms, registry {:.0} ms",
@@ -29,9 +48,17 @@ pub async fn for_pool(store: &Store, pool: Pool, date: NaiveDate) -> AppResult<V
             let reason = not_serving(pool, states.get(&e.id.0).copied(), date);
             let recent = participations
                 .get(&e.id.0)
-                .map(|p| reviews_in_window(p, date))
+                .map(|p| match own {
+                    Some((_, code)) => {
+                        let others: Vec<_> = p.iter().filter(|p| p.event != code).cloned().collect();
+                        reviews_in_window(&others, date)
+                    }
+                    None => reviews_in_window(p, date),
+                })
                 .unwrap_or(0);
-            Candidate::from_profile(&e.profile, reason, recent)
+            let mut c = Candidate::from_profile(&e.profile, reason, recent);
+            c.busy = busy.remove(&e.id.0).unwrap_or_default();
+            c
         })
         .collect();
     out.sort_by(|a, b| a.key.cmp(&b.key));

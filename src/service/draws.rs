@@ -1,8 +1,8 @@
 //! The draw of an event: eligibility overview, the stored draw and its replay.
 
-use super::events::{corrupt, editable, get, problem};
+use super::events::{begin, corrupt, get, problem, require, Event};
 use crate::assign::{self, Problem};
-use crate::domain::event::EventStatus;
+use crate::domain::event::{EventAction, EventStatus};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Actor};
 use crate::store::events::{self as store_e, DrawRow};
@@ -72,6 +72,8 @@ pub struct StoredDraw {
     pub result_hash: String,
     /// The result.
     pub result: serde_json::Value,
+    /// Digest of the event's previous draw (empty for the first).
+    pub prev_digest: String,
 }
 
 impl From<DrawRow> for StoredDraw {
@@ -86,11 +88,13 @@ impl From<DrawRow> for StoredDraw {
             input_hash: d.input_hash,
             result_hash: d.result_hash,
             result: serde_json::from_str(&d.result_json).unwrap_or_default(),
+            prev_digest: d.prev_digest,
         }
     }
 }
 
-/// Draws the panels (seed random unless given) and stores seed, input and result.
+/// Draws the panels (seed random unless given) and stores seed, input and result, chained to
+/// the event's previous draw.
 pub async fn draw(
     store: &Store,
     actor: &Actor,
@@ -98,7 +102,7 @@ pub async fn draw(
     seed: Option<u64>,
 ) -> AppResult<StoredDraw> {
     let event = get(store, id).await?;
-    editable(&event)?;
+    require(&event, EventAction::Draw)?;
     let seed = seed.unwrap_or_else(|| {
         use rand::RngExt;
         rand::rng().random()
@@ -110,7 +114,13 @@ pub async fn draw(
     })
     .await?;
     let outcome = outcome.map_err(draw_error)?;
-    let row = DrawRow {
+    // The solve ran outside the transaction; the state is checked again inside it.
+    let (mut tx, event) = begin(store, id, EventAction::Draw).await?;
+    let prev_digest = store_e::latest_draw_in(&mut tx, id)
+        .await?
+        .map(|d| digest(&d))
+        .unwrap_or_default();
+    let mut row = DrawRow {
         draw_id: 0,
         event_id: id,
         seed: seed.to_string(),
@@ -122,15 +132,177 @@ pub async fn draw(
         result_json: serde_json::to_string(&outcome.result).map_err(corrupt)?,
         actor: actor.name.clone(),
         at: crate::store::now(),
+        input_parts: serde_json::to_string(&problem.part_hashes()).map_err(corrupt)?,
+        prev_digest,
     };
-    let mut tx = store.begin_write().await?;
-    let draw_id = store_e::insert_draw(&mut tx, &row).await?;
-    store_e::set_status(&mut tx, id, EventStatus::Drawn.as_str()).await?;
-    audit::record(&mut tx, actor, "event.draw", "event", &event.code, None, Some(&serde_json::json!({"draw": draw_id, "seed": row.seed, "input_hash": row.input_hash, "result_hash": row.result_hash}))).await?;
+    row.draw_id = store_e::insert_draw(&mut tx, &row).await?;
+    store_e::set_status(
+        &mut tx,
+        id,
+        event.status.as_str(),
+        EventStatus::Drawn.as_str(),
+    )
+    .await?;
+    audit::record(&mut tx, actor, "event.draw", "event", &event.code, None, Some(&serde_json::json!({"draw": row.draw_id, "seed": row.seed, "input_hash": row.input_hash, "result_hash": row.result_hash, "digest": digest(&row)}))).await?;
     tx.commit().await?;
-    Ok(StoredDraw {
-        id: draw_id,
-        ..row.into()
+    Ok(row.into())
+}
+
+/// The digest that chains draws: over the stored row's identity, hashes and its own link, so
+/// editing or deleting a draw breaks the link of the draw after it.
+pub fn digest(d: &DrawRow) -> String {
+    use sha2::{Digest, Sha256};
+    let text = format!(
+        "{}|{}|{}|{}|{}|{}|{}",
+        d.draw_id, d.event_id, d.seed, d.input_hash, d.result_hash, d.prev_digest, d.at
+    );
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// Whether a draw still describes the event as it is now.
+#[derive(Debug, Clone, Serialize)]
+pub struct Freshness {
+    /// The draw checked.
+    pub draw: i64,
+    /// Nothing the draw was made from has changed.
+    pub current: bool,
+    /// The parts that changed: `rules`, `items`, `panels`, `decisions`, `candidates`.
+    pub changed: Vec<String>,
+    /// When the event was last edited after the draw (from the audit log), if it was.
+    pub since: Option<String>,
+}
+
+impl Freshness {
+    /// Why the draw may not be confirmed, in words.
+    pub fn explain(&self) -> String {
+        let mut text = format!("the draw is out of date: {} changed", self.changed.join(", "));
+        if let Some(at) = &self.since {
+            text.push_str(&format!(" at {}", crate::clock::local_time(at)));
+        }
+        text.push_str("; draw again");
+        text
+    }
+}
+
+/// Compares a draw's input with what the event would give now.
+pub async fn freshness(store: &Store, event: &Event, row: &DrawRow) -> AppResult<Freshness> {
+    let stored: BTreeMap<String, String> =
+        serde_json::from_str(&row.input_parts).unwrap_or_default();
+    let changed: Vec<String> = match problem(store, event.id, 0).await {
+        Ok(now) => {
+            let now = now.part_hashes();
+            now.iter()
+                .filter(|(part, hash)| stored.get(*part) != Some(hash))
+                .map(|(part, _)| part.clone())
+                .collect()
+        }
+        // Without panels nothing can be drawn: the draw no longer matches the event.
+        Err(AppError::Validation(_)) => vec!["panels".into()],
+        Err(e) => return Err(e),
+    };
+    let since = if changed.is_empty() {
+        None
+    } else {
+        audit::of_entity(store, "event", &event.code, "event.")
+            .await?
+            .into_iter()
+            .filter(|e| e.at > row.at && e.action != "event.draw")
+            .map(|e| e.at)
+            .next_back()
+    };
+    Ok(Freshness {
+        draw: row.draw_id,
+        current: changed.is_empty(),
+        changed,
+        since,
+    })
+}
+
+/// One link of an event's draw chain, as the supervisor's page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainLink {
+    /// Draw id.
+    pub draw: i64,
+    /// When.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// Seed.
+    pub seed: String,
+    /// The stored input still hashes to the stored input hash.
+    pub input_intact: bool,
+    /// The stored result still hashes to the stored result hash.
+    pub result_intact: bool,
+    /// The link to the previous draw holds (nothing between them was edited or deleted).
+    pub linked: bool,
+    /// The audit log recorded this draw with the same result hash.
+    pub audited: bool,
+}
+
+/// The chain of an event's draws, oldest first, and the draws the audit log knows of that
+/// are no longer stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chain {
+    /// Links, oldest first.
+    pub links: Vec<ChainLink>,
+    /// Draw ids recorded in the audit log but missing from the table.
+    pub missing: Vec<i64>,
+    /// Every check holds.
+    pub intact: bool,
+}
+
+fn input_intact(row: &DrawRow) -> bool {
+    serde_json::from_str::<Problem>(&row.input_json)
+        .is_ok_and(|p| p.input_hash() == row.input_hash)
+}
+
+/// The result hash is taken over the very bytes stored (`DrawResult::hash` hashes the same
+/// serialization), so any edit of the stored text shows.
+fn result_intact(row: &DrawRow) -> bool {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(row.result_json.as_bytes())) == row.result_hash
+}
+
+/// Verifies an event's draws: each hash, each link, and each against the audit log.
+pub async fn chain(store: &Store, event: &Event) -> AppResult<Chain> {
+    let mut rows = store_e::draws(store, event.id).await?;
+    rows.reverse();
+    let audited: BTreeMap<i64, String> = audit::of_entity(store, "event", &event.code, "event.draw")
+        .await?
+        .into_iter()
+        .filter_map(|e| {
+            let after: serde_json::Value = serde_json::from_str(e.after_json.as_deref()?).ok()?;
+            Some((after["draw"].as_i64()?, after["result_hash"].as_str()?.to_string()))
+        })
+        .collect();
+    let mut prev = String::new();
+    let mut links = Vec::with_capacity(rows.len());
+    for row in &rows {
+        links.push(ChainLink {
+            draw: row.draw_id,
+            at: row.at.clone(),
+            actor: row.actor.clone(),
+            seed: row.seed.clone(),
+            input_intact: input_intact(row),
+            result_intact: result_intact(row),
+            linked: row.prev_digest == prev,
+            audited: audited.get(&row.draw_id) == Some(&row.result_hash),
+        });
+        prev = digest(row);
+    }
+    let missing: Vec<i64> = audited
+        .keys()
+        .filter(|id| !rows.iter().any(|r| r.draw_id == **id))
+        .copied()
+        .collect();
+    let intact = missing.is_empty()
+        && links
+            .iter()
+            .all(|l| l.input_intact && l.result_intact && l.linked && l.audited);
+    Ok(Chain {
+        links,
+        missing,
+        intact,
     })
 }
 
@@ -159,7 +331,10 @@ pub struct Replay {
     pub draw: i64,
     /// Whether the stored input still hashes to the stored input hash.
     pub input_intact: bool,
-    /// Whether the replayed result is identical to the stored one.
+    /// Whether the stored result still hashes to the stored result hash.
+    pub result_intact: bool,
+    /// Whether the replayed result is identical to the stored one (and both stored parts
+    /// are intact).
     pub identical: bool,
     /// Stored result hash.
     pub stored_hash: String,
@@ -177,6 +352,7 @@ pub async fn replay(store: &Store, draw_id: i64) -> AppResult<Replay> {
     })?;
     let problem: Problem = serde_json::from_str(&row.input_json).map_err(corrupt)?;
     let input_intact = problem.input_hash() == row.input_hash;
+    let result_intact = result_intact(&row);
     let replayed = off_thread(move || assign::draw(&problem))
         .await?
         .map_err(draw_error)?;
@@ -184,7 +360,8 @@ pub async fn replay(store: &Store, draw_id: i64) -> AppResult<Replay> {
     Ok(Replay {
         draw: draw_id,
         input_intact,
-        identical: input_intact && replayed_hash == row.result_hash,
+        result_intact,
+        identical: input_intact && result_intact && replayed_hash == row.result_hash,
         stored_hash: row.result_hash,
         replayed_hash,
         engine_versions: (row.engine_version, assign::ENGINE_VERSION.into()),

@@ -3,7 +3,9 @@
 
 use crate::assign::problem::{Item, Overrides, PairNote, PanelSpec, Problem};
 use crate::assign::{presets, Rules};
-use crate::domain::event::{parse_slots, EventKind, EventMode, EventStatus, Slot};
+use crate::domain::event::{
+    panel_half_day, parse_slots, EventAction, EventKind, EventMode, EventStatus, Slot,
+};
 use crate::domain::membership::Pool;
 use crate::domain::{DisciplineCode, ValidationError};
 use crate::error::{AppError, AppResult};
@@ -37,6 +39,10 @@ pub struct Event {
     pub rules: Rules,
     /// Status.
     pub status: EventStatus,
+    /// Where the panels meet.
+    pub venue: String,
+    /// Answer invitations by this date.
+    pub answer_by: Option<NaiveDate>,
 }
 
 pub(crate) fn corrupt(e: impl std::fmt::Display) -> AppError {
@@ -62,6 +68,11 @@ impl TryFrom<EventRow> for Event {
             slots: serde_json::from_str(&r.slots_json).map_err(corrupt)?,
             rules: serde_json::from_str(&r.rules_json).map_err(corrupt)?,
             status: EventStatus::parse(&r.status).map_err(corrupt)?,
+            venue: r.venue,
+            answer_by: match r.answer_by.as_str() {
+                "" => None,
+                d => Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(corrupt)?),
+            },
         })
     }
 }
@@ -86,6 +97,33 @@ pub struct EventInput {
     pub slots: String,
     /// Rules (empty: the preset for the kind and mode).
     pub rules: Option<Rules>,
+    /// Where the panels meet (shown on invitations).
+    pub venue: String,
+    /// Answer invitations by `YYYY-MM-DD` (empty: no deadline).
+    pub answer_by: String,
+}
+
+/// Venue and answer deadline, checked: the deadline is a date before the event.
+fn notice(venue: &str, answer_by: &str, first: NaiveDate) -> AppResult<(String, String)> {
+    let venue = venue.trim();
+    if venue.chars().count() > 200 {
+        return Err(ValidationError::new("venue", "at most 200 characters").into());
+    }
+    let answer_by = match answer_by.trim() {
+        "" => String::new(),
+        d => {
+            let date = crate::domain::expert::parse_date("answer_by", d)?;
+            if date > first {
+                return Err(ValidationError::new(
+                    "answer_by",
+                    format!("the answer deadline {date} is after the event ({first})"),
+                )
+                .into());
+            }
+            date.to_string()
+        }
+    };
+    Ok((venue.to_string(), answer_by))
 }
 
 /// Loads an event.
@@ -131,6 +169,7 @@ pub async fn create(store: &Store, actor: &Actor, input: EventInput) -> AppResul
         .rules
         .unwrap_or_else(|| presets::default_rules(kind, mode));
     rules.validate().map_err(|e| e.within("rules"))?;
+    let (venue, answer_by) = notice(&input.venue, &input.answer_by, dates[0])?;
     let code = if input.code.trim().is_empty() {
         format!(
             "EV{}-{}",
@@ -155,6 +194,8 @@ pub async fn create(store: &Store, actor: &Actor, input: EventInput) -> AppResul
         slots_json: serde_json::to_string(&slots).map_err(corrupt)?,
         rules_json: serde_json::to_string(&rules).map_err(corrupt)?,
         status: EventStatus::Draft.as_str().into(),
+        venue,
+        answer_by,
     };
     let mut tx = store.begin_write().await?;
     let id = store_e::insert(&mut tx, &row).await?;
@@ -172,26 +213,73 @@ pub async fn create(store: &Store, actor: &Actor, input: EventInput) -> AppResul
     get(store, id).await
 }
 
-pub(crate) fn editable(event: &Event) -> AppResult<()> {
-    if event.status.editable() {
-        Ok(())
-    } else {
-        Err(AppError::Conflict {
-            message: format!(
-                "event {} is {}: items, panels and rules can no longer change",
-                event.code, event.status
-            ),
-            field: None,
-        })
+/// Refuses `action` unless the event's state allows it (a typed 409 naming the state).
+pub(crate) fn require(event: &Event, action: EventAction) -> AppResult<()> {
+    Ok(event.status.check(action)?)
+}
+
+/// Opens the write transaction of an action on an event and checks its state there, where no
+/// other writer can move it before this one commits.
+pub(crate) async fn begin(
+    store: &Store,
+    id: i64,
+    action: EventAction,
+) -> AppResult<(sqlx::Transaction<'static, sqlx::Any>, Event)> {
+    let mut tx = store.begin_write().await?;
+    let event: Event = store_e::get_in(&mut tx, id, store.backend)
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::NotFound => AppError::NotFound(format!("event {id}")),
+            other => other.into(),
+        })?
+        .try_into()?;
+    require(&event, action)?;
+    Ok((tx, event))
+}
+
+/// Sets where the panels meet and the answer deadline (until the event is closed).
+pub async fn set_notice(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    venue: &str,
+    answer_by: &str,
+) -> AppResult<Event> {
+    let event = get(store, id).await?;
+    if event.status == EventStatus::Closed {
+        return Err(crate::domain::event::WrongState {
+            status: event.status,
+            action: EventAction::EditRules,
+            allowed: &[
+                EventStatus::Draft,
+                EventStatus::Drawn,
+                EventStatus::Inviting,
+                EventStatus::Confirmed,
+            ],
+        }
+        .into());
     }
+    let (venue, answer_by) = notice(venue, answer_by, event.dates[0])?;
+    let mut tx = store.begin_write().await?;
+    store_e::set_notice(&mut tx, id, &venue, &answer_by).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "event.notice",
+        "event",
+        &event.code,
+        Some(&serde_json::json!({"venue": event.venue, "answer_by": event.answer_by})),
+        Some(&serde_json::json!({"venue": venue, "answer_by": answer_by})),
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, id).await
 }
 
 /// Replaces the rules of a draft event.
 pub async fn set_rules(store: &Store, actor: &Actor, id: i64, rules: Rules) -> AppResult<Event> {
-    let event = get(store, id).await?;
-    editable(&event)?;
     rules.validate().map_err(|e| e.within("rules"))?;
-    let mut tx = store.begin_write().await?;
+    let (mut tx, event) = begin(store, id, EventAction::EditRules).await?;
     store_e::set_rules(
         &mut tx,
         id,
@@ -267,7 +355,7 @@ pub async fn add_items_csv(
     csv_text: &str,
 ) -> AppResult<usize> {
     let event = get(store, id).await?;
-    editable(&event)?;
+    require(&event, EventAction::EditItems)?;
     let disciplines = reference::disciplines(store, "").await?;
     let orgs = reference::organizations(store).await?;
     let codes: HashSet<&str> = disciplines.iter().map(|d| d.code.as_str()).collect();
@@ -291,7 +379,7 @@ pub async fn add_items_csv(
             .into());
         }
     }
-    let mut tx = store.begin_write().await?;
+    let (mut tx, event) = begin(store, id, EventAction::EditItems).await?;
     for (n, item) in items.iter().enumerate() {
         store_e::insert_item(&mut tx, id, &item_row(item))
             .await
@@ -328,7 +416,7 @@ pub async fn add_exclusion(
     reason: &str,
 ) -> AppResult<()> {
     let event = get(store, id).await?;
-    editable(&event)?;
+    require(&event, EventAction::Exclude)?;
     if !["staff", "cleared"].contains(&kind) {
         return Err(ValidationError::new(
             "kind",
@@ -349,7 +437,7 @@ pub async fn add_exclusion(
         .await
         .map_err(|_| ValidationError::new("expert", format!("no expert {expert}")))?;
     drop(conn);
-    let mut tx = store.begin_write().await?;
+    let (mut tx, event) = begin(store, id, EventAction::Exclude).await?;
     store_e::insert_exclusion(&mut tx, id, item, expert, kind, &reason, actor).await?;
     audit::record(
         &mut tx,
@@ -400,6 +488,7 @@ pub async fn problem(store: &Store, id: i64, seed: u64) -> AppResult<Problem> {
         .enumerate()
         .map(|(i, it)| (it.key.as_str(), i))
         .collect();
+    let meets = |slot: Option<&str>| panel_half_day(event.mode, &event.slots, &event.dates, slot);
     let slot_dates: BTreeMap<&str, NaiveDate> = event
         .slots
         .iter()
@@ -409,6 +498,7 @@ pub async fn problem(store: &Store, id: i64, seed: u64) -> AppResult<Problem> {
         .await?
         .into_iter()
         .map(|p| PanelSpec {
+            meets: meets(p.slot.as_deref()),
             date: p.slot.as_deref().and_then(|s| slot_dates.get(s).copied()),
             items: p
                 .items
@@ -425,7 +515,9 @@ pub async fn problem(store: &Store, id: i64, seed: u64) -> AppResult<Problem> {
         );
     }
     let first = event.dates[0];
-    let candidates = crate::service::candidates::for_pool(store, event.pool, first).await?;
+    let candidates =
+        crate::service::candidates::for_event(store, event.pool, first, Some((event.id, &event.code)))
+            .await?;
     let mut overrides = Overrides::default();
     apply_exclusions(&mut overrides, store_e::exclusions(store, id).await?, true);
     Ok(Problem {

@@ -1,17 +1,16 @@
 //! From a draw to a roster: invitations, answers, replacements, attendance, ratings, closing.
 //! Workload caps are checked in the same transaction as the invitations they count.
 
-use crate::assign::{self, DrawResult, Problem};
-use crate::domain::event::EventStatus;
+use crate::domain::event::{panel_half_day, EventAction, EventStatus, HalfDay};
 use crate::domain::invitation::{Answer, Attendance, InvitationStatus, Ratings};
 use crate::domain::{ExpertId, ValidationError};
 use crate::error::{AppError, AppResult};
 use crate::service::events::{self, Event};
+use crate::service::seats;
 use crate::store::audit::{self, Actor};
 use crate::store::events as store_e;
 use crate::store::invitations::{self as store_i, InvitationRow};
 use crate::store::Store;
-use serde::Serialize;
 use sqlx::{Any, Transaction};
 use std::collections::BTreeMap;
 
@@ -22,77 +21,129 @@ fn not_found(what: String) -> impl Fn(crate::store::StoreError) -> AppError {
     }
 }
 
-async fn set_status(
-    tx: &mut Transaction<'_, Any>,
+/// The half-day each panel of an event occupies.
+pub(crate) async fn panel_slots(
+    store: &Store,
     event: &Event,
-    status: EventStatus,
-) -> AppResult<()> {
-    store_e::set_status(tx, event.id, status.as_str()).await?;
-    Ok(())
+) -> AppResult<BTreeMap<String, Option<HalfDay>>> {
+    Ok(store_e::panels(store, event.id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let slot = panel_half_day(event.mode, &event.slots, &event.dates, p.slot.as_deref());
+            (p.code, slot)
+        })
+        .collect())
 }
 
-/// Invites `expert` and checks, inside the transaction, that the invitation keeps them within
-/// the event's rolling 12-month cap.
-async fn invite(
+/// Gives one seat inside the transaction, after the live checks (`seats::check`).
+pub(crate) async fn invite(
     tx: &mut Transaction<'_, Any>,
     event: &Event,
     draw: i64,
     panel: &str,
+    slot: Option<&HalfDay>,
     expert_code: &str,
     role: &str,
 ) -> AppResult<i64> {
     let expert = crate::store::experts::get_by_code(tx, expert_code).await?;
-    let load = store_i::load(tx, expert.id.0, event.dates[0]).await?;
-    let cap = event.rules.max_reviews_per_12_months;
-    if load + 1 > cap {
-        return Err(AppError::Conflict {
-            message: format!("{expert_code} already has {load} reviews within 12 months of {} (cap {cap}): another invitation was confirmed meanwhile; draw again", event.dates[0]),
-            field: None,
-        });
-    }
-    Ok(store_i::insert(tx, event.id, draw, panel, expert.id.0, role).await?)
+    seats::check(
+        tx,
+        event,
+        &seats::SeatRequest {
+            expert_id: expert.id.0,
+            expert_code,
+            panel,
+            slot,
+        },
+    )
+    .await?;
+    Ok(store_i::insert(
+        tx,
+        &store_i::NewInvitation {
+            event: event.id,
+            draw,
+            panel,
+            expert: expert.id.0,
+            role,
+            slot,
+        },
+    )
+    .await?)
 }
 
-/// Confirms the latest draw of a drawn event: one invitation per seat, leaders marked.
-pub async fn confirm(store: &Store, actor: &Actor, event_id: i64) -> AppResult<usize> {
+/// Sends the invitations of a draw: one per seat, leaders marked. The draw must be the
+/// event's latest and still describe the event (rules, items, panels, decisions, candidates);
+/// every seat is checked live in the same transaction.
+pub async fn confirm(
+    store: &Store,
+    actor: &Actor,
+    event_id: i64,
+    draw_id: i64,
+) -> AppResult<usize> {
     let event = events::get(store, event_id).await?;
-    if event.status != EventStatus::Drawn {
+    events::require(&event, EventAction::Confirm)?;
+    let draws = store_e::draws(store, event_id).await?;
+    let latest = draws.first().ok_or_else(|| AppError::Conflict {
+        message: "draw the panels first".into(),
+        field: None,
+    })?;
+    if latest.draw_id != draw_id {
         return Err(AppError::Conflict {
-            message: format!(
-                "event {} is {}: only a drawn event can be confirmed",
-                event.code, event.status
-            ),
-            field: None,
+            message: if draws.iter().any(|d| d.draw_id == draw_id) {
+                format!(
+                    "draw {draw_id} is not the latest draw of {} (draw {} is): confirm the latest",
+                    event.code, latest.draw_id
+                )
+            } else {
+                format!("draw {draw_id} is not a draw of {}", event.code)
+            },
+            field: Some("draw".into()),
         });
     }
-    let draw = store_e::draws(store, event_id)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| AppError::Conflict {
-            message: "draw the panels first".into(),
-            field: None,
-        })?;
-    let result: serde_json::Value =
-        serde_json::from_str(&draw.result_json).map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut tx = store.begin_write().await?;
+    let fresh = crate::service::draws::freshness(store, &event, latest).await?;
+    if !fresh.current {
+        return Err(AppError::Conflict {
+            message: fresh.explain(),
+            field: Some("draw".into()),
+        });
+    }
+    let result: serde_json::Value = serde_json::from_str(&latest.result_json)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let slots = panel_slots(store, &event).await?;
+    let (mut tx, event) = events::begin(store, event_id, EventAction::Confirm).await?;
     store_i::lock_for_workload(&mut tx, store.backend).await?;
     let mut count = 0;
     for panel in result["panels"].as_array().into_iter().flatten() {
         let code = panel["panel"].as_str().unwrap_or_default();
         let leader = panel["leader"].as_str();
+        let slot = slots.get(code).cloned().flatten();
         for m in panel["members"].as_array().into_iter().flatten() {
             let expert = m["expert"].as_str().unwrap_or_default();
-            let role = if Some(expert) == leader {
+            let role = if leader == Some(expert) {
                 "leader"
             } else {
                 "member"
             };
-            invite(&mut tx, &event, draw.draw_id, code, expert, role).await?;
+            invite(&mut tx, &event, draw_id, code, slot.as_ref(), expert, role)
+            .await
+            .map_err(|e| match e {
+                AppError::Conflict { message, .. } => AppError::Conflict {
+                    message: format!("{message}; nothing was sent: draw again"),
+                    field: Some("draw".into()),
+                },
+                other => other,
+            })?;
             count += 1;
         }
     }
-    set_status(&mut tx, &event, EventStatus::Inviting).await?;
+    store_e::set_status(
+        &mut tx,
+        event.id,
+        EventStatus::Drawn.as_str(),
+        EventStatus::Inviting.as_str(),
+    )
+    .await?;
     audit::record(
         &mut tx,
         actor,
@@ -100,11 +151,41 @@ pub async fn confirm(store: &Store, actor: &Actor, event_id: i64) -> AppResult<u
         "event",
         &event.code,
         None,
-        Some(&serde_json::json!({"draw": draw.draw_id, "invitations": count})),
+        Some(&serde_json::json!({"draw": draw_id, "invitations": count})),
     )
     .await?;
     tx.commit().await?;
     Ok(count)
+}
+
+/// Reopens a confirmed event when a seat opens again (a member withdrew, a replacement went
+/// out): a confirmed event has every seat settled.
+pub(crate) async fn reopen_if_confirmed(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    event: &Event,
+    why: &str,
+) -> AppResult<()> {
+    if event.status == EventStatus::Confirmed {
+        store_e::set_status(
+            tx,
+            event.id,
+            EventStatus::Confirmed.as_str(),
+            EventStatus::Inviting.as_str(),
+        )
+        .await?;
+        audit::record(
+            tx,
+            actor,
+            "event.reopen",
+            "event",
+            &event.code,
+            Some(&serde_json::json!({"status": "confirmed"})),
+            Some(&serde_json::json!({"status": "inviting", "why": why})),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// An invitation.
@@ -144,6 +225,26 @@ pub async fn answer(
         });
     }
     let event = events::get(store, inv.event_id).await?;
+    events::require(&event, EventAction::Answer)?;
+    if let Answer::DeclareConflict { item, .. } = &answer {
+        let panel = store_e::panels(store, event.id)
+            .await?
+            .into_iter()
+            .find(|p| p.code == inv.panel_code)
+            .map(|p| p.items)
+            .unwrap_or_default();
+        if !panel.contains(item) {
+            return Err(ValidationError::new(
+                "conflict_item",
+                format!(
+                    "{item} is not on panel {} (its items: {})",
+                    inv.panel_code,
+                    panel.join(", ")
+                ),
+            )
+            .into());
+        }
+    }
     let (reason, conflict) = match &answer {
         Answer::Decline(r) => (r.clone(), String::new()),
         Answer::DeclareConflict { item, reason } => (
@@ -152,7 +253,7 @@ pub async fn answer(
         ),
         _ => (String::new(), String::new()),
     };
-    let mut tx = store.begin_write().await?;
+    let (mut tx, event) = events::begin(store, inv.event_id, EventAction::Answer).await?;
     store_i::answer(
         &mut tx,
         id,
@@ -166,6 +267,9 @@ pub async fn answer(
         },
     )
     .await?;
+    if answer.status().opens_seat() {
+        reopen_if_confirmed(&mut tx, actor, &event, &format!("{} answered {}", inv.expert_code, answer.status())).await?;
+    }
     if let Answer::DeclareConflict { item, reason } = &answer {
         // The declaration becomes a `declared` conflict for every later draw or replacement.
         store_e::insert_exclusion(
@@ -195,174 +299,6 @@ pub async fn answer(
     get(store, id).await
 }
 
-/// The problem of the draw an invitation came from, with what happened since: decliners and
-/// declared conflicts excluded, accepted members fixed.
-async fn problem_now(
-    store: &Store,
-    inv: &InvitationRow,
-    all: &[InvitationRow],
-) -> AppResult<Problem> {
-    let draw = store_e::draw(store, inv.draw_id).await?;
-    let mut problem: Problem =
-        serde_json::from_str(&draw.input_json).map_err(|e| AppError::Internal(e.to_string()))?;
-    for other in all {
-        if matches!(other.status.as_str(), "declined" | "no_response") {
-            problem
-                .overrides
-                .forbidden
-                .push((other.panel_code.clone(), other.expert_code.clone()));
-        }
-    }
-    // Pins steered the draw; once invitations are out, the answers decide who sits.
-    crate::service::events::apply_exclusions(
-        &mut problem.overrides,
-        store_e::exclusions(store, inv.event_id).await?,
-        false,
-    );
-    problem.overrides.forbidden.sort();
-    problem.overrides.forbidden.dedup();
-    Ok(problem)
-}
-
-/// Who replaced whom.
-#[derive(Debug, Serialize)]
-pub struct Replacement {
-    /// The new invitation.
-    pub invitation: InvitationRow,
-    /// Whom it replaces.
-    pub replaces: String,
-}
-
-/// Replaces a decliner with the best alternate that keeps every rule (or a re-solve with the
-/// accepted members fixed); nobody who accepted is moved.
-pub async fn replace(store: &Store, actor: &Actor, id: i64) -> AppResult<Replacement> {
-    let inv = get(store, id).await?;
-    if !matches!(inv.status.as_str(), "declined" | "no_response") {
-        return Err(AppError::Conflict {
-            message: format!(
-                "invitation {id} is {}: only a decline or a missing answer is replaced",
-                inv.status
-            ),
-            field: None,
-        });
-    }
-    let event = events::get(store, inv.event_id).await?;
-    let all = {
-        let mut conn = store.pool.acquire().await?;
-        store_i::for_event(&mut conn, event.id).await?
-    };
-    if inv.replaced_by.is_some() {
-        return Err(AppError::Conflict {
-            message: format!("{} was already replaced", inv.expert_code),
-            field: None,
-        });
-    }
-    let live = all
-        .iter()
-        .filter(|o| {
-            o.panel_code == inv.panel_code && matches!(o.status.as_str(), "pending" | "accepted")
-        })
-        .count();
-    let problem = problem_now(store, &inv, &all).await?;
-    // The seating now: every live invitation plus the decliner, whose seat is to be filled.
-    let mut seating: BTreeMap<String, Vec<String>> = problem
-        .panels
-        .iter()
-        .map(|p| (p.key.clone(), Vec::new()))
-        .collect();
-    for o in &all {
-        if matches!(o.status.as_str(), "pending" | "accepted")
-            || o.invitation_id == inv.invitation_id
-        {
-            seating
-                .entry(o.panel_code.clone())
-                .or_default()
-                .push(o.expert_code.clone());
-        }
-    }
-    // Invitations already out stay where they are (accepted ones above all): only the empty
-    // seat is filled.
-    let keep: Vec<(String, String)> = all
-        .iter()
-        .filter(|o| matches!(o.status.as_str(), "pending" | "accepted"))
-        .map(|o| (o.panel_code.clone(), o.expert_code.clone()))
-        .collect();
-    let current = DrawResult::from_seating(
-        &event.code,
-        problem.seed,
-        f64::MAX,
-        seating.clone().into_iter().collect(),
-    );
-    let panel = inv.panel_code.clone();
-    let decliner = inv.expert_code.clone();
-    // One empty seat: the best alternate that fits it. Several (two decliners on a panel): a
-    // re-solve with every invitation already out fixed, taking the best newcomer for this seat.
-    let single_seat = live + 1 >= event.rules.panel_size as usize;
-    let outcome = tokio::task::spawn_blocking(move || {
-        if single_seat {
-            assign::replace(&problem, &current, &panel, &decliner, &keep)
-        } else {
-            let mut fixed = problem;
-            fixed.overrides.forced.extend(keep);
-            assign::draw(&fixed)
-        }
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| match e {
-        assign::DrawError::Infeasible(d) => AppError::Conflict {
-            message: format!("no replacement keeps every rule:\n{d}"),
-            field: None,
-        },
-        other => AppError::Internal(other.to_string()),
-    })?;
-    let before: &Vec<String> = &seating[&inv.panel_code];
-    let newcomer = outcome
-        .result
-        .panels
-        .iter()
-        .find(|p| p.panel == inv.panel_code)
-        .and_then(|p| p.members.iter().find(|m| !before.contains(&m.expert)))
-        .map(|m| m.expert.clone())
-        .ok_or_else(|| AppError::Internal("the replacement left the panel unchanged".into()))?;
-    let mut tx = store.begin_write().await?;
-    store_i::lock_for_workload(&mut tx, store.backend).await?;
-    let leader = outcome
-        .result
-        .panels
-        .iter()
-        .find(|p| p.panel == inv.panel_code)
-        .and_then(|p| p.leader.clone());
-    let new_id = invite(
-        &mut tx,
-        &event,
-        inv.draw_id,
-        &inv.panel_code,
-        &newcomer,
-        "member",
-    )
-    .await?;
-    store_i::mark_replaced(&mut tx, inv.invitation_id, new_id).await?;
-    if let Some(leader) = leader {
-        store_i::set_leader(&mut tx, event.id, &inv.panel_code, &leader).await?;
-    }
-    audit::record(
-        &mut tx,
-        actor,
-        "invitation.replace",
-        "invitation",
-        &inv.panel_code,
-        Some(&serde_json::json!({"expert": inv.expert_code, "status": inv.status})),
-        Some(&serde_json::json!({"expert": newcomer, "invitation": new_id})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Replacement {
-        invitation: get(store, new_id).await?,
-        replaces: inv.expert_code,
-    })
-}
-
 /// Staff record attendance and, for those who came, ratings.
 pub async fn record_attendance(
     store: &Store,
@@ -372,6 +308,18 @@ pub async fn record_attendance(
     ratings: Option<Ratings>,
 ) -> AppResult<InvitationRow> {
     let inv = get(store, id).await?;
+    let event = events::get(store, inv.event_id).await?;
+    events::require(&event, EventAction::Attendance)?;
+    let today = crate::clock::today();
+    if today < event.dates[0] {
+        return Err(AppError::Conflict {
+            message: format!(
+                "{} starts on {}: attendance and ratings are recorded from that day on",
+                event.code, event.dates[0]
+            ),
+            field: Some("attendance".into()),
+        });
+    }
     if inv.status != "accepted" {
         return Err(AppError::Conflict {
             message: format!(
@@ -384,7 +332,7 @@ pub async fn record_attendance(
     if attendance == Attendance::NoShow && ratings.is_some() {
         return Err(ValidationError::new("rating_expertise", "no ratings for a no-show").into());
     }
-    let mut tx = store.begin_write().await?;
+    let (mut tx, _) = events::begin(store, inv.event_id, EventAction::Attendance).await?;
     store_i::attendance(
         &mut tx,
         id,
@@ -406,66 +354,78 @@ pub async fn record_attendance(
     get(store, id).await
 }
 
-/// Moves an inviting event to confirmed (every seat accepted) or a confirmed one to closed
-/// (every accepted member's attendance recorded).
+/// The open seats of an event: declined, unanswered or withdrawn invitations that were
+/// neither replaced nor left empty by staff.
+pub fn open_seats(all: &[InvitationRow]) -> Vec<&InvitationRow> {
+    all.iter()
+        .filter(|i| {
+            matches!(i.status.as_str(), "declined" | "no_response" | "withdrawn")
+                && i.replaced_by.is_none()
+                && i.waived_reason.is_empty()
+        })
+        .collect()
+}
+
+/// Moves an inviting event to confirmed (nobody pending, every open seat filled or left empty
+/// with a reason) or a confirmed one to closed (attendance recorded for every member).
 pub async fn advance(store: &Store, actor: &Actor, event_id: i64) -> AppResult<Event> {
     let event = events::get(store, event_id).await?;
     let all = {
         let mut conn = store.pool.acquire().await?;
         store_i::for_event(&mut conn, event_id).await?
     };
-    let next = match event.status {
-        EventStatus::Inviting => {
-            let seats = all
-                .iter()
-                .filter(|i| matches!(i.status.as_str(), "pending" | "accepted"))
-                .count();
-            let pending: Vec<&str> = all
-                .iter()
-                .filter(|i| i.status == "pending")
-                .map(|i| i.expert_code.as_str())
-                .collect();
-            if !pending.is_empty() {
-                return Err(AppError::Conflict {
-                    message: format!("still waiting for: {}", pending.join(", ")),
-                    field: None,
-                });
-            }
-            let wanted =
-                events::contents(store, event_id).await?.1.len() * event.rules.panel_size as usize;
-            if seats < wanted {
-                return Err(AppError::Conflict {
-                    message: format!(
-                        "{seats} of {wanted} seats are filled: replace the decliners first"
-                    ),
-                    field: None,
-                });
-            }
-            EventStatus::Confirmed
-        }
-        EventStatus::Confirmed => {
-            let open: Vec<&str> = all
-                .iter()
-                .filter(|i| i.status == "accepted" && i.attendance.is_empty())
-                .map(|i| i.expert_code.as_str())
-                .collect();
-            if !open.is_empty() {
-                return Err(AppError::Conflict {
-                    message: format!("record attendance first for: {}", open.join(", ")),
-                    field: None,
-                });
-            }
-            EventStatus::Closed
-        }
-        other => {
-            return Err(AppError::Conflict {
-                message: format!("event {} is {other}: nothing to advance", event.code),
-                field: None,
-            })
-        }
+    let (action, next) = match event.status {
+        EventStatus::Inviting => (EventAction::ConfirmRoster, EventStatus::Confirmed),
+        _ => (EventAction::Close, EventStatus::Closed),
     };
-    let mut tx = store.begin_write().await?;
-    set_status(&mut tx, &event, next).await?;
+    events::require(&event, action)?;
+    if next == EventStatus::Confirmed {
+        let pending: Vec<&str> = all
+            .iter()
+            .filter(|i| i.status == "pending")
+            .map(|i| i.expert_code.as_str())
+            .collect();
+        if !pending.is_empty() {
+            return Err(AppError::Conflict {
+                message: format!("still waiting for: {}", pending.join(", ")),
+                field: None,
+            });
+        }
+        let open: Vec<String> = open_seats(&all)
+            .iter()
+            .map(|i| format!("{} ({} {})", i.panel_code, i.expert_code, i.status))
+            .collect();
+        if !open.is_empty() {
+            return Err(AppError::Conflict {
+                message: format!(
+                    "{} seat(s) are open: {}; replace them or leave them empty with a reason",
+                    open.len(),
+                    open.join(", ")
+                ),
+                field: None,
+            });
+        }
+    } else {
+        if crate::clock::today() < event.dates[0] {
+            return Err(AppError::Conflict {
+                message: format!("{} starts on {}: close it after it took place", event.code, event.dates[0]),
+                field: None,
+            });
+        }
+        let open: Vec<&str> = all
+            .iter()
+            .filter(|i| i.status == "accepted" && i.attendance.is_empty())
+            .map(|i| i.expert_code.as_str())
+            .collect();
+        if !open.is_empty() {
+            return Err(AppError::Conflict {
+                message: format!("record attendance first for: {}", open.join(", ")),
+                field: None,
+            });
+        }
+    }
+    let (mut tx, event) = events::begin(store, event_id, action).await?;
+    store_e::set_status(&mut tx, event.id, event.status.as_str(), next.as_str()).await?;
     audit::record(
         &mut tx,
         actor,
@@ -478,6 +438,41 @@ pub async fn advance(store: &Store, actor: &Actor, event_id: i64) -> AppResult<E
     .await?;
     tx.commit().await?;
     events::get(store, event_id).await
+}
+
+/// Staff leave an open seat empty (nobody can or should fill it), with a written reason; the
+/// panel then sits with fewer members.
+pub async fn waive(store: &Store, actor: &Actor, id: i64, reason: &str) -> AppResult<InvitationRow> {
+    let inv = get(store, id).await?;
+    let event = events::get(store, inv.event_id).await?;
+    events::require(&event, EventAction::WaiveSeat)?;
+    let reason = crate::domain::validation::required_text("reason", reason, 500)?;
+    let status = InvitationStatus::parse(&inv.status).map_err(|e| AppError::Internal(e.to_string()))?;
+    if !status.opens_seat() || inv.replaced_by.is_some() || !inv.waived_reason.is_empty() {
+        return Err(AppError::Conflict {
+            message: format!("invitation {id} does not leave an open seat"),
+            field: None,
+        });
+    }
+    let (mut tx, event) = events::begin(store, inv.event_id, EventAction::WaiveSeat).await?;
+    store_i::waive(&mut tx, id, &reason).await?;
+    let seated = store_i::for_event(&mut tx, event.id)
+        .await?
+        .iter()
+        .filter(|i| i.panel_code == inv.panel_code && InvitationStatus::parse(&i.status).is_ok_and(|s| s.holds_seat()))
+        .count();
+    audit::record(
+        &mut tx,
+        actor,
+        "invitation.waive",
+        "invitation",
+        &format!("{}:{}", inv.panel_code, inv.expert_code),
+        Some(&serde_json::json!({"status": inv.status})),
+        Some(&serde_json::json!({"reason": reason, "panel_seats": seated, "panel_size": event.rules.panel_size})),
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, id).await
 }
 
 /// The roster of an event (invitations with contact), for staff.

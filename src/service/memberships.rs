@@ -13,9 +13,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, Transaction};
 
-/// Today's date (UTC): the date decisions are recorded under.
+/// Today's local date: the date decisions are recorded under.
 pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
+    crate::clock::today()
 }
 
 /// A membership with its timeline and, for applications, the entry-rule verdicts.

@@ -8,5 +8,7 @@ pub mod experts;
 pub mod invitations;
 pub mod memberships;
 pub mod panels;
+pub mod replacement;
+pub mod seats;
 pub mod tracking;
 pub mod users;

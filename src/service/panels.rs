@@ -1,6 +1,7 @@
 //! Panels of an event: grouped by discipline or by hand, and members pinned or removed.
 
-use super::events::{editable, get};
+use super::events::{begin, get, require};
+use crate::domain::event::EventAction;
 use crate::domain::event::EventMode;
 use crate::domain::ValidationError;
 use crate::error::AppResult;
@@ -14,7 +15,7 @@ use std::collections::{BTreeMap, HashSet};
 /// panel (individual mode: one item per panel); panels take the event's slots in turn.
 pub async fn group_panels(store: &Store, actor: &Actor, id: i64, size: usize) -> AppResult<usize> {
     let event = get(store, id).await?;
-    editable(&event)?;
+    require(&event, EventAction::EditPanels)?;
     let items = store_e::items(store, id).await?;
     if items.is_empty() {
         return Err(
@@ -47,7 +48,7 @@ pub async fn group_panels(store: &Store, actor: &Actor, id: i64, size: usize) ->
             ));
         }
     }
-    let mut tx = store.begin_write().await?;
+    let (mut tx, event) = begin(store, id, EventAction::EditPanels).await?;
     store_e::replace_panels(&mut tx, id, &panels).await?;
     audit::record(
         &mut tx,
@@ -110,7 +111,7 @@ pub async fn set_panels(
     panels: Vec<PanelInput>,
 ) -> AppResult<usize> {
     let event = get(store, id).await?;
-    editable(&event)?;
+    require(&event, EventAction::EditPanels)?;
     let items = store_e::items(store, id).await?;
     let item_ids: BTreeMap<&str, i64> =
         items.iter().map(|i| (i.code.as_str(), i.item_id)).collect();
@@ -169,7 +170,7 @@ pub async fn set_panels(
         )
         .into());
     }
-    let mut tx = store.begin_write().await?;
+    let (mut tx, event) = begin(store, id, EventAction::EditPanels).await?;
     store_e::replace_panels(&mut tx, id, &rows).await?;
     audit::record(
         &mut tx,
@@ -196,7 +197,7 @@ pub async fn pin(
     reason: &str,
 ) -> AppResult<()> {
     let event = get(store, id).await?;
-    editable(&event)?;
+    require(&event, EventAction::Pin)?;
     if !["pin", "remove"].contains(&kind) {
         return Err(ValidationError::new("kind", "must be pin or remove").into());
     }
@@ -215,7 +216,7 @@ pub async fn pin(
         .map_err(|_| ValidationError::new("expert", format!("no expert {expert}")))?;
     drop(conn);
     let reason = crate::domain::validation::required_text("reason", reason, 500)?;
-    let mut tx = store.begin_write().await?;
+    let (mut tx, event) = begin(store, id, EventAction::Pin).await?;
     store_e::insert_exclusion(&mut tx, id, panel, expert, kind, &reason, actor).await?;
     audit::record(
         &mut tx,

@@ -69,6 +69,21 @@ pub async fn record(
     Ok(())
 }
 
+/// The entries of one entity whose action starts with `action`, oldest first.
+pub async fn of_entity(
+    store: &Store,
+    entity: &str,
+    entity_ref: &str,
+    action: &str,
+) -> Result<Vec<AuditEntry>, StoreError> {
+    Ok(sqlx::query_as("select audit_id, at, actor, action, entity, entity_ref, before_json, after_json from audit where entity = $1 and entity_ref = $2 and action like $3 order by audit_id")
+        .bind(entity)
+        .bind(entity_ref)
+        .bind(format!("{action}%"))
+        .fetch_all(&store.pool)
+        .await?)
+}
+
 /// Filters of the audit view.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {

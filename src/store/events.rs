@@ -29,6 +29,10 @@ pub struct EventRow {
     pub rules_json: String,
     /// Status.
     pub status: String,
+    /// Where the panels meet (shown on invitations).
+    pub venue: String,
+    /// Answer invitations by this date (`YYYY-MM-DD`, or empty).
+    pub answer_by: String,
 }
 
 /// An item row (lists `;`-separated, team `name@org;…`).
@@ -110,16 +114,20 @@ pub struct DrawRow {
     pub actor: String,
     /// When.
     pub at: String,
+    /// Hash of each part of the input (`rules`, `items`, `panels`, `decisions`, `candidates`).
+    pub input_parts: String,
+    /// Digest of the event's previous draw (empty for the first).
+    pub prev_digest: String,
 }
 
 const EVENT_COLUMNS: &str =
-    "event_id, code, title, kind, pool, mode, dates, slots_json, rules_json, status";
+    "event_id, code, title, kind, pool, mode, dates, slots_json, rules_json, status, venue, answer_by";
 
 /// Creates an event.
 pub async fn insert(tx: &mut Transaction<'_, Any>, e: &EventRow) -> Result<i64, StoreError> {
     let now = super::now();
     let (id,): (i64,) = sqlx::query_as(
-        "insert into event (code, title, kind, pool, mode, dates, slots_json, rules_json, status, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) returning event_id",
+        "insert into event (code, title, kind, pool, mode, dates, slots_json, rules_json, status, venue, answer_by, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12, $10, $10) returning event_id",
     )
     .bind(&e.code)
     .bind(&e.title)
@@ -131,6 +139,8 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, e: &EventRow) -> Result<i64, 
     .bind(&e.rules_json)
     .bind(&e.status)
     .bind(now)
+    .bind(&e.venue)
+    .bind(&e.answer_by)
     .fetch_one(&mut **tx)
     .await
     .map_err(|err| on_unique(err, "code"))?;
@@ -172,14 +182,61 @@ pub async fn set_rules(
     Ok(())
 }
 
-/// Sets the status.
+/// An event read inside a write transaction, locked against other writers until commit (the
+/// state checks of every action read it here, so two requests cannot both pass them).
+pub async fn get_in(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    backend: super::Backend,
+) -> Result<EventRow, StoreError> {
+    let lock = if backend == super::Backend::Postgres {
+        " for update"
+    } else {
+        ""
+    };
+    sqlx::query_as(&format!(
+        "select {EVENT_COLUMNS} from event where event_id = $1{lock}"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)
+}
+
+/// Moves the status from `from` to `to`; refuses when another request moved it meanwhile.
 pub async fn set_status(
     tx: &mut Transaction<'_, Any>,
     id: i64,
-    status: &str,
+    from: &str,
+    to: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("update event set status = $1, updated_at = $2 where event_id = $3")
-        .bind(status)
+    let done = sqlx::query(
+        "update event set status = $1, updated_at = $2 where event_id = $3 and status = $4",
+    )
+    .bind(to)
+    .bind(super::now())
+    .bind(id)
+    .bind(from)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Stale(format!(
+            "the event changed meanwhile (it is no longer {from})"
+        )));
+    }
+    Ok(())
+}
+
+/// Sets where the panels meet and the answer deadline.
+pub async fn set_notice(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    venue: &str,
+    answer_by: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("update event set venue = $1, answer_by = $2, updated_at = $3 where event_id = $4")
+        .bind(venue)
+        .bind(answer_by)
         .bind(super::now())
         .bind(id)
         .execute(&mut **tx)
@@ -310,7 +367,7 @@ pub async fn exclusions(store: &Store, event: i64) -> Result<Vec<ExclusionRow>, 
 /// Stores a draw.
 pub async fn insert_draw(tx: &mut Transaction<'_, Any>, d: &DrawRow) -> Result<i64, StoreError> {
     let (id,): (i64,) = sqlx::query_as(
-        "insert into draw (event_id, seed, engine_version, solver, input_hash, input_json, result_hash, result_json, actor, at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning draw_id",
+        "insert into draw (event_id, seed, engine_version, solver, input_hash, input_json, result_hash, result_json, actor, at, input_parts, prev_digest) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning draw_id",
     )
     .bind(d.event_id)
     .bind(&d.seed)
@@ -322,12 +379,27 @@ pub async fn insert_draw(tx: &mut Transaction<'_, Any>, d: &DrawRow) -> Result<i
     .bind(&d.result_json)
     .bind(&d.actor)
     .bind(&d.at)
+    .bind(&d.input_parts)
+    .bind(&d.prev_digest)
     .fetch_one(&mut **tx)
     .await?;
     Ok(id)
 }
 
-const DRAW_COLUMNS: &str = "draw_id, event_id, seed, engine_version, solver, input_hash, input_json, result_hash, result_json, actor, at";
+const DRAW_COLUMNS: &str = "draw_id, event_id, seed, engine_version, solver, input_hash, input_json, result_hash, result_json, actor, at, input_parts, prev_digest";
+
+/// The latest draw of an event, read inside a transaction (the chain's previous link).
+pub async fn latest_draw_in(
+    tx: &mut Transaction<'_, Any>,
+    event: i64,
+) -> Result<Option<DrawRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "select {DRAW_COLUMNS} from draw where event_id = $1 order by draw_id desc limit 1"
+    ))
+    .bind(event)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
 
 /// A draw.
 pub async fn draw(store: &Store, id: i64) -> Result<DrawRow, StoreError> {

@@ -1,6 +1,7 @@
 //! Invitations and the workload they carry.
 
 use super::{Backend, Store, StoreError};
+use crate::domain::event::HalfDay;
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, Transaction};
 
@@ -49,10 +50,17 @@ pub struct InvitationRow {
     pub rating_fairness: Option<i64>,
     /// The invitation that filled this seat after a decline.
     pub replaced_by: Option<i64>,
+    /// The half-day it occupies: date (empty for correspondence review) …
+    pub slot_date: String,
+    /// … and `am`, `pm`, or empty for the whole day.
+    pub slot_part: String,
+    /// Why staff left this (declined) seat empty instead of filling it.
+    pub waived_reason: String,
 }
 
 const SELECT: &str = "select v.invitation_id, v.event_id, v.draw_id, v.panel_code, v.expert_id, e.code as expert_code, e.name as expert_name, e.title, e.organization_code,
-    e.email, e.phone, v.role, v.status, v.decline_reason, v.declared_conflict, v.responded_by, v.attendance, v.rating_expertise, v.rating_diligence, v.rating_fairness, v.replaced_by
+    e.email, e.phone, v.role, v.status, v.decline_reason, v.declared_conflict, v.responded_by, v.attendance, v.rating_expertise, v.rating_diligence, v.rating_fairness, v.replaced_by,
+    v.slot_date, v.slot_part, v.waived_reason
     from invitation v join expert e on e.expert_id = v.expert_id";
 
 /// Keeps two transactions that check workloads from interleaving: SQLite already serializes
@@ -70,25 +78,176 @@ pub async fn lock_for_workload(
     Ok(())
 }
 
+/// A new invitation: who, where, and the half-day it occupies.
+pub struct NewInvitation<'a> {
+    /// Event id.
+    pub event: i64,
+    /// The draw it comes from.
+    pub draw: i64,
+    /// Panel code.
+    pub panel: &'a str,
+    /// Expert row id.
+    pub expert: i64,
+    /// `leader` or `member`.
+    pub role: &'a str,
+    /// The panel's half-day, if it meets (date, `am`/`pm`/empty).
+    pub slot: Option<&'a HalfDay>,
+}
+
 /// Creates an invitation.
 pub async fn insert(
     tx: &mut Transaction<'_, Any>,
-    event: i64,
-    draw: i64,
-    panel: &str,
-    expert: i64,
-    role: &str,
+    new: &NewInvitation<'_>,
 ) -> Result<i64, StoreError> {
-    let (id,): (i64,) = sqlx::query_as("insert into invitation (event_id, draw_id, panel_code, expert_id, role, status, created_at) values ($1, $2, $3, $4, $5, 'pending', $6) returning invitation_id")
-        .bind(event)
-        .bind(draw)
-        .bind(panel)
-        .bind(expert)
-        .bind(role)
+    let (date, part) = new
+        .slot
+        .map(|s| (s.date.to_string(), s.part.clone()))
+        .unwrap_or_default();
+    let (id,): (i64,) = sqlx::query_as("insert into invitation (event_id, draw_id, panel_code, expert_id, role, status, created_at, slot_date, slot_part) values ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) returning invitation_id")
+        .bind(new.event)
+        .bind(new.draw)
+        .bind(new.panel)
+        .bind(new.expert)
+        .bind(new.role)
         .bind(super::now())
+        .bind(date)
+        .bind(part)
         .fetch_one(&mut **tx)
         .await?;
     Ok(id)
+}
+
+/// A seat held in another event: the expert, the event and the half-day.
+#[derive(Debug, Clone, Serialize)]
+pub struct Booking {
+    /// Expert row id.
+    pub expert_id: i64,
+    /// Expert code.
+    pub expert_code: String,
+    /// Event code.
+    pub event: String,
+    /// The half-day.
+    pub slot: HalfDay,
+}
+
+/// Live seats (pending or accepted) with a half-day, outside `except_event`; only `expert`'s
+/// when given. Read inside the confirming transaction too, so a booking made meanwhile counts.
+pub async fn bookings(
+    conn: &mut AnyConnection,
+    except_event: i64,
+    expert: Option<i64>,
+) -> Result<Vec<Booking>, StoreError> {
+    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
+        "select v.expert_id, e.code, ev.code, v.slot_date, v.slot_part from invitation v
+         join expert e on e.expert_id = v.expert_id join event ev on ev.event_id = v.event_id
+         where v.status in ('pending', 'accepted') and v.slot_date <> '' and v.event_id <> $1
+         and ($2 = 0 or v.expert_id = $2)",
+    )
+    .bind(except_event)
+    .bind(expert.unwrap_or(0))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(expert_id, expert_code, event, date, part)| {
+            Some(Booking {
+                expert_id,
+                expert_code,
+                event,
+                slot: HalfDay {
+                    date: chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").ok()?,
+                    part,
+                },
+            })
+        })
+        .collect())
+}
+
+/// A seat of an expert's, with its event (for staff deciding after a suspension or exit).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Seat {
+    /// Invitation id.
+    pub invitation_id: i64,
+    /// Event id.
+    pub event_id: i64,
+    /// Event code.
+    pub event: String,
+    /// Panel code.
+    pub panel: String,
+    /// Status.
+    pub status: String,
+    /// The event's dates.
+    pub dates: String,
+}
+
+const SEATS: &str = "select v.invitation_id, v.event_id, ev.code as event, v.panel_code as panel, v.status, ev.dates
+    from invitation v join event ev on ev.event_id = v.event_id
+    where v.expert_id = $1 and ev.pool = $2 and ev.status in ('inviting', 'confirmed')";
+
+/// Withdraws an expert's pending invitations in the open events of a pool; returns them.
+pub async fn withdraw_pending(
+    tx: &mut Transaction<'_, Any>,
+    expert: i64,
+    pool: &str,
+    by: &str,
+) -> Result<Vec<Seat>, StoreError> {
+    let seats: Vec<Seat> = sqlx::query_as(&format!("{SEATS} and v.status = 'pending'"))
+        .bind(expert)
+        .bind(pool)
+        .fetch_all(&mut **tx)
+        .await?;
+    for seat in &seats {
+        sqlx::query("update invitation set status = 'withdrawn', responded_at = $1, responded_by = $2 where invitation_id = $3 and status = 'pending'")
+            .bind(super::now())
+            .bind(by)
+            .bind(seat.invitation_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(seats
+        .into_iter()
+        .map(|s| Seat {
+            status: "withdrawn".into(),
+            ..s
+        })
+        .collect())
+}
+
+/// An expert's accepted seats in the open events of a pool.
+pub async fn accepted_seats(
+    conn: &mut AnyConnection,
+    expert: i64,
+    pool: &str,
+) -> Result<Vec<Seat>, StoreError> {
+    Ok(
+        sqlx::query_as(&format!("{SEATS} and v.status = 'accepted' order by ev.dates"))
+            .bind(expert)
+            .bind(pool)
+            .fetch_all(&mut *conn)
+            .await?,
+    )
+}
+
+/// Staff leave an open seat empty, with a reason; refused if it was filled or left meanwhile.
+pub async fn waive(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "update invitation set waived_reason = $1 where invitation_id = $2 and replaced_by is null
+         and waived_reason = '' and status in ('declined', 'no_response', 'withdrawn')",
+    )
+    .bind(reason)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Stale(format!(
+            "invitation {id} was replaced or settled meanwhile"
+        )));
+    }
+    Ok(())
 }
 
 /// An invitation.
@@ -185,7 +344,7 @@ pub async fn attendance(
     attendance: &str,
     ratings: Option<(i64, i64, i64)>,
 ) -> Result<(), StoreError> {
-    sqlx::query("update invitation set attendance = $1, rating_expertise = $2, rating_diligence = $3, rating_fairness = $4 where invitation_id = $5")
+    let done = sqlx::query("update invitation set attendance = $1, rating_expertise = $2, rating_diligence = $3, rating_fairness = $4 where invitation_id = $5 and status = 'accepted'")
         .bind(attendance)
         .bind(ratings.map(|r| r.0))
         .bind(ratings.map(|r| r.1))
@@ -193,11 +352,16 @@ pub async fn attendance(
         .bind(id)
         .execute(&mut **tx)
         .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Stale(format!(
+            "invitation {id} is no longer accepted"
+        )));
+    }
     Ok(())
 }
 
-/// Reviews that count against an expert's rolling cap around `date` (the same figure as the
-/// record and the engine: `domain::tracking::reviews_in_window`).
+/// The busiest 365-day window containing `date` among an expert's reviews (the same figure
+/// as the record and the engine: `domain::tracking::reviews_in_window`).
 pub async fn load(
     conn: &mut AnyConnection,
     expert: i64,
@@ -241,7 +405,7 @@ pub async fn mark_replaced(
     by: i64,
 ) -> Result<(), StoreError> {
     let done = sqlx::query(
-        "update invitation set replaced_by = $1 where invitation_id = $2 and replaced_by is null",
+        "update invitation set replaced_by = $1 where invitation_id = $2 and replaced_by is null and waived_reason = ''",
     )
     .bind(by)
     .bind(id)

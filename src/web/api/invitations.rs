@@ -5,7 +5,8 @@ use crate::domain::invitation::{Answer, Attendance, Ratings};
 use crate::domain::user::Role;
 use crate::error::{AppError, AppResult};
 use crate::service::events::Event;
-use crate::service::invitations::{self, Replacement};
+use crate::service::invitations;
+use crate::service::replacement::{self, Replacement};
 use crate::store::invitations::InvitationRow;
 use crate::store::Store;
 use crate::web::guards::{CurrentUser, ExpertUser, Reader, Staff};
@@ -19,10 +20,24 @@ struct Confirmed {
     invitations: usize,
 }
 
-#[post("/events/<id>/confirm")]
-async fn confirm(s: Staff, store: &State<Store>, id: i64) -> AppResult<Json<Confirmed>> {
+#[derive(Deserialize)]
+struct ConfirmInput {
+    /// The draw to send: the event's latest, still current.
+    draw: Option<i64>,
+}
+
+#[post("/events/<id>/confirm", data = "<body>")]
+async fn confirm(
+    s: Staff,
+    store: &State<Store>,
+    id: i64,
+    body: Json<ConfirmInput>,
+) -> AppResult<Json<Confirmed>> {
+    let draw = body.draw.ok_or_else(|| {
+        crate::domain::ValidationError::new("draw", "name the draw to confirm (its id)")
+    })?;
     Ok(Json(Confirmed {
-        invitations: invitations::confirm(store, &s.0.actor(), id).await?,
+        invitations: invitations::confirm(store, &s.0.actor(), id, draw).await?,
     }))
 }
 
@@ -139,7 +154,25 @@ async fn replace(
 ) -> AppResult<(Status, Json<Replacement>)> {
     Ok((
         Status::Created,
-        Json(invitations::replace(store, &s.0.actor(), id).await?),
+        Json(replacement::replace(store, &s.0.actor(), id).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+struct WaiveInput {
+    #[serde(default)]
+    reason: String,
+}
+
+#[post("/invitations/<id>/waive", data = "<body>")]
+async fn waive(
+    s: Staff,
+    store: &State<Store>,
+    id: i64,
+    body: Json<WaiveInput>,
+) -> AppResult<Json<InvitationRow>> {
+    Ok(Json(
+        invitations::waive(store, &s.0.actor(), id, &body.reason).await?,
     ))
 }
 
@@ -185,6 +218,7 @@ pub fn routes() -> Vec<rocket::Route> {
         mine,
         answer,
         replace,
+        waive,
         attendance
     ]
 }

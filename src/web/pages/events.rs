@@ -47,6 +47,10 @@ struct EventForm {
     dates: String,
     #[field(default = String::new())]
     slots: String,
+    #[field(default = String::new())]
+    venue: String,
+    #[field(default = String::new())]
+    answer_by: String,
     csrf: String,
 }
 
@@ -69,10 +73,12 @@ async fn create(
         dates: f.dates,
         slots: f.slots,
         rules: None,
+        venue: f.venue,
+        answer_by: f.answer_by,
     };
     match events::create(store, &s.0.actor(), input).await {
         Ok(e) => Ok(Ok(Redirect::to(format!("/events/{}", e.id)))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_))) => {
             let mut ctx = context(lang, Some(&s.0 .0), &csrf.0, "/events");
             ctx.insert("events".into(), json!(events::list(store).await?));
             ctx.insert(
@@ -204,7 +210,7 @@ async fn after(
 ) -> AppResult<Result<Redirect, Html>> {
     match result {
         Ok(()) => Ok(Ok(Redirect::to(format!("/events/{id}")))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_))) => {
             Ok(Err(event_page(&r, lang, csrf, store, id, Some(&e)).await?))
         }
         Err(e) => Err(e),

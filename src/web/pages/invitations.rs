@@ -4,7 +4,7 @@
 use super::{context, render, CsrfOnly, Download, Html};
 use crate::domain::invitation::{Answer, Attendance, Ratings};
 use crate::error::{AppError, AppResult};
-use crate::service::{events, invitations};
+use crate::service::{events, invitations, replacement};
 use crate::store::invitations::InvitationRow;
 use crate::store::Store;
 use crate::web::api::invitations::roster_csv;
@@ -26,7 +26,7 @@ async fn back(
 ) -> AppResult<Result<Redirect, Html>> {
     match result {
         Ok(()) => Ok(Ok(Redirect::to(format!("/events/{id}#roster")))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_))) => {
             let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, &format!("/events/{id}"));
             ctx.insert("status".into(), json!(e.status().code));
             ctx.insert("message".into(), json!(e.for_page()));
@@ -37,6 +37,12 @@ async fn back(
     }
 }
 
+#[derive(FromForm)]
+struct ConfirmForm {
+    csrf: String,
+    draw: i64,
+}
+
 #[post("/events/<id>/confirm", data = "<form>")]
 async fn confirm(
     s: Staff,
@@ -44,10 +50,10 @@ async fn confirm(
     csrf: Csrf,
     store: &State<Store>,
     id: i64,
-    form: Form<CsrfOnly>,
+    form: Form<ConfirmForm>,
 ) -> AppResult<Result<Redirect, Html>> {
     csrf.verify(&form.csrf)?;
-    let result = invitations::confirm(store, &s.0.actor(), id)
+    let result = invitations::confirm(store, &s.0.actor(), id, form.draw)
         .await
         .map(|_| ());
     back(Reader(s.0), lang, &csrf, id, result).await
@@ -119,7 +125,7 @@ async fn own_answer(
     };
     match result {
         Ok(()) => Ok(Ok(Redirect::to("/me#invitations"))),
-        Err(err @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+        Err(err @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_))) => {
             let mut ctx = context(lang, Some(&e.user.0), &csrf.0, "/me");
             ctx.insert("status".into(), json!(err.status().code));
             ctx.insert("message".into(), json!(err.for_page()));
@@ -141,7 +147,31 @@ async fn replace(
 ) -> AppResult<Result<Redirect, Html>> {
     csrf.verify(&form.csrf)?;
     let inv = invitations::get(store, id).await?;
-    let result = invitations::replace(store, &s.0.actor(), id)
+    let result = replacement::replace(store, &s.0.actor(), id)
+        .await
+        .map(|_| ());
+    back(Reader(s.0), lang, &csrf, inv.event_id, result).await
+}
+
+#[derive(FromForm)]
+struct WaiveForm {
+    csrf: String,
+    #[field(default = String::new())]
+    reason: String,
+}
+
+#[post("/invitations/<id>/waive", data = "<form>")]
+async fn waive(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<WaiveForm>,
+) -> AppResult<Result<Redirect, Html>> {
+    csrf.verify(&form.csrf)?;
+    let inv = invitations::get(store, id).await?;
+    let result = invitations::waive(store, &s.0.actor(), id, &form.reason)
         .await
         .map(|_| ());
     back(Reader(s.0), lang, &csrf, inv.event_id, result).await
@@ -300,6 +330,7 @@ pub fn routes() -> Vec<rocket::Route> {
         attendance,
         roster_page,
         roster_csv_download,
-        roster_xlsx_download
+        roster_xlsx_download,
+        waive
     ]
 }

@@ -297,7 +297,7 @@ async fn submit(
             )
             .await
         }
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::Forbidden(_))) => {
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_) | AppError::Forbidden(_))) => {
             let message = e.for_page();
             plan_page(
                 &reader,
