@@ -2,11 +2,12 @@
 //! Each call is one transaction: the state change, its transition row and the audit entry.
 
 use crate::domain::membership::{
-    check_entry, next_state, Action, EntryRules, ExitReason, Pool, RuleCheck,
+    check_entry, next_state, Action, EntryRules, ExitReason, MembershipState, Pool, RuleCheck,
 };
 use crate::domain::{ExpertId, ValidationError};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Actor};
+use crate::store::invitations::{self as store_i, Seat};
 use crate::store::memberships::{self as store_m, Change, Membership, Transition};
 use crate::store::{experts, Store};
 use chrono::NaiveDate;
@@ -28,6 +29,13 @@ pub struct MembershipView {
     pub transitions: Vec<Transition>,
     /// Entry rules checked today.
     pub checks: Vec<RuleCheck>,
+    /// Pending invitations this decision withdrew: seats now open for staff to fill.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withdrawn: Vec<Seat>,
+    /// Accepted seats in events not yet closed, for staff to decide on (suspended or exited
+    /// members only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub accepted_seats: Vec<Seat>,
 }
 
 /// A decision as it arrives from a form or the API.
@@ -64,11 +72,22 @@ pub async fn view(store: &Store, id: i64) -> AppResult<MembershipView> {
     let membership = store_m::get(&mut conn, id).await.map_err(not_found(id))?;
     let (checks, _) =
         entry_checks(&mut conn, membership.expert_id, membership.pool, today()).await?;
+    let accepted_seats = if !matches!(
+        membership.state,
+        MembershipState::Suspended | MembershipState::Exited
+    ) {
+        Vec::new()
+    } else {
+        store_i::accepted_seats(&mut conn, membership.expert_id.0, membership.pool.as_str())
+            .await?
+    };
     drop(conn);
     Ok(MembershipView {
         transitions: store_m::transitions(store, id).await?,
         membership,
         checks,
+        withdrawn: Vec::new(),
+        accepted_seats,
     })
 }
 
@@ -147,7 +166,7 @@ async fn decide_in(
     id: i64,
     input: &DecisionInput,
     day: NaiveDate,
-) -> AppResult<Membership> {
+) -> AppResult<(Membership, Vec<Seat>)> {
     let m = store_m::get(tx, id).await.map_err(not_found(id))?;
     if decider == Some(m.expert_id) {
         return Err(AppError::Forbidden(
@@ -235,6 +254,27 @@ async fn decide_in(
         override_reason: &override_reason,
     };
     store_m::change(tx, id, &change, actor).await?;
+    // A member who may no longer serve cannot keep seats they were only asked for: the
+    // pending invitations are withdrawn (audited) and staff see which seats opened.
+    let withdrawn = if matches!(to, MembershipState::Suspended | MembershipState::Exited) {
+        let seats =
+            store_i::withdraw_pending(tx, m.expert_id.0, m.pool.as_str(), &actor.name).await?;
+        for seat in &seats {
+            audit::record(
+                tx,
+                actor,
+                "invitation.withdraw",
+                "invitation",
+                &format!("{}:{}", seat.panel, m.expert_code),
+                Some(&serde_json::json!({"status": "pending"})),
+                Some(&serde_json::json!({"status": "withdrawn", "event": seat.event, "why": format!("membership {}", to)})),
+            )
+            .await?;
+        }
+        seats
+    } else {
+        Vec::new()
+    };
     let after = store_m::get(tx, id).await?;
     let before_json = serde_json::json!({"state": m.state, "term_end": m.term_end});
     let after_json = serde_json::json!({"state": after.state, "term_end": after.term_end, "reason_code": reason_code, "reason": input.reason.trim(), "override_reason": override_reason, "failed_rules": failed});
@@ -248,7 +288,7 @@ async fn decide_in(
         Some(&after_json),
     )
     .await?;
-    Ok(after)
+    Ok((after, withdrawn))
 }
 
 /// One decision.
@@ -260,9 +300,11 @@ pub async fn decide(
     input: &DecisionInput,
 ) -> AppResult<MembershipView> {
     let mut tx = store.begin_write().await?;
-    decide_in(&mut tx, actor, decider, id, input, today()).await?;
+    let (_, withdrawn) = decide_in(&mut tx, actor, decider, id, input, today()).await?;
     tx.commit().await?;
-    view(store, id).await
+    let mut view = view(store, id).await?;
+    view.withdrawn = withdrawn;
+    Ok(view)
 }
 
 /// The expert leaves a pool (exit with `own_request`).
@@ -284,9 +326,11 @@ pub async fn leave(
         reason: reason.into(),
         ..Default::default()
     };
-    decide_in(&mut tx, actor, None, id, &input, today()).await?;
+    let (_, withdrawn) = decide_in(&mut tx, actor, None, id, &input, today()).await?;
     tx.commit().await?;
-    view(store, id).await
+    let mut view = view(store, id).await?;
+    view.withdrawn = withdrawn;
+    Ok(view)
 }
 
 /// Result of a bulk action.

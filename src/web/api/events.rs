@@ -2,6 +2,7 @@
 
 use crate::assign::Rules;
 use crate::error::AppResult;
+use crate::service::draws::{self, Chain, Freshness};
 use crate::service::events::{self, Event, EventInput, PanelOverview, Replay, StoredDraw};
 use crate::store::events::{ItemRow, PanelRow};
 use crate::store::Store;
@@ -34,17 +35,57 @@ struct EventDetail {
     event: Event,
     items: Vec<ItemRow>,
     panels: Vec<PanelRow>,
+    /// For a drawn event: whether its latest draw still describes the event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    draw_status: Option<Freshness>,
 }
 
 #[get("/events/<id>")]
 async fn read(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Json<EventDetail>> {
     let event = events::get(store, id).await?;
     let (items, panels) = events::contents(store, id).await?;
+    let draw_status = match event.status {
+        crate::domain::event::EventStatus::Drawn => {
+            match crate::store::events::draws(store, id).await?.first() {
+                Some(row) => Some(draws::freshness(store, &event, row).await?),
+                None => None,
+            }
+        }
+        _ => None,
+    };
     Ok(Json(EventDetail {
         event,
         items,
         panels,
+        draw_status,
     }))
+}
+
+#[derive(Deserialize)]
+struct NoticeInput {
+    #[serde(default)]
+    venue: String,
+    #[serde(default)]
+    answer_by: String,
+}
+
+#[put("/events/<id>/notice", data = "<body>")]
+async fn notice(
+    s: Staff,
+    store: &State<Store>,
+    id: i64,
+    body: Json<NoticeInput>,
+) -> AppResult<Json<Event>> {
+    Ok(Json(
+        events::set_notice(store, &s.0.actor(), id, &body.venue, &body.answer_by).await?,
+    ))
+}
+
+/// The event's draws verified: hashes, links, and the audit log.
+#[get("/events/<id>/chain")]
+async fn chain(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Json<Chain>> {
+    let event = events::get(store, id).await?;
+    Ok(Json(draws::chain(store, &event).await?))
 }
 
 #[put("/events/<id>/rules", data = "<body>")]
@@ -263,6 +304,8 @@ pub fn routes() -> Vec<rocket::Route> {
         list,
         create,
         read,
+        notice,
+        chain,
         rules,
         set_panels,
         pins,

@@ -5,7 +5,7 @@ use crate::domain::invitation::{Answer, Attendance, Ratings};
 use crate::domain::user::Role;
 use crate::error::{AppError, AppResult};
 use crate::service::events::Event;
-use crate::service::invitations;
+use crate::service::invitations::{self, ExpertInvitation};
 use crate::service::replacement::{self, Replacement};
 use crate::store::invitations::InvitationRow;
 use crate::store::Store;
@@ -102,17 +102,10 @@ async fn roster_export(
     ))
 }
 
+/// An expert sees their own invitations with their panel's items, never the other members.
 #[get("/me/invitations")]
-async fn mine(e: ExpertUser, store: &State<Store>) -> AppResult<Json<Vec<serde_json::Value>>> {
-    let rows = crate::store::invitations::for_expert(store, e.expert.0).await?;
-    // An expert sees their own invitation and the event, never the other members.
-    Ok(Json(
-        rows.into_iter()
-            .map(|(r, code, title, kind, dates)| {
-                serde_json::json!({"id": r.invitation_id, "event": code, "title": title, "kind": kind, "dates": dates, "panel": r.panel_code, "role": r.role, "status": r.status, "decline_reason": r.decline_reason})
-            })
-            .collect(),
-    ))
+async fn mine(e: ExpertUser, store: &State<Store>) -> AppResult<Json<Vec<ExpertInvitation>>> {
+    Ok(Json(invitations::for_expert(store, e.expert).await?))
 }
 
 #[derive(Deserialize)]

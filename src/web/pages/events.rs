@@ -159,6 +159,50 @@ async fn event_page(
         None => Default::default(),
     };
     ctx.insert("member_rules".into(), json!(member_rules));
+    // Only a draw that may still be confirmed is checked against the event as it is now.
+    let freshness = match (draws.first(), event.status) {
+        (Some(row), crate::domain::event::EventStatus::Drawn) => {
+            Some(crate::service::draws::freshness(store, &event, row).await?)
+        }
+        _ => None,
+    };
+    ctx.insert(
+        "freshness_since".into(),
+        json!(freshness
+            .as_ref()
+            .and_then(|f| f.since.as_deref())
+            .map(crate::clock::local_time)),
+    );
+    ctx.insert("freshness".into(), json!(freshness));
+    ctx.insert(
+        "draw_at".into(),
+        json!(draws
+            .first()
+            .map(|d| crate::clock::local_time(&d.at))
+            .unwrap_or_default()),
+    );
+    let seat_count: usize = draws
+        .first()
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d.result_json).ok())
+        .map(|r| {
+            r["panels"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| p["members"].as_array().map_or(0, Vec::len))
+                .sum()
+        })
+        .unwrap_or(0);
+    ctx.insert("seat_count".into(), json!(seat_count.to_string()));
+    ctx.insert(
+        "started".into(),
+        json!(crate::clock::today() >= event.dates[0]),
+    );
+    let mut chain = crate::service::draws::chain(store, &event).await?;
+    for link in &mut chain.links {
+        link.at = crate::clock::local_time(&link.at);
+    }
+    ctx.insert("chain".into(), json!(chain));
     let latest = draws.first().cloned().map(events::StoredDraw::from);
     let manual: Vec<String> = panels
         .iter()

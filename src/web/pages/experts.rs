@@ -298,11 +298,7 @@ async fn show_page(v: &Viewer<'_>, store: &Store, id: ExpertId, own: bool) -> Ap
     );
     if own {
         // Own invitations: the event and the answer, never the other members.
-        let invitations: Vec<serde_json::Value> = crate::store::invitations::for_expert(store, id.0)
-            .await?
-            .into_iter()
-            .map(|(r, code, title, kind, dates)| json!({"id": r.invitation_id, "event": code, "title": title, "kind": kind, "dates": dates, "role": r.role, "status": r.status, "decline_reason": r.decline_reason}))
-            .collect();
+        let invitations = crate::service::invitations::for_expert(store, id).await?;
         ctx.insert("invitations".into(), json!(invitations));
     }
     ctx.insert("expert".into(), json!(expert));
