@@ -2,7 +2,7 @@
 
 use crate::assign::Rules;
 use crate::error::AppResult;
-use crate::service::draws::{self, Chain, Freshness};
+use crate::service::draws::{self as draw_checks, Chain, Freshness};
 use crate::service::events::{self, Event, EventInput, PanelOverview, Replay, StoredDraw};
 use crate::store::events::{ItemRow, PanelRow};
 use crate::store::Store;
@@ -47,7 +47,7 @@ async fn read(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Json<Event
     let draw_status = match event.status {
         crate::domain::event::EventStatus::Drawn => {
             match crate::store::events::draws(store, id).await?.first() {
-                Some(row) => Some(draws::freshness(store, &event, row).await?),
+                Some(row) => Some(draw_checks::freshness(store, &event, row).await?),
                 None => None,
             }
         }
@@ -85,7 +85,7 @@ async fn notice(
 #[get("/events/<id>/chain")]
 async fn chain(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Json<Chain>> {
     let event = events::get(store, id).await?;
-    Ok(Json(draws::chain(store, &event).await?))
+    Ok(Json(draw_checks::chain(store, &event).await?))
 }
 
 #[put("/events/<id>/rules", data = "<body>")]
