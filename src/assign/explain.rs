@@ -55,7 +55,9 @@ fn exclusion_text(problem: &Problem, e: &Exclusion) -> String {
             problem.rules.max_reviews_per_12_months
         ),
         Exclusion::Forbidden => "removed from this panel by staff or declined it".into(),
-        Exclusion::Busy { event } => format!("already holds a seat in {event} in the same half-day"),
+        Exclusion::Busy { event } => {
+            format!("already holds a seat in {event} in the same half-day")
+        }
     }
 }
 

@@ -117,7 +117,10 @@ impl EventStatus {
 
 /// An action tried in a state that does not allow it (HTTP 409).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the event is {status}: {action} is possible only when it is {}", join(allowed))]
+#[error(
+    "the event is {status}: {action} is possible only when it is {}",
+    join(allowed)
+)]
 pub struct WrongState {
     /// The event's state.
     pub status: EventStatus,

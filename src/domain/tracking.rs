@@ -41,25 +41,15 @@ pub fn reviews_in_window(all: &[Participation], date: NaiveDate) -> u32 {
         .map(|p| p.date)
         .collect();
     dates.sort_unstable();
-    // The busiest window starts on a review's date or at the earliest start that still
-    // contains `date`; slide over those starts with two pointers.
-    let mut starts: Vec<NaiveDate> = std::iter::once(date - span)
-        .chain(dates.iter().copied().filter(|&d| d <= date))
-        .collect();
-    starts.sort_unstable();
-    let mut best = 0;
-    let (mut lo, mut hi) = (0, 0);
-    for start in starts {
-        while lo < dates.len() && dates[lo] < start {
-            lo += 1;
-        }
-        hi = hi.max(lo);
-        while hi < dates.len() && dates[hi] <= start + span {
-            hi += 1;
-        }
-        best = best.max(hi - lo);
-    }
-    best as u32
+    // A window's count only rises when its end reaches a review, so the busiest window
+    // containing `date` ends on `date` itself or on a later review within reach.
+    let ends = std::iter::once(date).chain(dates.iter().copied().filter(|&d| d >= date));
+    ends.map(|end| {
+        let start = end - span;
+        dates.iter().filter(|&&d| d >= start && d <= end).count() as u32
+    })
+    .max()
+    .unwrap_or(0)
 }
 
 /// Whether one more review on `date` keeps every 365-day window containing it within `cap`.
@@ -408,7 +398,7 @@ mod tests {
     #[test]
     fn the_cap_counts_windows_of_365_days_that_contain_the_new_review() {
         let at = |day: &str| p(day, "accepted", "", None);
-        let d = super::d("2027-06-30");
+        let d = d("2027-06-30");
         // 709 days apart: no window holds both, so with cap 2 a third review fits.
         let apart = vec![at("2026-07-06"), at("2028-06-14")];
         assert_eq!(reviews_in_window(&apart, d), 1);
@@ -424,6 +414,14 @@ mod tests {
         let rim = vec![at("2026-07-01"), at("2028-06-28")];
         assert_eq!(reviews_in_window(&rim, d), 1);
         assert_eq!(reviews_in_window(&[at("2026-06-30")], d), 0);
+        // A review ahead only (d + 1, d + 364) shares a window with d; d + 365 does not.
+        assert_eq!(reviews_in_window(&[at("2027-07-01")], d), 1);
+        assert_eq!(reviews_in_window(&[at("2028-06-28")], d), 1);
+        assert_eq!(reviews_in_window(&[at("2028-06-29")], d), 0);
+        assert_eq!(
+            reviews_in_window(&[at("2027-07-01"), at("2028-06-28"), at("2027-06-01")], d),
+            2
+        );
         // Declines and withdrawn invitations hold no seat; pending ones do.
         let mixed = vec![
             p("2027-06-01", "declined", "", None),

@@ -4,12 +4,12 @@
 
 use crate::assign::problem::Busy;
 use crate::assign::Candidate;
-use std::collections::HashMap;
 use crate::domain::membership::{not_serving, Pool};
 use crate::domain::tracking::reviews_in_window;
 use crate::error::AppResult;
 use crate::store::{experts, memberships, Store};
 use chrono::NaiveDate;
+use std::collections::HashMap;
 
 /// Candidates for a panel of `pool` on `date`, sorted by expert code. With `own` (the event's
 /// id and code), the event's own invitations are left out of the workload (the engine counts
@@ -50,7 +50,8 @@ pub async fn for_event(
                 .get(&e.id.0)
                 .map(|p| match own {
                     Some((_, code)) => {
-                        let others: Vec<_> = p.iter().filter(|p| p.event != code).cloned().collect();
+                        let others: Vec<_> =
+                            p.iter().filter(|p| p.event != code).cloned().collect();
                         reviews_in_window(&others, date)
                     }
                     None => reviews_in_window(p, date),

@@ -175,7 +175,10 @@ pub struct Freshness {
 impl Freshness {
     /// Why the draw may not be confirmed, in words.
     pub fn explain(&self) -> String {
-        let mut text = format!("the draw is out of date: {} changed", self.changed.join(", "));
+        let mut text = format!(
+            "the draw is out of date: {} changed",
+            self.changed.join(", ")
+        );
         if let Some(at) = &self.since {
             text.push_str(&format!(" at {}", crate::clock::local_time(at)));
         }
@@ -252,8 +255,7 @@ pub struct Chain {
 }
 
 fn input_intact(row: &DrawRow) -> bool {
-    serde_json::from_str::<Problem>(&row.input_json)
-        .is_ok_and(|p| p.input_hash() == row.input_hash)
+    serde_json::from_str::<Problem>(&row.input_json).is_ok_and(|p| p.input_hash() == row.input_hash)
 }
 
 /// The result hash is taken over the very bytes stored (`DrawResult::hash` hashes the same
@@ -267,14 +269,19 @@ fn result_intact(row: &DrawRow) -> bool {
 pub async fn chain(store: &Store, event: &Event) -> AppResult<Chain> {
     let mut rows = store_e::draws(store, event.id).await?;
     rows.reverse();
-    let audited: BTreeMap<i64, String> = audit::of_entity(store, "event", &event.code, "event.draw")
-        .await?
-        .into_iter()
-        .filter_map(|e| {
-            let after: serde_json::Value = serde_json::from_str(e.after_json.as_deref()?).ok()?;
-            Some((after["draw"].as_i64()?, after["result_hash"].as_str()?.to_string()))
-        })
-        .collect();
+    let audited: BTreeMap<i64, String> =
+        audit::of_entity(store, "event", &event.code, "event.draw")
+            .await?
+            .into_iter()
+            .filter_map(|e| {
+                let after: serde_json::Value =
+                    serde_json::from_str(e.after_json.as_deref()?).ok()?;
+                Some((
+                    after["draw"].as_i64()?,
+                    after["result_hash"].as_str()?.to_string(),
+                ))
+            })
+            .collect();
     let mut prev = String::new();
     let mut links = Vec::with_capacity(rows.len());
     for row in &rows {

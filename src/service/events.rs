@@ -515,9 +515,13 @@ pub async fn problem(store: &Store, id: i64, seed: u64) -> AppResult<Problem> {
         );
     }
     let first = event.dates[0];
-    let candidates =
-        crate::service::candidates::for_event(store, event.pool, first, Some((event.id, &event.code)))
-            .await?;
+    let candidates = crate::service::candidates::for_event(
+        store,
+        event.pool,
+        first,
+        Some((event.id, &event.code)),
+    )
+    .await?;
     let mut overrides = Overrides::default();
     apply_exclusions(&mut overrides, store_e::exclusions(store, id).await?, true);
     Ok(Problem {

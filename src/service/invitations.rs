@@ -109,8 +109,8 @@ pub async fn confirm(
             field: Some("draw".into()),
         });
     }
-    let result: serde_json::Value = serde_json::from_str(&latest.result_json)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let result: serde_json::Value =
+        serde_json::from_str(&latest.result_json).map_err(|e| AppError::Internal(e.to_string()))?;
     let slots = panel_slots(store, &event).await?;
     let (mut tx, event) = events::begin(store, event_id, EventAction::Confirm).await?;
     store_i::lock_for_workload(&mut tx, store.backend).await?;
@@ -127,14 +127,14 @@ pub async fn confirm(
                 "member"
             };
             invite(&mut tx, &event, draw_id, code, slot.as_ref(), expert, role)
-            .await
-            .map_err(|e| match e {
-                AppError::Conflict { message, .. } => AppError::Conflict {
-                    message: format!("{message}; nothing was sent: draw again"),
-                    field: Some("draw".into()),
-                },
-                other => other,
-            })?;
+                .await
+                .map_err(|e| match e {
+                    AppError::Conflict { message, .. } => AppError::Conflict {
+                        message: format!("{message}; nothing was sent: draw again"),
+                        field: Some("draw".into()),
+                    },
+                    other => other,
+                })?;
             count += 1;
         }
     }
@@ -269,7 +269,13 @@ pub async fn answer(
     )
     .await?;
     if answer.status().opens_seat() {
-        reopen_if_confirmed(&mut tx, actor, &event, &format!("{} answered {}", inv.expert_code, answer.status())).await?;
+        reopen_if_confirmed(
+            &mut tx,
+            actor,
+            &event,
+            &format!("{} answered {}", inv.expert_code, answer.status()),
+        )
+        .await?;
     }
     if let Answer::DeclareConflict { item, reason } = &answer {
         // The declaration becomes a `declared` conflict for every later draw or replacement.
@@ -409,7 +415,10 @@ pub async fn advance(store: &Store, actor: &Actor, event_id: i64) -> AppResult<E
     } else {
         if crate::clock::today() < event.dates[0] {
             return Err(AppError::Conflict {
-                message: format!("{} starts on {}: close it after it took place", event.code, event.dates[0]),
+                message: format!(
+                    "{} starts on {}: close it after it took place",
+                    event.code, event.dates[0]
+                ),
                 field: None,
             });
         }
@@ -443,12 +452,18 @@ pub async fn advance(store: &Store, actor: &Actor, event_id: i64) -> AppResult<E
 
 /// Staff leave an open seat empty (nobody can or should fill it), with a written reason; the
 /// panel then sits with fewer members.
-pub async fn waive(store: &Store, actor: &Actor, id: i64, reason: &str) -> AppResult<InvitationRow> {
+pub async fn waive(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    reason: &str,
+) -> AppResult<InvitationRow> {
     let inv = get(store, id).await?;
     let event = events::get(store, inv.event_id).await?;
     events::require(&event, EventAction::WaiveSeat)?;
     let reason = crate::domain::validation::required_text("reason", reason, 500)?;
-    let status = InvitationStatus::parse(&inv.status).map_err(|e| AppError::Internal(e.to_string()))?;
+    let status =
+        InvitationStatus::parse(&inv.status).map_err(|e| AppError::Internal(e.to_string()))?;
     if !status.opens_seat() || inv.replaced_by.is_some() || !inv.waived_reason.is_empty() {
         return Err(AppError::Conflict {
             message: format!("invitation {id} does not leave an open seat"),
@@ -460,7 +475,10 @@ pub async fn waive(store: &Store, actor: &Actor, id: i64, reason: &str) -> AppRe
     let seated = store_i::for_event(&mut tx, event.id)
         .await?
         .iter()
-        .filter(|i| i.panel_code == inv.panel_code && InvitationStatus::parse(&i.status).is_ok_and(|s| s.holds_seat()))
+        .filter(|i| {
+            i.panel_code == inv.panel_code
+                && InvitationStatus::parse(&i.status).is_ok_and(|s| s.holds_seat())
+        })
         .count();
     audit::record(
         &mut tx,

@@ -78,8 +78,7 @@ pub async fn view(store: &Store, id: i64) -> AppResult<MembershipView> {
     ) {
         Vec::new()
     } else {
-        store_i::accepted_seats(&mut conn, membership.expert_id.0, membership.pool.as_str())
-            .await?
+        store_i::accepted_seats(&mut conn, membership.expert_id.0, membership.pool.as_str()).await?
     };
     drop(conn);
     Ok(MembershipView {

@@ -198,8 +198,7 @@ pub async fn replace(store: &Store, actor: &Actor, id: i64) -> AppResult<Replace
             .filter(|i| i.panel_code == inv.panel_code && holds_seat(i))
             .map(|i| i.expert_code.clone())
             .collect();
-        let problem =
-            panel_problem(store, &event, &inv.panel_code, &all, seed, &refused).await?;
+        let problem = panel_problem(store, &event, &inv.panel_code, &all, seed, &refused).await?;
         let (newcomer, leader) = solve_seat(problem, &event, &inv, live).await?;
         let (mut tx, now) = events::begin(store, event.id, EventAction::Replace).await?;
         store_i::lock_for_workload(&mut tx, store.backend).await?;

@@ -47,7 +47,9 @@ pub async fn check(
     let here = store_i::for_event(tx, event.id).await?;
     let live_here: Vec<_> = here
         .iter()
-        .filter(|i| i.expert_id == seat.expert_id && matches!(i.status.as_str(), "pending" | "accepted"))
+        .filter(|i| {
+            i.expert_id == seat.expert_id && matches!(i.status.as_str(), "pending" | "accepted")
+        })
         .collect();
     if live_here.iter().any(|i| i.panel_code == seat.panel) {
         return Err(refuse(format!(

@@ -219,21 +219,17 @@ pub async fn accepted_seats(
     expert: i64,
     pool: &str,
 ) -> Result<Vec<Seat>, StoreError> {
-    Ok(
-        sqlx::query_as(&format!("{SEATS} and v.status = 'accepted' order by ev.dates"))
-            .bind(expert)
-            .bind(pool)
-            .fetch_all(&mut *conn)
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!(
+        "{SEATS} and v.status = 'accepted' order by ev.dates"
+    ))
+    .bind(expert)
+    .bind(pool)
+    .fetch_all(&mut *conn)
+    .await?)
 }
 
 /// Staff leave an open seat empty, with a reason; refused if it was filled or left meanwhile.
-pub async fn waive(
-    tx: &mut Transaction<'_, Any>,
-    id: i64,
-    reason: &str,
-) -> Result<(), StoreError> {
+pub async fn waive(tx: &mut Transaction<'_, Any>, id: i64, reason: &str) -> Result<(), StoreError> {
     let done = sqlx::query(
         "update invitation set waived_reason = $1 where invitation_id = $2 and replaced_by is null
          and waived_reason = '' and status in ('declined', 'no_response', 'withdrawn')",

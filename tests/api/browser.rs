@@ -48,6 +48,35 @@ async fn click_and_wait(browser: &fantoccini::Client, selector: &str) {
     panic!("clicking {selector} did not leave the page");
 }
 
+/// Clicks a button whose form asks first (`data-confirm`), checks the question names the
+/// count, accepts it, and waits for the next page.
+async fn click_confirm_and_wait(browser: &fantoccini::Client, selector: &str) {
+    let body = browser.find(Locator::Css("body")).await.unwrap();
+    browser
+        .find(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("{selector}: {e}"))
+        .click()
+        .await
+        .unwrap();
+    let question = browser
+        .get_alert_text()
+        .await
+        .expect("a confirmation dialog");
+    assert!(
+        question.chars().any(|c| c.is_ascii_digit()),
+        "the question names the count: {question}"
+    );
+    browser.accept_alert().await.unwrap();
+    for _ in 0..200 {
+        if body.text().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("clicking {selector} did not leave the page");
+}
+
 struct Driver(Child);
 
 impl Drop for Driver {
@@ -201,7 +230,7 @@ async fn a_staff_member_draws_and_confirms_panels_in_the_browser() {
         page.contains("EV-BROWSER-P01") && page.contains("/replay"),
         "the draw is shown"
     );
-    click_and_wait(&browser, "form[action$='/confirm'] button[type=submit]").await;
+    click_confirm_and_wait(&browser, "form[action$='/confirm'] button[type=submit]").await;
     browser
         .goto(&format!(
             "{}/roster",

@@ -84,10 +84,11 @@ async fn the_engine_reads_the_same_candidates_from_the_database_as_from_the_file
         .unwrap();
     let from_files = data.problem("EV001-APP", 1).unwrap();
     let date = *from_files.dates.iter().min().unwrap();
-    let from_db = expertpool::service::candidates::for_pool(
+    let from_db = expertpool::service::candidates::for_event(
         &app.store,
         expertpool::domain::membership::Pool::Review,
         date,
+        None,
     )
     .await
     .unwrap();

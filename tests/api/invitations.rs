@@ -40,6 +40,11 @@ async fn pool_of_twelve(app: &TestApp) -> Vec<Value> {
     out
 }
 
+pub async fn latest_draw(app: &TestApp, event: &Value) -> i64 {
+    let (_, draws) = app.get_json(&format!("/api/v1/events/{event}/draws")).await;
+    draws[0]["id"].as_i64().expect("a draw")
+}
+
 async fn drawn_event(app: &TestApp, title: &str, date: &str, size: u32) -> Value {
     let event = event_with_one_item(app, title, date, |rules| {
         rules["panel_size"] = json!(size);
@@ -63,13 +68,26 @@ async fn the_whole_flow_from_confirmation_to_a_closed_event() {
     let app = spawn_app().await;
     app.login_admin().await;
     let experts = pool_of_twelve(&app).await;
-    let event = drawn_event(&app, "申报评审", "2026-12-15", 5).await;
+    // The event took place last week: attendance is recorded from its first day on.
+    let event = drawn_event(&app, "申报评审", "2026-11-16", 5).await;
     let id = event["id"].clone();
-    let (status, confirmed) = app
+    let (status, refused) = app
         .send_json(
             Method::Post,
             &format!("/api/v1/events/{id}/confirm"),
             &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (Status::UnprocessableEntity, Some("draw")),
+        "confirm names its draw: {refused}"
+    );
+    let (status, confirmed) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/events/{id}/confirm"),
+            &json!({"draw": latest_draw(&app, &id).await}),
         )
         .await;
     assert_eq!(
@@ -280,9 +298,11 @@ async fn concurrent_confirmations_never_overbook_an_expert() {
     }
     // Eight of twelve in each draw: at least four experts are in both.
     let actor = expertpool::store::audit::Actor::system("test");
+    let draw_a = latest_draw(&app, &json!(events[0])).await;
+    let draw_b = latest_draw(&app, &json!(events[1])).await;
     let (a, b) = tokio::join!(
-        expertpool::service::invitations::confirm(&app.store, &actor, events[0]),
-        expertpool::service::invitations::confirm(&app.store, &actor, events[1]),
+        expertpool::service::invitations::confirm(&app.store, &actor, events[0], draw_a),
+        expertpool::service::invitations::confirm(&app.store, &actor, events[1], draw_b),
     );
     assert!(
         a.is_ok() != b.is_ok(),
@@ -332,11 +352,16 @@ async fn the_pages_confirm_answer_replace_and_export_the_roster() {
         .unwrap();
     let token = csrf_token(&page);
     let form = |extra: &str| format!("csrf={token}{extra}");
+    let draw = latest_draw(&app, &id).await;
+    assert!(
+        page.contains("将向 3 位专家发出邀请"),
+        "confirming asks first, with the count"
+    );
     assert_eq!(
         app.client
             .post(format!("/events/{id}/confirm"))
             .header(ContentType::Form)
-            .body(form(""))
+            .body(form(&format!("&draw={draw}")))
             .dispatch()
             .await
             .status(),

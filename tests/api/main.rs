@@ -18,3 +18,6 @@ mod sample_engine;
 mod search;
 mod session;
 mod tracking;
+mod workflow;
+mod workflow_history;
+mod workflow_walk;

@@ -79,9 +79,9 @@ async fn create(
     };
     match users::create(store, &a.0.actor(), input).await {
         Ok(_) => Ok(Ok(Redirect::to("/admin/users"))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_))) => {
-            Ok(Err(page(&a, lang, &csrf, store, Some(&e)).await?))
-        }
+        Err(
+            e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_)),
+        ) => Ok(Err(page(&a, lang, &csrf, store, Some(&e)).await?)),
         Err(e) => Err(e),
     }
 }
@@ -118,9 +118,9 @@ async fn change(
     };
     match users::change(store, &a.0.actor(), UserId(id), input).await {
         Ok(_) => Ok(Ok(Redirect::to("/admin/users"))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_))) => {
-            Ok(Err(page(&a, lang, &csrf, store, Some(&e)).await?))
-        }
+        Err(
+            e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_)),
+        ) => Ok(Err(page(&a, lang, &csrf, store, Some(&e)).await?)),
         Err(e) => Err(e),
     }
 }

@@ -78,7 +78,9 @@ async fn create(
     };
     match events::create(store, &s.0.actor(), input).await {
         Ok(e) => Ok(Ok(Redirect::to(format!("/events/{}", e.id)))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_))) => {
+        Err(
+            e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_)),
+        ) => {
             let mut ctx = context(lang, Some(&s.0 .0), &csrf.0, "/events");
             ctx.insert("events".into(), json!(events::list(store).await?));
             ctx.insert(
@@ -254,9 +256,9 @@ async fn after(
 ) -> AppResult<Result<Redirect, Html>> {
     match result {
         Ok(()) => Ok(Ok(Redirect::to(format!("/events/{id}")))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_))) => {
-            Ok(Err(event_page(&r, lang, csrf, store, id, Some(&e)).await?))
-        }
+        Err(
+            e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_)),
+        ) => Ok(Err(event_page(&r, lang, csrf, store, id, Some(&e)).await?)),
         Err(e) => Err(e),
     }
 }

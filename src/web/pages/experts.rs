@@ -467,7 +467,9 @@ async fn save(
             Ok(Ok(Redirect::to(format!("/me?saved={}", saved.id))))
         }
         Ok(saved) => Ok(Ok(Redirect::to(format!("/experts/{}", saved.id)))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_))) => Ok(Err(form_page(
+        Err(
+            e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_)),
+        ) => Ok(Err(form_page(
             v,
             store,
             &shown,

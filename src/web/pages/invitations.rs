@@ -26,7 +26,9 @@ async fn back(
 ) -> AppResult<Result<Redirect, Html>> {
     match result {
         Ok(()) => Ok(Ok(Redirect::to(format!("/events/{id}#roster")))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_))) => {
+        Err(
+            e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_)),
+        ) => {
             let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, &format!("/events/{id}"));
             ctx.insert("status".into(), json!(e.status().code));
             ctx.insert("message".into(), json!(e.for_page()));
@@ -125,7 +127,9 @@ async fn own_answer(
     };
     match result {
         Ok(()) => Ok(Ok(Redirect::to("/me#invitations"))),
-        Err(err @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_))) => {
+        Err(
+            err @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_)),
+        ) => {
             let mut ctx = context(lang, Some(&e.user.0), &csrf.0, "/me");
             ctx.insert("status".into(), json!(err.status().code));
             ctx.insert("message".into(), json!(err.for_page()));

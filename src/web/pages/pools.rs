@@ -159,9 +159,12 @@ async fn decide(
     csrf.verify(&form.csrf)?;
     match memberships::decide(store, &a.0.actor(), a.0 .0.expert_id, id, &form.input()).await {
         Ok(_) => Ok(Ok(Redirect::to(format!("/memberships/{id}")))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_) | AppError::Forbidden(_))) => {
-            Ok(Err(error_back(&a.0, lang, &csrf, store, id, e).await?))
-        }
+        Err(
+            e @ (AppError::Validation(_)
+            | AppError::Conflict { .. }
+            | AppError::WrongState(_)
+            | AppError::Forbidden(_)),
+        ) => Ok(Err(error_back(&a.0, lang, &csrf, store, id, e).await?)),
         Err(e) => Err(e),
     }
 }
@@ -213,9 +216,12 @@ async fn bulk_approve(
     };
     match memberships::bulk(store, &a.0.actor(), a.0 .0.expert_id, &form.ids, &input).await {
         Ok(_) => Ok(Ok(Redirect::to(format!("/pools/{pool}?state=active")))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_) | AppError::Forbidden(_))) => {
-            Ok(Err(pool_error(&a, lang, &csrf, store, pool, e).await?))
-        }
+        Err(
+            e @ (AppError::Validation(_)
+            | AppError::Conflict { .. }
+            | AppError::WrongState(_)
+            | AppError::Forbidden(_)),
+        ) => Ok(Err(pool_error(&a, lang, &csrf, store, pool, e).await?)),
         Err(e) => Err(e),
     }
 }
@@ -243,9 +249,9 @@ async fn expire(
     };
     match result {
         Ok(_) => Ok(Ok(Redirect::to(format!("/pools/{pool}?state=exited")))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_))) => {
-            Ok(Err(pool_error(&a, lang, &csrf, store, pool, e).await?))
-        }
+        Err(
+            e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_)),
+        ) => Ok(Err(pool_error(&a, lang, &csrf, store, pool, e).await?)),
         Err(e) => Err(e),
     }
 }

@@ -297,7 +297,12 @@ async fn submit(
             )
             .await
         }
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_) | AppError::Forbidden(_))) => {
+        Err(
+            e @ (AppError::Validation(_)
+            | AppError::Conflict { .. }
+            | AppError::WrongState(_)
+            | AppError::Forbidden(_)),
+        ) => {
             let message = e.for_page();
             plan_page(
                 &reader,
