@@ -42,7 +42,7 @@ async fn panel_problem(
     all: &[InvitationRow],
     seed: u64,
     refused: &[String],
-) -> AppResult<Problem> {
+) -> AppResult<(Problem, Vec<String>)> {
     let mut problem = events::problem(store, event.id, seed).await?;
     problem.panels.retain(|p| p.key == panel);
     let Some(spec) = problem.panels.first().cloned() else {
@@ -96,12 +96,33 @@ async fn panel_problem(
     }
     problem.overrides.forbidden.sort();
     problem.overrides.forbidden.dedup();
-    Ok(problem)
+    // A member who sits but would not be eligible now (suspended since, a conflict found
+    // since) keeps their seat for staff to decide on; the engine fills the other seats around
+    // them, one seat fewer.
+    let analysis = assign::analyze(&problem);
+    let stuck: Vec<String> = problem
+        .overrides
+        .forced
+        .iter()
+        .filter(|(_, e)| {
+            !problem
+                .candidates
+                .iter()
+                .position(|c| c.key == *e)
+                .is_some_and(|ci| analysis.arc_of(0, ci).is_some())
+        })
+        .map(|(_, e)| e.clone())
+        .collect();
+    problem.overrides.forced.retain(|(_, e)| !stuck.contains(e));
+    let rules = &mut problem.rules;
+    rules.panel_size = rules.panel_size.saturating_sub(stuck.len() as u32).max(1);
+    rules.min_voting = rules.min_voting.map(|v| v.min(rules.panel_size));
+    Ok((problem, stuck))
 }
 
 /// Solves one panel: with one open seat, the best alternate that keeps every rule (else a
-/// re-solve); with several, a re-solve with the live members fixed. Returns the newcomer and
-/// the panel's leader.
+/// re-solve); with several, a re-solve with the live members fixed. `live` are the members
+/// the engine seats (see `panel_problem`). Returns the newcomer and the panel's leader.
 async fn solve_seat(
     problem: Problem,
     event: &Event,
@@ -110,7 +131,7 @@ async fn solve_seat(
 ) -> AppResult<(String, Option<String>)> {
     let panel = inv.panel_code.clone();
     let decliner = inv.expert_code.clone();
-    let single_seat = live.len() + 1 >= event.rules.panel_size as usize;
+    let single_seat = live.len() + 1 >= problem.rules.panel_size as usize;
     let mut seating = live.clone();
     seating.push(decliner.clone());
     let current = DrawResult::from_seating(
@@ -198,8 +219,10 @@ pub async fn replace(store: &Store, actor: &Actor, id: i64) -> AppResult<Replace
             .filter(|i| i.panel_code == inv.panel_code && holds_seat(i))
             .map(|i| i.expert_code.clone())
             .collect();
-        let problem = panel_problem(store, &event, &inv.panel_code, &all, seed, &refused).await?;
-        let (newcomer, leader) = solve_seat(problem, &event, &inv, live).await?;
+        let (problem, stuck) =
+            panel_problem(store, &event, &inv.panel_code, &all, seed, &refused).await?;
+        let seated: Vec<String> = live.into_iter().filter(|e| !stuck.contains(e)).collect();
+        let (newcomer, leader) = solve_seat(problem, &event, &inv, seated).await?;
         let (mut tx, now) = events::begin(store, event.id, EventAction::Replace).await?;
         store_i::lock_for_workload(&mut tx, store.backend).await?;
         let new_id = match invite(

@@ -46,15 +46,64 @@ impl Walk<'_> {
         all
     }
 
-    /// One random action; returns (what, status, mutating).
+    /// An invitation for an action: most often one in a state where the action makes sense,
+    /// sometimes any (the app must refuse those cleanly).
+    fn target(&mut self, all: &[Value], fits: impl Fn(&Value) -> bool) -> Option<Value> {
+        let fitting: Vec<Value> = all.iter().filter(|i| fits(i)).cloned().collect();
+        if fitting.is_empty() || self.rng.random_range(0..5) == 0 {
+            self.pick(all)
+        } else {
+            self.pick(&fitting)
+        }
+    }
+
+    /// An event for an action: most often one in a state listed, sometimes any.
+    async fn event_in(&mut self, states: &[&str]) -> i64 {
+        let (_, list) = self.app.get_json("/api/v1/events").await;
+        let fitting: Vec<i64> = list
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| states.contains(&e["status"].as_str().unwrap_or("")))
+            .filter_map(|e| e["id"].as_i64())
+            .collect();
+        if fitting.is_empty() || self.rng.random_range(0..5) == 0 {
+            self.pick(&self.events.clone()).unwrap_or(0)
+        } else {
+            self.pick(&fitting).unwrap_or(0)
+        }
+    }
+
+    /// One random action: what it was, the status and the body of the answer.
     async fn step(&mut self) -> (String, Status, Value) {
         let app = self.app;
-        let choice = self.rng.random_range(0..100);
-        let chosen_event = self.pick(&self.events.clone());
-        let invitations = self.invitations().await;
-        let invitation = self.pick(&invitations);
-        match (choice, chosen_event, invitation) {
-            (0..=7, _, _) | (_, None, _) if self.events.len() < 4 => {
+        let mut roll = self.rng.random_range(0..100);
+        if self.events.is_empty() || (roll < 6 && self.events.len() >= 4) {
+            roll = if self.events.is_empty() { 0 } else { 8 };
+        }
+        let e = match roll {
+            6..=22 => self.event_in(&["draft", "drawn"]).await,
+            23..=32 => self.event_in(&["drawn"]).await,
+            _ => self.event_in(&["inviting", "confirmed"]).await,
+        };
+        let mut all = self.invitations().await;
+        // Work on one event at a time most often, so that events get to the end of their week.
+        if self.rng.random_range(0..10) < 7 {
+            let mine: Vec<Value> = all.iter().filter(|i| i["event_id"] == e).cloned().collect();
+            if !mine.is_empty() {
+                all = mine;
+            }
+        }
+        if all.is_empty() && (33..89).contains(&roll) {
+            roll = if roll % 2 == 0 { 10 } else { 25 };
+        }
+        let open = |i: &Value| {
+            ["declined", "no_response", "withdrawn"].contains(&i["status"].as_str().unwrap_or(""))
+                && i["replaced_by"].is_null()
+                && i["waived_reason"] == ""
+        };
+        match roll {
+            0..=5 => {
                 let n = self.events.len();
                 let date = DATES[self.rng.random_range(0..DATES.len())];
                 let slots = format!("S1={date} am; S2={date} pm");
@@ -72,13 +121,12 @@ impl Walk<'_> {
                     json!({}),
                 )
             }
-            (_, None, _) => ("nothing".into(), Status::Ok, json!({})),
-            (0..=19, Some(e), _) => {
+            6..=15 => {
                 let seed = self.rng.random_range(0..5u64);
                 let (s, b) = draw(app, e, seed).await;
                 (format!("draw {e} seed {seed}"), s, b)
             }
-            (20..=26, Some(e), _) => {
+            16..=19 => {
                 let (_, ev) = app.get_json(&format!("/api/v1/events/{e}")).await;
                 let mut rules = ev["rules"].clone();
                 let size = self.rng.random_range(2..=4);
@@ -88,7 +136,7 @@ impl Walk<'_> {
                     .await;
                 (format!("rules {e} size {size}"), s, b)
             }
-            (27..=31, Some(e), _) => {
+            20..=22 => {
                 let (_, ms) = app.get_json("/api/v1/pools/review/memberships").await;
                 let codes: Vec<Value> = ms["items"]
                     .as_array()
@@ -106,7 +154,7 @@ impl Walk<'_> {
                     .await;
                 (format!("exclude {expert} from {e}"), s, b)
             }
-            (32..=43, Some(e), _) => {
+            23..=32 => {
                 let (_, draws) = app.get_json(&format!("/api/v1/events/{e}/draws")).await;
                 let list = draws.as_array().cloned().unwrap_or_default();
                 // Mostly the latest draw; sometimes an older one, which must be refused.
@@ -125,22 +173,27 @@ impl Walk<'_> {
                     .await;
                 (format!("confirm {e} draw {id}"), s, b)
             }
-            (44..=63, _, Some(i)) => {
-                let body = match self.rng.random_range(0..6) {
-                    0 | 1 => accept(),
-                    2 => decline(),
-                    3 => json!({"answer": "no_response"}),
-                    4 => json!({"answer": "conflict", "conflict_item": "P1", "reason": "曾合作"}),
+            33..=60 => {
+                let i = self.target(&all, |i| i["status"] == "pending").unwrap();
+                let body = match self.rng.random_range(0..9) {
+                    0..=4 => accept(),
+                    5 => decline(),
+                    6 => json!({"answer": "no_response"}),
+                    7 => json!({"answer": "conflict", "conflict_item": "P1", "reason": "曾合作"}),
                     _ => json!({"answer": "conflict", "conflict_item": "P2", "reason": "曾合作"}),
                 };
                 let (s, b) = answer(app, &i, body.clone()).await;
                 (
-                    format!("answer {} {}", i["invitation_id"], body["answer"]),
+                    format!(
+                        "answer {} {} {}",
+                        i["invitation_id"], i["status"], body["answer"]
+                    ),
                     s,
                     b,
                 )
             }
-            (64..=73, _, Some(i)) => {
+            61..=67 => {
+                let i = self.target(&all, open).unwrap();
                 let (s, b) = app
                     .send_json(
                         Method::Post,
@@ -150,7 +203,8 @@ impl Walk<'_> {
                     .await;
                 (format!("replace {}", i["invitation_id"]), s, b)
             }
-            (74..=77, _, Some(i)) => {
+            68..=71 => {
+                let i = self.target(&all, open).unwrap();
                 let (s, b) = app
                     .send_json(
                         Method::Post,
@@ -160,7 +214,7 @@ impl Walk<'_> {
                     .await;
                 (format!("waive {}", i["invitation_id"]), s, b)
             }
-            (78..=83, _, _) => {
+            72..=75 => {
                 let m = self.pick(&self.memberships.clone()).unwrap();
                 let action = if self.rng.random_range(0..2) == 0 {
                     "suspend"
@@ -176,7 +230,10 @@ impl Walk<'_> {
                     .await;
                 (format!("{action} membership {m}"), s, b)
             }
-            (84..=91, _, Some(i)) => {
+            76..=88 => {
+                let i = self
+                    .target(&all, |i| i["status"] == "accepted" && i["attendance"] == "")
+                    .unwrap();
                 let body = if self.rng.random_range(0..3) == 0 {
                     json!({"attendance": "no_show"})
                 } else {
@@ -191,7 +248,7 @@ impl Walk<'_> {
                     .await;
                 (format!("attendance {}", i["invitation_id"]), s, b)
             }
-            (_, Some(e), _) => {
+            _ => {
                 let (s, b) = app
                     .send_json(
                         Method::Post,
@@ -372,19 +429,27 @@ async fn walk(seed: u64, steps: usize) {
     for _ in 0..steps {
         let before = scalar(&app, "select count(*) from audit").await;
         let (what, status, body) = w.step().await;
-        w.log.push(format!("{what} → {}", status.code));
+        let note = if status.code >= 400 {
+            format!(" {}", body["error"]["message"])
+        } else {
+            String::new()
+        };
+        w.log.push(format!("{what} → {}{note}", status.code));
         assert!(
             status.code < 500,
             "seed {seed}: {what} answered {status}: {body}"
         );
         let after = scalar(&app, "select count(*) from audit").await;
-        if status.code < 300 && what != "nothing" {
+        if status.code < 300 {
             assert!(
                 after > before,
                 "seed {seed}: {what} changed something without an audit entry"
             );
         }
         w.check(&format!("seed {seed}: {what}")).await;
+    }
+    if std::env::var_os("EXPERTPOOL_WALK_LOG").is_some() {
+        eprintln!("walk {seed}:\n{}", w.log.join("\n"));
     }
 }
 
