@@ -32,10 +32,9 @@ pub struct MembershipView {
     /// Pending invitations this decision withdrew: seats now open for staff to fill.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub withdrawn: Vec<Seat>,
-    /// Accepted seats in events not yet closed, for staff to decide on (suspended or exited
-    /// members only).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub accepted_seats: Vec<Seat>,
+    /// Seats in events not yet closed: pending, accepted (for staff to decide on when the
+    /// member no longer serves) and withdrawn ones still open.
+    pub seats: Vec<Seat>,
 }
 
 /// A decision as it arrives from a form or the API.
@@ -72,21 +71,16 @@ pub async fn view(store: &Store, id: i64) -> AppResult<MembershipView> {
     let membership = store_m::get(&mut conn, id).await.map_err(not_found(id))?;
     let (checks, _) =
         entry_checks(&mut conn, membership.expert_id, membership.pool, today()).await?;
-    let accepted_seats = if !matches!(
-        membership.state,
-        MembershipState::Suspended | MembershipState::Exited
-    ) {
-        Vec::new()
-    } else {
-        store_i::accepted_seats(&mut conn, membership.expert_id.0, membership.pool.as_str()).await?
-    };
+    let seats =
+        store_i::open_event_seats(&mut conn, membership.expert_id.0, membership.pool.as_str())
+            .await?;
     drop(conn);
     Ok(MembershipView {
         transitions: store_m::transitions(store, id).await?,
         membership,
         checks,
         withdrawn: Vec::new(),
-        accepted_seats,
+        seats,
     })
 }
 

@@ -213,14 +213,15 @@ pub async fn withdraw_pending(
         .collect())
 }
 
-/// An expert's accepted seats in the open events of a pool.
-pub async fn accepted_seats(
+/// An expert's seats in the open events of a pool: pending, accepted, and withdrawn ones not
+/// yet filled again or left empty (open for staff to fill).
+pub async fn open_event_seats(
     conn: &mut AnyConnection,
     expert: i64,
     pool: &str,
 ) -> Result<Vec<Seat>, StoreError> {
     Ok(sqlx::query_as(&format!(
-        "{SEATS} and v.status = 'accepted' order by ev.dates"
+        "{SEATS} and (v.status in ('pending', 'accepted') or (v.status = 'withdrawn' and v.replaced_by is null and v.waived_reason = '')) order by ev.dates, v.invitation_id"
     ))
     .bind(expert)
     .bind(pool)

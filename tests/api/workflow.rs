@@ -449,6 +449,15 @@ async fn nobody_is_booked_twice_in_one_half_day() {
         .find(|i| i["expert_code"] == member)
         .unwrap();
     assert_eq!(seat["status"], "withdrawn");
+    let page = app
+        .client
+        .get(format!("/memberships/{}", m["membership_id"]))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(page.contains("席位已空出"), "the membership page lists the opened seat");
     let (status, r) = app
         .send_json(
             Method::Post,
