@@ -557,10 +557,10 @@ pub async fn for_expert(store: &Store, expert: ExpertId) -> AppResult<Vec<Expert
         BTreeMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for (r, ..) in rows {
-        if !events_seen.contains_key(&r.event_id) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = events_seen.entry(r.event_id) {
             let event = events::get(store, r.event_id).await?;
             let (items, panels) = events::contents(store, r.event_id).await?;
-            events_seen.insert(r.event_id, (event, panels, items));
+            slot.insert((event, panels, items));
         }
         let (event, panels, items) = &events_seen[&r.event_id];
         let codes = panels

@@ -105,11 +105,11 @@ async fn panel_problem(
         .forced
         .iter()
         .filter(|(_, e)| {
-            !problem
+            problem
                 .candidates
                 .iter()
                 .position(|c| c.key == *e)
-                .is_some_and(|ci| analysis.arc_of(0, ci).is_some())
+                .is_none_or(|ci| analysis.arc_of(0, ci).is_none())
         })
         .map(|(_, e)| e.clone())
         .collect();

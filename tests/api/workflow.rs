@@ -457,7 +457,10 @@ async fn nobody_is_booked_twice_in_one_half_day() {
         .into_string()
         .await
         .unwrap();
-    assert!(page.contains("席位已空出"), "the membership page lists the opened seat");
+    assert!(
+        page.contains("席位已空出"),
+        "the membership page lists the opened seat"
+    );
     let (status, r) = app
         .send_json(
             Method::Post,
