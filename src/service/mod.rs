@@ -7,6 +7,7 @@ pub mod events;
 pub mod experts;
 pub mod invitations;
 pub mod memberships;
+pub mod notices;
 pub mod panels;
 pub mod replacement;
 pub mod seats;

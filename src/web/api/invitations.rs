@@ -5,7 +5,8 @@ use crate::domain::invitation::{Answer, Attendance, Ratings};
 use crate::domain::user::Role;
 use crate::error::{AppError, AppResult};
 use crate::service::events::Event;
-use crate::service::invitations::{self, ExpertInvitation};
+use crate::service::invitations;
+use crate::service::notices::{self, ExpertInvitation};
 use crate::service::replacement::{self, Replacement};
 use crate::store::invitations::InvitationRow;
 use crate::store::Store;
@@ -105,7 +106,7 @@ async fn roster_export(
 /// An expert sees their own invitations with their panel's items, never the other members.
 #[get("/me/invitations")]
 async fn mine(e: ExpertUser, store: &State<Store>) -> AppResult<Json<Vec<ExpertInvitation>>> {
-    Ok(Json(invitations::for_expert(store, e.expert).await?))
+    Ok(Json(notices::for_expert(store, e.expert).await?))
 }
 
 #[derive(Deserialize)]

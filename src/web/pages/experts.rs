@@ -298,7 +298,7 @@ async fn show_page(v: &Viewer<'_>, store: &Store, id: ExpertId, own: bool) -> Ap
     );
     if own {
         // Own invitations: the event and the answer, never the other members.
-        let invitations = crate::service::invitations::for_expert(store, id).await?;
+        let invitations = crate::service::notices::for_expert(store, id).await?;
         ctx.insert("invitations".into(), json!(invitations));
     }
     ctx.insert("expert".into(), json!(expert));
