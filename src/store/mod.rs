@@ -69,6 +69,8 @@ pub struct Store {
     pub backend: Backend,
     /// The registry as last read, with the `registry_version` it was read at.
     pub(crate) registry: std::sync::Arc<std::sync::Mutex<Option<experts::CachedRegistry>>>,
+    /// Every expert's participations as last read, with the `tracking_version` read at.
+    pub(crate) record: std::sync::Arc<std::sync::Mutex<Option<tracking::CachedRecord>>>,
 }
 
 impl Store {
@@ -118,6 +120,7 @@ impl Store {
             pool,
             backend,
             registry: Default::default(),
+            record: Default::default(),
         };
         store.migrate().await?;
         Ok(store)

@@ -7,6 +7,7 @@ use crate::domain::tracking::{FlagRules, Participation};
 use chrono::NaiveDate;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 type Row = (
     i64,
@@ -42,18 +43,40 @@ fn convert(rows: Vec<Row>, out: &mut HashMap<i64, Vec<Participation>>) {
     }
 }
 
-/// Every expert's participations.
-pub async fn all(store: &Store) -> Result<HashMap<i64, Vec<Participation>>, StoreError> {
+/// Every expert's participations, as read at one `tracking_version`.
+pub(crate) type CachedRecord = (i64, Arc<HashMap<i64, Vec<Participation>>>);
+
+/// Every expert's participations. A draw needs all of them (at 30,000 experts, hundreds of
+/// milliseconds to read), so the store keeps the last read in memory; triggers bump
+/// `tracking_version` in every writer's transaction, and the version is read before the rows,
+/// so a copy is never older than its version.
+pub async fn all(store: &Store) -> Result<Arc<HashMap<i64, Vec<Participation>>>, StoreError> {
+    let mut conn = store.pool.acquire().await?;
+    let (version,): (i64,) = sqlx::query_as("select version from tracking_version where id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    let cached = store.record.lock().ok().and_then(|slot| {
+        slot.as_ref()
+            .filter(|(v, _)| *v == version)
+            .map(|(_, all)| all.clone())
+    });
+    if let Some(all) = cached {
+        return Ok(all);
+    }
     let mut out = HashMap::new();
     convert(
-        sqlx::query_as(HISTORY).fetch_all(&store.pool).await?,
+        sqlx::query_as(HISTORY).fetch_all(&mut *conn).await?,
         &mut out,
     );
     convert(
-        sqlx::query_as(INVITATIONS).fetch_all(&store.pool).await?,
+        sqlx::query_as(INVITATIONS).fetch_all(&mut *conn).await?,
         &mut out,
     );
-    Ok(out)
+    let all = Arc::new(out);
+    if let Ok(mut slot) = store.record.lock() {
+        *slot = Some((version, all.clone()));
+    }
+    Ok(all)
 }
 
 /// One expert's participations (inside a transaction too, for the workload check).

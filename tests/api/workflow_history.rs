@@ -303,3 +303,41 @@ async fn an_edited_or_deleted_draw_shows_in_replay_and_in_the_chain() {
         "the event page shows the broken chain"
     );
 }
+
+/// A panel that rules bind only together: "≥ 2 legal experts from outside the province" and
+/// "≤ 1 per organization", with the four eligible legal experts all at 兰州大学. The diagnosis
+/// names both rules and the organization.
+#[tokio::test]
+async fn an_infeasible_panel_names_the_rules_that_bind_together() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    review_pool(&app, 8).await;
+    for i in 0..4 {
+        let mut p = profile_json(&format!("法律专家{i}"));
+        p["org_id"] = json!("lzu");
+        p["types"] = json!(["legal"]);
+        p["region"] = json!("outside");
+        p["relations"] = json!([]);
+        p["employments"] = json!([]);
+        p["unavailable"] = json!([]);
+        p["email"] = json!(format!("legal{i}@example.org"));
+        let (st, e) = app.send_json(Method::Post, "/api/v1/experts", &p).await;
+        assert_eq!(st, Status::Created, "{e}");
+        let (_, m) = app
+            .send_json(Method::Post, "/api/v1/pools/review/memberships", &json!({"expert_code": e["code"]}))
+            .await;
+        app.send_json(Method::Post, &format!("/api/v1/memberships/{}/transitions", m["id"]), &json!({"action": "approve"}))
+            .await;
+    }
+    let id = event(&app, "EVD", "2027-01-13", "", 1, 5, |r| {
+        r["max_per_org"] = json!(1);
+        r["min_count"] = json!([{"filter": {"type": ["legal"], "region": ["outside"]}, "count": 2}]);
+    })
+    .await;
+    let (status, r) = draw(&app, id, 1).await;
+    assert_eq!(status, Status::Conflict, "{r}");
+    let message = r["error"]["message"].as_str().unwrap();
+    assert!(message.contains("兰州大学"), "{message}");
+    assert!(message.contains("per organization"), "{message}");
+    assert!(!message.contains("not all at once"), "{message}");
+}
