@@ -96,6 +96,7 @@ pub fn problem(items: Vec<Item>, candidates: Vec<Candidate>) -> Problem {
                 slot: None,
                 date: None,
                 items: vec![i],
+                meets: None,
             })
             .collect(),
         items,
