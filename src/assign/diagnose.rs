@@ -3,10 +3,10 @@
 //!
 //! Three passes, cheapest first. Each rule of each panel is counted on its own. A panel that
 //! passes every count but still cannot be filled alone gets an irreducible set of rules that
-//! bind only together ([`irreducible`]). When every panel can be filled alone, flow
+//! bind only together (`irreducible`). When every panel can be filled alone, flow
 //! relaxations of the whole problem find panels that cannot be filled together
-//! ([`together`]). `draw` also runs this as a pre-check before every solve, so each pass only
-//! claims what it has proven, and the re-solves are capped ([`Budget`]).
+//! (`together`). `draw` also runs this as a pre-check before every solve, so each pass only
+//! claims what it has proven, and the re-solves are capped (`Budget`).
 
 use super::eligibility::{Analysis, PanelEligibility};
 use super::problem::Problem;
@@ -15,6 +15,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod irreducible;
+mod maxflow;
+mod relaxation;
 #[cfg(test)]
 mod tests;
 mod together;
@@ -28,7 +30,8 @@ pub struct Finding {
     /// The binding rule: `panel_size`, `max_per_org`, `min_count`, `min_share`, `leader`,
     /// `min_voting`, `same_slot_exclusive`, `workload`, `forced`; rules that bind only
     /// together are joined by `+` in that order (`min_count+max_per_org`); `combined` when no
-    /// cause could be isolated.
+    /// cause could be isolated; `unexamined` for panels left unsolved when the diagnosis ran
+    /// out of re-solves.
     pub rule: String,
     /// A sentence with the counts.
     pub message: String,
@@ -105,14 +108,14 @@ fn counts_for(
 
 /// Re-solves one pass of a diagnosis may still spend: a diagnosis of a large instance must
 /// return in a couple of seconds, and it runs before every draw.
-pub(crate) struct Budget {
+struct Budget {
     left: usize,
 }
 
 impl Budget {
     /// At most this many single-panel MIPs, and separately this many flow checks, per
     /// diagnosis.
-    pub(crate) const SOLVES: usize = 40;
+    const SOLVES: usize = 40;
 
     fn new() -> Self {
         Budget { left: Self::SOLVES }
@@ -120,8 +123,15 @@ impl Budget {
 
     /// Spends one re-solve; `false` once none is left.
     fn take(&mut self) -> bool {
-        let ok = self.left > 0;
-        self.left = self.left.saturating_sub(1);
+        self.take_above(0)
+    }
+
+    /// Spends one re-solve if more than `floor` are left.
+    fn take_above(&mut self, floor: usize) -> bool {
+        let ok = self.left > floor;
+        if ok {
+            self.left -= 1;
+        }
         ok
     }
 }
@@ -130,6 +140,7 @@ impl Budget {
 pub fn diagnose(problem: &Problem, analysis: &Analysis) -> Diagnosis {
     let mut findings = Vec::new();
     let mut solves = Budget::new();
+    let mut undecided = 0;
     for pi in 0..problem.panels.len().min(analysis.panels.len()) {
         let alone = single_rule_findings(problem, analysis, pi);
         if !alone.is_empty() {
@@ -138,8 +149,12 @@ pub fn diagnose(problem: &Problem, analysis: &Analysis) -> Diagnosis {
         }
         // Every count passed: only a solve can tell whether the rules bind together.
         let case = irreducible::PanelCase::new(problem, analysis, pi);
-        if let Some(set) = case.irreducible(&mut solves) {
-            findings.push(words::panel_finding(&case, &set));
+        match case.irreducible(&mut solves) {
+            irreducible::Verdict::Infeasible(set) => {
+                findings.push(words::panel_finding(&case, &set))
+            }
+            irreducible::Verdict::Undecided => undecided += 1,
+            irreducible::Verdict::Feasible => {}
         }
     }
     let (seats, supply) = seats_and_supply(problem, analysis);
@@ -151,6 +166,17 @@ pub fn diagnose(problem: &Problem, analysis: &Analysis) -> Diagnosis {
         findings.extend(if named.is_empty() { counted } else { named });
     } else {
         findings.extend(counted);
+    }
+    if undecided > 0 && !findings.is_empty() {
+        // Silence about the rest would read as "the rest are fine".
+        findings.push(Finding {
+            panel: None,
+            rule: "unexamined".into(),
+            message: format!(
+                "{undecided} more panels passed every count but were not solved: the diagnosis stops after {} solves; fix the panels above and draw again",
+                Budget::SOLVES
+            ),
+        });
     }
     if findings.is_empty() {
         findings.push(Finding {
@@ -224,9 +250,13 @@ fn single_rule_findings(problem: &Problem, analysis: &Analysis, pi: usize) -> Ve
             .map(|&n| n.min(rules.max_per_org as usize))
             .sum();
         if seats < k {
+            let orgs = match per_org.len() {
+                1 => "1 organization".to_string(),
+                n => format!("{n} organizations"),
+            };
             add("max_per_org", format!(
-                "panel {} needs {k} experts with at most {} per organization: the {} eligible come from only {} organizations",
-                panel.key, rules.max_per_org, eligible.len(), per_org.len()
+                "panel {} needs {k} experts with at most {} per organization: the {} eligible come from only {orgs}",
+                panel.key, rules.max_per_org, eligible.len()
             ));
         }
     }

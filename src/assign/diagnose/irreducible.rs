@@ -30,6 +30,16 @@ pub(super) enum PanelRule {
     Forced(usize),
 }
 
+/// What the filter found for one panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Verdict {
+    Feasible,
+    /// Cannot be filled on its own; these rules cannot all hold.
+    Infeasible(Vec<PanelRule>),
+    /// The budget ran out first.
+    Undecided,
+}
+
 /// One panel as a feasibility question over its eligible experts.
 pub(super) struct PanelCase<'a> {
     pub problem: &'a Problem,
@@ -130,12 +140,14 @@ impl<'a> PanelCase<'a> {
         rules.min_voting.unwrap_or(rules.panel_size) as usize
     }
 
-    /// The panel's irreducible set of rules when it cannot be filled on its own; `None` when
-    /// it can, or when the budget ran out before that was decided. When the budget runs out
-    /// during the filter, the set is still infeasible but perhaps not irreducible.
-    pub fn irreducible(&self, budget: &mut Budget) -> Option<Vec<PanelRule>> {
-        if self.feasible(&self.rules, budget)? {
-            return None;
+    /// Whether the panel can be filled on its own and, when not, an irreducible set of its
+    /// rules. When the budget runs out during the filter, the set is still infeasible but
+    /// perhaps not irreducible.
+    pub fn irreducible(&self, budget: &mut Budget) -> Verdict {
+        match self.feasible(&self.rules, budget) {
+            Some(true) => return Verdict::Feasible,
+            None => return Verdict::Undecided,
+            Some(false) => {}
         }
         let mut kept = self.rules.clone();
         let mut i = 0;
@@ -148,7 +160,7 @@ impl<'a> PanelCase<'a> {
                 None => break,
             }
         }
-        Some(kept)
+        Verdict::Infeasible(kept)
     }
 
     /// Whether the panel can be filled under `active` (plus its size); `None` when undecided.

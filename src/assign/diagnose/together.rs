@@ -2,18 +2,18 @@
 //!
 //! Sizes, organization caps, loads and time slots form a network (see `model`), and so does
 //! one composition minimum on its own (each panel needs `count` of the matching experts).
-//! A maximum flow on such a relaxation proves infeasibility without the full solve, which
-//! matters because this runs before every draw. When the flow falls short, the panels on the
-//! sink side of a minimum cut cannot be filled together; a deletion filter shrinks that set
-//! (each check's own cut shrinks it further), and a second filter over the caps tells which
-//! ones bind it.
+//! A maximum flow on such a relaxation ([`relaxation`](super::relaxation)) proves
+//! infeasibility without the full solve, which matters because this runs before every draw.
+//! When the flow falls short, the panels on the sink side of a minimum cut cannot be filled
+//! together; a deletion filter shrinks that set (each check's own cut shrinks it further),
+//! and a second filter over the caps tells which ones bind it.
 
+use super::relaxation::dense;
 use super::{words, Budget, Finding};
 use crate::assign::eligibility::Analysis;
-use crate::assign::flow::MinCostFlow;
 use crate::assign::problem::Problem;
 use crate::assign::rules::Filter;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What each panel of a flow check must receive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +33,20 @@ pub(super) struct Caps {
     pub slot: bool,
     /// Each expert's capacity (`max_panels_per_expert`, the 12-month cap).
     pub workload: bool,
+    /// Pinned members sit first.
+    pub pins: bool,
+}
+
+impl Caps {
+    /// Every cap the rules set.
+    fn all(rules: &crate::assign::rules::Rules) -> Self {
+        Caps {
+            org: true,
+            slot: rules.same_slot_exclusive,
+            workload: true,
+            pins: true,
+        }
+    }
 }
 
 /// A panel set that cannot be filled together, and the caps that bind it.
@@ -42,26 +56,8 @@ pub(super) struct Clash {
     pub panels: Vec<usize>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Node<'p> {
-    Expert(usize),
-    ExpertSlot(usize, &'p str),
-    PanelOrg(usize, &'p str),
-    Panel(usize),
-}
-
-const SOURCE: usize = 0;
-const SINK: usize = 1;
-
-/// What the pins of a panel set already hold: they sit in every solution, so a check seats
-/// them first and asks the flow only for the rest.
-#[derive(Default)]
-pub(super) struct Seated<'p> {
-    load: BTreeMap<usize, i64>,
-    slot_load: BTreeMap<(usize, &'p str), i64>,
-    org_load: BTreeMap<(usize, &'p str), i64>,
-    members: BTreeMap<usize, i64>,
-}
+/// Flow checks the panel filter leaves for the caps filter, which names the rule.
+const CAPS_RESERVE: usize = 3;
 
 /// The whole problem, seen as flow relaxations.
 pub(super) struct Together<'a> {
@@ -70,6 +66,9 @@ pub(super) struct Together<'a> {
     pub requirements: Vec<(String, &'a Filter, u32)>,
     /// Pins on eligible pairs, as (panel, candidate).
     pub pins: BTreeSet<(usize, usize)>,
+    /// Dense ids of each candidate's organization and each panel's slot, for fast lookups.
+    pub org_id: Vec<usize>,
+    pub slot_id: Vec<usize>,
 }
 
 impl<'a> Together<'a> {
@@ -98,6 +97,13 @@ impl<'a> Together<'a> {
             analysis,
             requirements: problem.rules.requirements(),
             pins,
+            org_id: dense(problem.candidates.iter().map(|c| c.org_id.as_str())),
+            slot_id: dense(
+                problem
+                    .panels
+                    .iter()
+                    .map(|p| p.slot.as_deref().unwrap_or("")),
+            ),
         }
     }
 
@@ -115,11 +121,7 @@ impl<'a> Together<'a> {
                 .filter(|&i| self.requirements[i].2 > 0)
                 .map(Demand::Requirement),
         );
-        let full = Caps {
-            org: true,
-            slot: rules.same_slot_exclusive,
-            workload: true,
-        };
+        let full = Caps::all(rules);
         let panels = self.problem.panels.len().min(self.analysis.panels.len());
         for demand in demands {
             let mut rest: Vec<usize> = (0..panels).collect();
@@ -127,7 +129,14 @@ impl<'a> Together<'a> {
                 let Some(cut) = self.check(demand, full, &rest) else {
                     break;
                 };
-                let set = self.shrink(demand, full, cut, budget);
+                let small = self.shrink(demand, full, cut.clone(), budget);
+                // A shortage spread over many panels is better told whole: the minimum cut
+                // carries the full shortfall, a minimal subset only its last seat or two.
+                let set = if small.len() <= words::NAMED_PANELS {
+                    small
+                } else {
+                    cut
+                };
                 let caps = self.binding_caps(demand, &set, budget);
                 rest.retain(|p| !set.contains(p));
                 out.push(words::together_finding(
@@ -191,123 +200,11 @@ impl<'a> Together<'a> {
             .is_none_or(|f| self.problem.candidates[ci].matches(f))
     }
 
-    /// What the pins among `panels` hold.
-    pub fn seated(&self, demand: Demand, panels: &[usize]) -> Seated<'a> {
-        let mut s = Seated::default();
-        for &(pi, ci) in &self.pins {
-            if panels.binary_search(&pi).is_err() {
-                continue;
-            }
-            *s.load.entry(ci).or_default() += 1;
-            if let Some(slot) = &self.problem.panels[pi].slot {
-                *s.slot_load.entry((ci, slot.as_str())).or_default() += 1;
-            }
-            let org = self.problem.candidates[ci].org_id.as_str();
-            *s.org_load.entry((pi, org)).or_default() += 1;
-            if self.counts(demand, ci) {
-                *s.members.entry(pi).or_default() += 1;
-            }
-        }
-        s
-    }
-
-    /// Members panel `pi` still needs towards `demand` once its pins sit.
-    pub fn need(&self, demand: Demand, pi: usize, seated: &Seated) -> i64 {
-        let base = match demand {
-            Demand::Size => self.problem.rules.panel_size,
-            Demand::Requirement(i) => self.requirements.get(i).map_or(0, |r| r.2),
-        } as i64;
-        (base - seated.members.get(&pi).copied().unwrap_or(0)).max(0)
-    }
-
-    /// The eligible, unpinned (panel, candidate) pairs of `panels` that count towards `demand`.
-    pub fn pairs(&self, demand: Demand, panels: &[usize]) -> Vec<(usize, usize)> {
-        panels
-            .iter()
-            .flat_map(|&pi| {
-                self.analysis.panels[pi]
-                    .arcs
-                    .iter()
-                    .map(move |&a| (pi, self.analysis.arcs[a].candidate))
-            })
-            .filter(|&(pi, ci)| self.counts(demand, ci) && !self.pins.contains(&(pi, ci)))
-            .collect()
-    }
-
-    fn slot(&self, pi: usize, caps: Caps) -> Option<&'a str> {
-        let slot = self.problem.panels[pi].slot.as_deref();
-        slot.filter(|_| caps.slot)
-    }
-
-    /// `Some(panels on the sink side of a minimum cut)` when the relaxation proves that
-    /// `panels` (ascending) cannot be filled together; `None` when it can, or undecided.
-    fn check(&self, demand: Demand, caps: Caps, panels: &[usize]) -> Option<Vec<usize>> {
-        let max_per_org = self.problem.rules.max_per_org as i64;
-        let seated = self.seated(demand, panels);
-        let mut ids: BTreeMap<Node<'a>, usize> = BTreeMap::new();
-        let mut arcs: Vec<(usize, usize, i64)> = Vec::new();
-        let mut total = 0;
-        for &pi in panels {
-            let need = self.need(demand, pi, &seated);
-            total += need;
-            ensure(&mut ids, &mut arcs, Node::Panel(pi), |id| (id, SINK, need));
-        }
-        if total == 0 {
-            return None;
-        }
-        for (pi, ci) in self.pairs(demand, panels) {
-            let cap = if caps.workload {
-                self.capacity(ci) - seated.load.get(&ci).copied().unwrap_or(0)
-            } else {
-                panels.len() as i64
-            };
-            let expert = ensure(&mut ids, &mut arcs, Node::Expert(ci), |id| {
-                (SOURCE, id, cap.max(0))
-            });
-            let tail = match self.slot(pi, caps) {
-                Some(slot) => {
-                    let used = seated.slot_load.get(&(ci, slot)).copied().unwrap_or(0);
-                    ensure(&mut ids, &mut arcs, Node::ExpertSlot(ci, slot), |id| {
-                        (expert, id, (1 - used).max(0))
-                    })
-                }
-                None => expert,
-            };
-            let panel = ids.get(&Node::Panel(pi)).copied().unwrap_or(SINK);
-            let head = if caps.org {
-                let org = self.problem.candidates[ci].org_id.as_str();
-                let used = seated.org_load.get(&(pi, org)).copied().unwrap_or(0);
-                ensure(&mut ids, &mut arcs, Node::PanelOrg(pi, org), |id| {
-                    (id, panel, (max_per_org - used).max(0))
-                })
-            } else {
-                panel
-            };
-            arcs.push((tail, head, 1));
-        }
-        let nodes = ids.len() + 2;
-        let mut net = MinCostFlow::new(nodes);
-        for &(u, v, cap) in &arcs {
-            net.add_arc(u, v, 0, cap, 0);
-        }
-        // The only cost: a unit back from sink to source, so the cheapest flow is the largest.
-        let back = net.add_arc(SINK, SOURCE, 0, total, -1);
-        net.solve().ok()?;
-        if net.flow(back) >= total {
-            return None;
-        }
-        let flow: Vec<i64> = (0..arcs.len()).map(|a| net.flow(a)).collect();
-        let reach = reaching(nodes, &arcs, &flow, SINK);
-        let cut: Vec<usize> = panels
-            .iter()
-            .copied()
-            .filter(|pi| ids.get(&Node::Panel(*pi)).is_some_and(|&id| reach[id]))
-            .collect();
-        Some(if cut.is_empty() { panels.to_vec() } else { cut })
-    }
-
-    /// A deletion filter over the panels of a cut: drop one, re-check, keep it dropped when
-    /// the rest still cannot be filled (and keep only the new cut's panels).
+    /// A deletion filter over the panels of a cut: drop some, re-check, keep them dropped
+    /// when the rest still cannot be filled (and keep only the new cut's panels). It drops
+    /// half the undecided panels at a time and halves the step when that makes the rest
+    /// feasible, so that a shortage spread over hundreds of panels costs a few checks per
+    /// panel kept, not one per panel. Later panels go first, so the earliest are named.
     fn shrink(
         &self,
         demand: Demand,
@@ -316,35 +213,41 @@ impl<'a> Together<'a> {
         budget: &mut Budget,
     ) -> Vec<usize> {
         let mut kept: Vec<usize> = Vec::new();
-        let mut todo: VecDeque<usize> = cut.into();
-        while let Some(x) = todo.pop_front() {
-            if !budget.take() {
-                kept.push(x);
-                kept.extend(todo.drain(..));
+        let mut todo = cut;
+        let mut step = todo.len() / 2;
+        while !todo.is_empty() {
+            if !budget.take_above(CAPS_RESERVE) {
+                kept.append(&mut todo);
                 break;
             }
-            let mut trial: Vec<usize> = kept.iter().chain(&todo).copied().collect();
+            let step_now = step.clamp(1, todo.len());
+            let split = todo.len() - step_now;
+            let mut trial: Vec<usize> = kept.iter().chain(&todo[..split]).copied().collect();
             trial.sort_unstable();
             match self.check(demand, caps, &trial) {
                 // Every panel kept so far is in any infeasible subset, so in this cut too.
-                Some(smaller) => todo.retain(|p| smaller.binary_search(p).is_ok()),
-                None => kept.push(x),
+                Some(smaller) => {
+                    todo.truncate(split);
+                    todo.retain(|p| smaller.binary_search(p).is_ok());
+                }
+                None if step_now == 1 => {
+                    kept.extend(todo.pop());
+                    step = todo.len() / 2;
+                }
+                None => step = step_now / 2,
             }
         }
         kept.sort_unstable();
         kept
     }
 
-    /// The caps that bind `panels`: those that can bind at all, then a deletion filter (time
-    /// slots first, so that a load of one panel per expert is named rather than the slot).
+    /// The caps that bind `panels`: those that can bind at all, then a deletion filter
+    /// (pins and time slots first, so that a load of one panel per expert is named rather
+    /// than the slot, and pins only when nothing else explains the clash).
     fn binding_caps(&self, demand: Demand, panels: &[usize], budget: &mut Budget) -> Caps {
         let rules = &self.problem.rules;
-        let all = Caps {
-            org: true,
-            slot: rules.same_slot_exclusive,
-            workload: true,
-        };
-        let pairs = self.pairs(demand, panels);
+        let all = Caps::all(rules);
+        let pairs = self.pairs(demand, all, panels);
         let mut per_org: BTreeMap<(usize, &str), u32> = BTreeMap::new();
         let mut per_expert: BTreeMap<usize, i64> = BTreeMap::new();
         let mut per_slot: BTreeMap<(usize, &str), u32> = BTreeMap::new();
@@ -363,8 +266,13 @@ impl<'a> Together<'a> {
             org: per_org.values().any(|&n| n > rules.max_per_org),
             slot: per_slot.values().any(|&n| n > 1),
             workload: per_expert.iter().any(|(&ci, &n)| n > self.capacity(ci)),
+            pins: self
+                .pins
+                .iter()
+                .any(|(pi, _)| panels.binary_search(pi).is_ok()),
         };
-        let relaxations: [fn(Caps) -> Caps; 3] = [
+        let relaxations: [fn(Caps) -> Caps; 4] = [
+            |c| Caps { pins: false, ..c },
             |c| Caps { slot: false, ..c },
             |c| Caps { org: false, ..c },
             |c| Caps {
@@ -386,85 +294,4 @@ impl<'a> Together<'a> {
         }
         caps
     }
-
-    /// Seats the experts can take on `panels` under `caps` (organization caps aside): each
-    /// takes at most their remaining capacity, and at most one panel per slot.
-    pub fn supply(&self, demand: Demand, caps: Caps, panels: &[usize]) -> i64 {
-        let seated = self.seated(demand, panels);
-        let mut degree: BTreeMap<usize, BTreeMap<Option<&str>, i64>> = BTreeMap::new();
-        for (pi, ci) in self.pairs(demand, panels) {
-            *degree
-                .entry(ci)
-                .or_default()
-                .entry(self.slot(pi, caps))
-                .or_default() += 1;
-        }
-        degree
-            .iter()
-            .map(|(&ci, by_slot)| {
-                let reach: i64 = by_slot
-                    .iter()
-                    .map(|(slot, &n)| match slot {
-                        Some(s) => n.min(1 - seated.slot_load.get(&(ci, *s)).copied().unwrap_or(0)),
-                        None => n,
-                    })
-                    .map(|n| n.max(0))
-                    .sum();
-                if caps.workload {
-                    reach.min(self.capacity(ci) - seated.load.get(&ci).copied().unwrap_or(0))
-                } else {
-                    reach
-                }
-                .max(0)
-            })
-            .sum()
-    }
-}
-
-/// The id of node `n`, created with its arc `link(id)` on first use.
-fn ensure<'p>(
-    ids: &mut BTreeMap<Node<'p>, usize>,
-    arcs: &mut Vec<(usize, usize, i64)>,
-    n: Node<'p>,
-    link: impl FnOnce(usize) -> (usize, usize, i64),
-) -> usize {
-    if let Some(&id) = ids.get(&n) {
-        return id;
-    }
-    let id = ids.len() + 2;
-    ids.insert(n, id);
-    arcs.push(link(id));
-    id
-}
-
-/// Nodes that can still reach `to` in the residual network of a solved flow.
-fn reaching(nodes: usize, arcs: &[(usize, usize, i64)], flow: &[i64], to: usize) -> Vec<bool> {
-    let mut into: Vec<Vec<usize>> = vec![Vec::new(); nodes];
-    let mut out_of: Vec<Vec<usize>> = vec![Vec::new(); nodes];
-    for (a, &(u, v, _)) in arcs.iter().enumerate() {
-        out_of[u].push(a);
-        into[v].push(a);
-    }
-    let mut seen = vec![false; nodes];
-    seen[to] = true;
-    let mut queue = VecDeque::from([to]);
-    while let Some(v) = queue.pop_front() {
-        // Residual u → v: forward room on u → v, or flow to push back on v → u.
-        let forward = into[v]
-            .iter()
-            .filter(|&&a| flow[a] < arcs[a].2)
-            .map(|&a| arcs[a].0);
-        let backward = out_of[v]
-            .iter()
-            .filter(|&&a| flow[a] > 0)
-            .map(|&a| arcs[a].1);
-        let next: Vec<usize> = forward.chain(backward).collect();
-        for u in next {
-            if !seen[u] {
-                seen[u] = true;
-                queue.push_back(u);
-            }
-        }
-    }
-    seen
 }

@@ -24,6 +24,9 @@ const ORDER: [&str; 9] = [
 /// At most this many organizations are named in a sentence; more are only counted.
 const NAMED_ORGS: usize = 3;
 
+/// At most this many panels are named in a sentence; a longer list helps nobody read it.
+pub(super) const NAMED_PANELS: usize = 8;
+
 /// The code of entry `i` of `Rules::requirements()`.
 pub(super) fn requirement_code(rules: &Rules, i: usize) -> &'static str {
     if i < rules.min_count.len() {
@@ -54,6 +57,22 @@ fn listed(parts: &[String]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// `panel P0`, `panels P0 and P1`, `263 panels (P0, P1, …, P5 and 257 more)`.
+fn named_panels(keys: &[String]) -> String {
+    match keys.len() {
+        1 => format!("panel {}", keys[0]),
+        n if n <= NAMED_PANELS => format!("panels {}", listed(keys)),
+        n => {
+            let shown = NAMED_PANELS - 2;
+            format!(
+                "{n} panels ({}, … and {} more)",
+                keys[..shown].join(", "),
+                n - shown
+            )
+        }
     }
 }
 
@@ -164,7 +183,7 @@ pub(super) fn panel_finding(case: &PanelCase, set: &[PanelRule]) -> Finding {
                 if requirement_code(rules, i) == "leader" {
                     format!("{n} can lead ({filter})")
                 } else {
-                    format!("{n} have {filter}")
+                    format!("{} {filter}", plural(n as i64, "has", "have"))
                 }
             })
             .collect();
@@ -174,7 +193,7 @@ pub(super) fn panel_finding(case: &PanelCase, set: &[PanelRule]) -> Finding {
                 .count();
             counts.push(match all {
                 0 => "none meets all of them".to_string(),
-                n => format!("{n} meet all of them"),
+                n => format!("{} all of them", plural(n as i64, "meets", "meet")),
             });
         }
         evidence.push(format!(
@@ -212,7 +231,11 @@ pub(super) fn panel_finding(case: &PanelCase, set: &[PanelRule]) -> Finding {
     let needs = if clauses.is_empty() {
         format!("panel {key} needs {k} experts")
     } else {
-        format!("panel {key} ({k} seats) needs {}", listed(&clauses))
+        format!(
+            "panel {key} ({}) needs {}",
+            plural(k, "seat", "seats"),
+            listed(&clauses)
+        )
     };
     let message = if evidence.is_empty() {
         format!("{needs}, and these rules cannot all hold")
@@ -232,34 +255,48 @@ pub(super) fn together_finding(t: &Together, clash: &Clash) -> Finding {
     let rules = &problem.rules;
     let panels = &clash.panels;
     let caps = clash.caps;
+    let one = panels.len() == 1;
     let keys: Vec<String> = panels
         .iter()
         .map(|&pi| problem.panels[pi].key.clone())
         .collect();
-    let seated = t.seated(clash.demand, panels);
-    let seats: i64 = panels
-        .iter()
-        .map(|&pi| t.need(clash.demand, pi, &seated))
-        .sum();
+    let (filled, seats) = t.filled(clash.demand, caps, panels);
     let experts: Vec<usize> = t
-        .pairs(clash.demand, panels)
+        .pairs(clash.demand, caps, panels)
         .into_iter()
         .map(|(_, ci)| ci)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let supply = t.supply(clash.demand, caps, panels);
-    let (who, need, mut codes) = match clash.demand {
+    let pins: Vec<String> = t
+        .pins
+        .iter()
+        .filter(|(pi, _)| caps.pins && panels.binary_search(pi).is_ok())
+        .map(|&(pi, ci)| {
+            format!(
+                "{} is pinned to {}",
+                problem.candidates[ci].key, problem.panels[pi].key
+            )
+        })
+        .collect();
+    let more = if pins.is_empty() { "" } else { " more" };
+    let (with, need, mut codes) = match clash.demand {
+        Demand::Size if one => (String::new(), format!("{seats}{more} experts"), vec![]),
         Demand::Size => (
-            "experts".to_string(),
-            format!("{seats} experts in all ({} each)", rules.panel_size),
+            String::new(),
+            format!("{seats}{more} experts in all ({} each)", rules.panel_size),
             vec![],
         ),
         Demand::Requirement(i) => {
             let (what, filter, _) = &t.requirements[i];
+            let need = if one {
+                what.clone()
+            } else {
+                format!("{what} each, {seats}{more} in all")
+            };
             (
-                format!("experts with {}", filter.describe()),
-                format!("{what} each, {seats} in all"),
+                format!(" with {}", filter.describe()),
+                need,
                 vec![requirement_code(rules, i)],
             )
         }
@@ -272,59 +309,80 @@ pub(super) fn together_finding(t: &Together, clash: &Clash) -> Finding {
             .or_default()
             .push(problem.panels[pi].key.clone());
     }
-    let noun = if panels.len() == 1 { "panel" } else { "panels" };
+    let verb = if one { "needs" } else { "need" };
     let head = match (caps.slot, by_slot.len()) {
         (true, 1) => {
             let slot = by_slot.keys().next().copied().unwrap_or("");
-            let verb = if panels.len() == 1 { "meets" } else { "meet" };
+            let meet = if one { "meets" } else { "meet" };
             format!(
-                "{noun} {} {verb} in slot {slot} and need {need}",
-                listed(&keys)
+                "{} {meet} in slot {slot} and {verb} {need}",
+                named_panels(&keys)
             )
+        }
+        (true, slots) if keys.len() > NAMED_PANELS => {
+            format!("{} in {slots} slots {verb} {need}", named_panels(&keys))
         }
         (true, _) => {
             let groups: Vec<String> = by_slot
                 .iter()
                 .map(|(slot, ks)| format!("{} in slot {slot}", listed(ks)))
                 .collect();
-            format!("{noun} {} need {need}", groups.join("; "))
+            format!("panels {} {verb} {need}", groups.join("; "))
         }
-        (false, _) => format!("{noun} {} need {need}", listed(&keys)),
+        (false, _) => format!("{} {verb} {need}", named_panels(&keys)),
+    };
+    let them = if one { "it" } else { "them" };
+    let n = experts.len();
+    let group = match n {
+        1 => format!("the only expert{with} eligible for {them}"),
+        n => format!("the {n} experts{with} eligible for {them}"),
     };
     let max = rules.max_panels_per_expert;
     let near_cap = experts
         .iter()
         .filter(|&&ci| t.capacity(ci) < max as i64)
         .count();
-    let cap12 = if near_cap > 0 {
-        format!(" ({near_cap} of them fewer, near their 12-month review cap)")
-    } else {
-        String::new()
-    };
-    let n = experts.len();
-    let mut evidence = match (caps.slot, caps.workload) {
-        (true, false) if by_slot.len() == 1 => format!(
-            "only {n} distinct {who} are eligible for them, and nobody sits on two panels of one slot"
-        ),
-        (true, false) => format!(
-            "the {n} {who} eligible for them can take only {supply} of these seats, one panel per slot each"
-        ),
-        (false, true) => format!(
-            "the {n} {who} eligible for them can take only {supply} of these seats, at most {} each{cap12}",
+    let mut limits = Vec::new();
+    if caps.workload {
+        let cap12 = match near_cap {
+            0 => String::new(),
+            n => format!(" ({n} of them fewer, near their 12-month review cap)"),
+        };
+        limits.push(format!(
+            "at most {} each{cap12}",
             plural(max, "panel", "panels")
-        ),
-        (true, true) => format!(
-            "the {n} {who} eligible for them can take only {supply} of these seats, at most {} each and one per slot{cap12}",
-            plural(max, "panel", "panels")
-        ),
-        (false, false) => format!("only {n} {who} are eligible for them"),
-    };
+        ));
+    }
+    if caps.slot {
+        limits.push("one panel per slot".to_string());
+    }
     if caps.org {
-        evidence.push_str(&format!(
-            "; at most {} per organization, and they {}",
+        limits.push(format!(
+            "at most {} per organization (they {})",
             rules.max_per_org,
             organizations(problem, &experts)
         ));
+    }
+    let slot_only = caps.slot && !caps.workload && !caps.org;
+    let mut evidence = if slot_only && by_slot.len() == 1 && n as i64 == filled {
+        let only = match n {
+            1 => format!("only 1 expert{with} is eligible for {them}"),
+            n => format!("only {n} distinct experts{with} are eligible for {them}"),
+        };
+        format!("{only}, and nobody sits on two panels of one slot")
+    } else if limits.is_empty() {
+        format!("{group} can take only {filled} of these seats")
+    } else {
+        format!(
+            "{group} can take only {filled} of these seats: {}",
+            listed(&limits)
+        )
+    };
+    if !pins.is_empty() {
+        evidence.push_str(&format!("; {}", listed(&pins)));
+        codes.push("forced");
+    }
+    if caps.org {
         codes.push("max_per_org");
     }
     if caps.slot {
