@@ -106,7 +106,10 @@ async fn members(
     store: &Store,
     pool: Pool,
     date: NaiveDate,
-) -> AppResult<(Vec<MemberLine>, std::sync::Arc<HashMap<i64, Vec<Participation>>>)> {
+) -> AppResult<(
+    Vec<MemberLine>,
+    std::sync::Arc<HashMap<i64, Vec<Participation>>>,
+)> {
     let (lines, _) = roster(store, pool, &RosterFilter::default()).await?;
     let registry = experts::all(store).await?;
     let profiles: HashMap<i64, &crate::store::experts::StoredExpert> =

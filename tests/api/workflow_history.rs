@@ -324,14 +324,23 @@ async fn an_infeasible_panel_names_the_rules_that_bind_together() {
         let (st, e) = app.send_json(Method::Post, "/api/v1/experts", &p).await;
         assert_eq!(st, Status::Created, "{e}");
         let (_, m) = app
-            .send_json(Method::Post, "/api/v1/pools/review/memberships", &json!({"expert_code": e["code"]}))
+            .send_json(
+                Method::Post,
+                "/api/v1/pools/review/memberships",
+                &json!({"expert_code": e["code"]}),
+            )
             .await;
-        app.send_json(Method::Post, &format!("/api/v1/memberships/{}/transitions", m["id"]), &json!({"action": "approve"}))
-            .await;
+        app.send_json(
+            Method::Post,
+            &format!("/api/v1/memberships/{}/transitions", m["id"]),
+            &json!({"action": "approve"}),
+        )
+        .await;
     }
     let id = event(&app, "EVD", "2027-01-13", "", 1, 5, |r| {
         r["max_per_org"] = json!(1);
-        r["min_count"] = json!([{"filter": {"type": ["legal"], "region": ["outside"]}, "count": 2}]);
+        r["min_count"] =
+            json!([{"filter": {"type": ["legal"], "region": ["outside"]}, "count": 2}]);
     })
     .await;
     let (status, r) = draw(&app, id, 1).await;
