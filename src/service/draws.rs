@@ -107,14 +107,22 @@ pub async fn draw(
         use rand::RngExt;
         rand::rng().random()
     });
+    let started = std::time::Instant::now();
     let problem = problem(store, id, seed).await?;
-    let (problem, outcome) = off_thread(move || {
+    let loaded_ms = started.elapsed().as_secs_f64() * 1e3;
+    // Solving and serializing the input (every candidate: megabytes at province scale) run on
+    // the blocking pool, before the write transaction, so no writer waits on them.
+    let (outcome, input_json, input_parts) = off_thread(move || {
         let outcome = assign::draw(&problem);
-        (problem, outcome)
+        let input_json = serde_json::to_string(&problem);
+        let parts = serde_json::to_string(&problem.part_hashes());
+        (outcome, input_json, parts)
     })
     .await?;
     let outcome = outcome.map_err(draw_error)?;
-    // The solve ran outside the transaction; the state is checked again inside it.
+    let result_json = serde_json::to_string(&outcome.result).map_err(corrupt)?;
+    let solved_ms = started.elapsed().as_secs_f64() * 1e3 - loaded_ms;
+    // The state is checked again inside the transaction.
     let (mut tx, event) = begin(store, id, EventAction::Draw).await?;
     let prev_digest = store_e::latest_draw_in(&mut tx, id)
         .await?
@@ -127,12 +135,12 @@ pub async fn draw(
         engine_version: assign::ENGINE_VERSION.into(),
         solver: outcome.stats.solver.into(),
         input_hash: outcome.result.input_hash.clone(),
-        input_json: serde_json::to_string(&problem).map_err(corrupt)?,
+        input_json: input_json.map_err(corrupt)?,
         result_hash: outcome.result.hash(),
-        result_json: serde_json::to_string(&outcome.result).map_err(corrupt)?,
+        result_json,
         actor: actor.name.clone(),
         at: crate::store::now(),
-        input_parts: serde_json::to_string(&problem.part_hashes()).map_err(corrupt)?,
+        input_parts: input_parts.map_err(corrupt)?,
         prev_digest,
     };
     row.draw_id = store_e::insert_draw(&mut tx, &row).await?;
@@ -145,6 +153,13 @@ pub async fn draw(
     .await?;
     audit::record(&mut tx, actor, "event.draw", "event", &event.code, None, Some(&serde_json::json!({"draw": row.draw_id, "seed": row.seed, "input_hash": row.input_hash, "result_hash": row.result_hash, "digest": digest(&row)}))).await?;
     tx.commit().await?;
+    if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
+        eprintln!(
+            "draw: input {loaded_ms:.0} ms, solve and serialize {solved_ms:.0} ms, store {:.0} ms ({} KiB of input)",
+            started.elapsed().as_secs_f64() * 1e3 - loaded_ms - solved_ms,
+            row.input_json.len() / 1024
+        );
+    }
     Ok(row.into())
 }
 
