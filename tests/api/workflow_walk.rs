@@ -216,16 +216,16 @@ impl Walk<'_> {
             }
             72..=75 => {
                 let m = self.pick(&self.memberships.clone()).unwrap();
-                let action = if self.rng.random_range(0..2) == 0 {
-                    "suspend"
-                } else {
-                    "reinstate"
+                let action = match self.rng.random_range(0..5) {
+                    0 | 1 => "suspend",
+                    2 | 3 => "reinstate",
+                    _ => "exit",
                 };
                 let (s, b) = app
                     .send_json(
                         Method::Post,
                         &format!("/api/v1/memberships/{m}/transitions"),
-                        &json!({"action": action, "reason": "随机操作"}),
+                        &json!({"action": action, "reason": "随机操作", "reason_code": "own_request"}),
                     )
                     .await;
                 (format!("{action} membership {m}"), s, b)
