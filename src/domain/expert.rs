@@ -1,6 +1,6 @@
 //! An expert's profile (DESIGN §3) and the parsing of its raw input.
 
-use super::validation::{optional_text, required_text};
+use super::validation::{one_line, optional_text, required_text};
 use super::{DisciplineCode, ValidationError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -293,7 +293,11 @@ pub const MAX_SECONDARY_DISCIPLINES: usize = 4;
 fn clean_list(field: &str, raw: &[String], max_len: usize) -> Result<Vec<String>, ValidationError> {
     let mut out: Vec<String> = Vec::new();
     for (i, item) in raw.iter().enumerate() {
-        let text = optional_text(&format!("{field}[{i}]"), item, max_len)?;
+        let field = format!("{field}[{i}]");
+        let text = optional_text(&field, item, max_len)?;
+        if text.contains('\n') {
+            return Err(ValidationError::new(field, "must fit on one line"));
+        }
         if !text.is_empty() && !out.contains(&text) {
             out.push(text);
         }
@@ -387,7 +391,7 @@ impl TryFrom<ExpertInput> for ExpertProfile {
         unavailable.sort();
         Ok(ExpertProfile {
             code: optional_text("code", &input.code, 32)?,
-            name: required_text("name", &input.name, 64)?,
+            name: one_line("name", &input.name, 64)?,
             gender: Gender::parse(&input.gender)?,
             birth_year,
             title: Title::parse(&input.title)?,

@@ -46,7 +46,9 @@ pub fn required_text(field: &str, raw: &str, max: usize) -> Result<String, Valid
     optional_text(field, text, max)
 }
 
-/// Trims `raw` and rejects it when longer than `max` characters; empty is allowed.
+/// Trims `raw` and rejects it when longer than `max` characters or when it holds control
+/// characters other than line breaks (a tab or carriage return has no place in the bureau's
+/// data and can turn a spreadsheet cell into a formula); empty is allowed.
 pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<String, ValidationError> {
     let text = raw.trim();
     if text.chars().count() > max {
@@ -55,5 +57,37 @@ pub fn optional_text(field: &str, raw: &str, max: usize) -> Result<String, Valid
             format!("is longer than {max} characters"),
         ));
     }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ValidationError::new(
+            field,
+            "contains a control character (tab, carriage return or similar)",
+        ));
+    }
     Ok(text.to_string())
+}
+
+/// Like [`required_text`], on one line: names and keywords.
+pub fn one_line(field: &str, raw: &str, max: usize) -> Result<String, ValidationError> {
+    let text = required_text(field, raw, max)?;
+    if text.contains('\n') {
+        return Err(ValidationError::new(field, "must fit on one line"));
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_refused_and_line_breaks_only_where_text_may_have_them() {
+        assert!(optional_text("summary", "第一行\n第二行", 100).is_ok());
+        assert_eq!(
+            optional_text("summary", "a\tb", 100).unwrap_err().field,
+            "summary"
+        );
+        assert!(one_line("name", "王\r芳", 10).is_err());
+        assert!(one_line("name", "王\n芳", 10).is_err());
+        assert_eq!(one_line("name", " 王芳 ", 10).unwrap(), "王芳");
+    }
 }

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod assets;
 pub mod charts;
+pub mod export;
 pub mod guards;
 pub mod i18n;
 pub mod pages;

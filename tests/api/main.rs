@@ -8,6 +8,7 @@ mod browser;
 mod deployment;
 mod events;
 mod experts;
+mod exports;
 mod helpers;
 mod import;
 mod invitations;

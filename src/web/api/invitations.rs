@@ -54,41 +54,34 @@ async fn roster(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Json<Vec
 
 /// The roster as CSV (members, organization, title, contact, panel, role, status).
 pub fn roster_csv(rows: &[InvitationRow]) -> AppResult<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| AppError::Internal(e.to_string());
-    w.write_record([
-        "panel",
-        "role",
-        "expert_id",
-        "name",
-        "title",
-        "org_id",
-        "email",
-        "phone",
-        "status",
-        "attendance",
-    ])
-    .map_err(io)?;
-    for r in rows {
-        w.write_record([
-            &r.panel_code,
-            &r.role,
-            &r.expert_code,
-            &r.expert_name,
-            &r.title,
-            &r.organization_code,
-            r.email.as_deref().unwrap_or(""),
-            &r.phone,
-            &r.status,
-            &r.attendance,
-        ])
-        .map_err(io)?;
-    }
-    String::from_utf8(
-        w.into_inner()
-            .map_err(|e| AppError::Internal(e.to_string()))?,
+    crate::web::export::csv_document(
+        &[
+            "panel",
+            "role",
+            "expert_id",
+            "name",
+            "title",
+            "org_id",
+            "email",
+            "phone",
+            "status",
+            "attendance",
+        ],
+        rows.iter().map(|r| {
+            [
+                r.panel_code.as_str(),
+                r.role.as_str(),
+                r.expert_code.as_str(),
+                r.expert_name.as_str(),
+                r.title.as_str(),
+                r.organization_code.as_str(),
+                r.email.as_deref().unwrap_or(""),
+                r.phone.as_str(),
+                r.status.as_str(),
+                r.attendance.as_str(),
+            ]
+        }),
     )
-    .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 #[get("/events/<id>/roster.csv")]

@@ -69,41 +69,34 @@ async fn roster(
 
 /// The roster as CSV, same filter.
 pub fn roster_csv(lines: &[RosterLine]) -> AppResult<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| AppError::Internal(e.to_string());
-    w.write_record([
-        "membership_id",
-        "expert_id",
-        "name",
-        "title",
-        "org_id",
-        "region",
-        "state",
-        "since",
-        "term_end",
-        "reason",
-    ])
-    .map_err(io)?;
-    for l in lines {
-        w.write_record([
-            l.membership_id.to_string().as_str(),
-            &l.code,
-            &l.name,
-            &l.title,
-            &l.organization_code,
-            &l.region,
-            &l.state,
-            &l.since,
-            l.term_end.as_deref().unwrap_or(""),
-            &l.reason,
-        ])
-        .map_err(io)?;
-    }
-    String::from_utf8(
-        w.into_inner()
-            .map_err(|e| AppError::Internal(e.to_string()))?,
+    crate::web::export::csv_document(
+        &[
+            "membership_id",
+            "expert_id",
+            "name",
+            "title",
+            "org_id",
+            "region",
+            "state",
+            "since",
+            "term_end",
+            "reason",
+        ],
+        lines.iter().map(|l| {
+            [
+                l.membership_id.to_string(),
+                l.code.clone(),
+                l.name.clone(),
+                l.title.clone(),
+                l.organization_code.clone(),
+                l.region.clone(),
+                l.state.clone(),
+                l.since.clone(),
+                l.term_end.clone().unwrap_or_default(),
+                l.reason.clone(),
+            ]
+        }),
     )
-    .map_err(|e| AppError::Internal(e.to_string()))
 }
 
 #[get("/pools/<name>/roster.csv?<query..>")]

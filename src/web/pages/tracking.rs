@@ -145,20 +145,13 @@ async fn dashboard_csv(
 ) -> AppResult<(ContentType, String)> {
     let pool = pool(name)?;
     let d = tracking::dashboard(store, pool, date_or_today(date)?).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| AppError::Internal(e.to_string());
-    w.write_record(["chart", "label", "value"]).map_err(io)?;
+    let mut lines = Vec::new();
     for (id, _, rows) in charts(store, lang, &d).await? {
         for (label, value) in rows {
-            w.write_record([id.as_str(), label.as_str(), value.to_string().as_str()])
-                .map_err(io)?;
+            lines.push([id.clone(), label, value.to_string()]);
         }
     }
-    let text = String::from_utf8(
-        w.into_inner()
-            .map_err(|e| AppError::Internal(e.to_string()))?,
-    )
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let text = crate::web::export::csv_document(&["chart", "label", "value"], lines)?;
     Ok((ContentType::CSV, text))
 }
 

@@ -1,0 +1,80 @@
+//! Downloads open safely in a spreadsheet: no cell of any CSV starts a formula, and names with
+//! control characters are refused at the door.
+
+use crate::helpers::*;
+use crate::workflow::*;
+use rocket::http::{Method, Status};
+use serde_json::json;
+
+#[tokio::test]
+async fn formula_names_are_neutralised_in_every_csv() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    let mut p = profile_json("=HYPERLINK(\"http://evil.example\",\"点我\")");
+    p["relations"] = json!([]);
+    p["employments"] = json!([]);
+    p["unavailable"] = json!([]);
+    p["org_id"] = json!("enfi");
+    let (status, e) = app.send_json(Method::Post, "/api/v1/experts", &p).await;
+    assert_eq!(status, Status::Created, "{e}");
+    let (_, m) = app
+        .send_json(
+            Method::Post,
+            "/api/v1/pools/review/memberships",
+            &json!({"expert_code": e["code"]}),
+        )
+        .await;
+    app.send_json(
+        Method::Post,
+        &format!("/api/v1/memberships/{}/transitions", m["id"]),
+        &json!({"action": "approve"}),
+    )
+    .await;
+    review_pool(&app, 6).await;
+    let pool_csv = app
+        .client
+        .get("/api/v1/pools/review/roster.csv")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(pool_csv.contains("'=HYPERLINK"), "{pool_csv}");
+    assert!(
+        !pool_csv
+            .lines()
+            .any(|l| l.split(',').any(|c| c.trim_matches('"').starts_with('='))),
+        "{pool_csv}"
+    );
+    // Everyone sits, so the roster holds the name too.
+    let id = event(&app, "EVX", "2027-01-13", "", 1, 7, |_| {}).await;
+    assert_eq!(draw(&app, id, 1).await.0, Status::Created);
+    assert_eq!(confirm(&app, id).await.0, Status::Ok);
+    let roster = app
+        .client
+        .get(format!("/api/v1/events/{id}/roster.csv"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(roster.contains("'=HYPERLINK"), "{roster}");
+    let dashboard = app
+        .client
+        .get("/pools/review/dashboard.csv")
+        .dispatch()
+        .await;
+    assert!(dashboard.status().code < 500);
+    // A tab or a line break in a name is refused, naming the field.
+    for bad in ["王\t芳", "王\n芳"] {
+        let mut p = profile_json("王芳");
+        p["name"] = json!(bad);
+        p["unavailable"] = json!([]);
+        let (status, body) = app.send_json(Method::Post, "/api/v1/experts", &p).await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (Status::UnprocessableEntity, Some("name")),
+            "{body}"
+        );
+    }
+}
