@@ -219,6 +219,22 @@ pub async fn replace(store: &Store, actor: &Actor, id: i64) -> AppResult<Replace
             .filter(|i| i.panel_code == inv.panel_code && holds_seat(i))
             .map(|i| i.expert_code.clone())
             .collect();
+        let leader_stays = all
+            .iter()
+            .any(|i| i.panel_code == inv.panel_code && holds_seat(i) && i.role == "leader");
+        // Another replacement may have filled the seat since the checks above.
+        let now_filled = all
+            .iter()
+            .any(|i| i.invitation_id == inv.invitation_id && i.replaced_by.is_some());
+        if now_filled || live.len() >= event.rules.panel_size as usize {
+            return Err(AppError::Conflict {
+                message: format!(
+                    "the seat of {} on {} was filled meanwhile",
+                    inv.expert_code, inv.panel_code
+                ),
+                field: None,
+            });
+        }
         let (problem, stuck) =
             panel_problem(store, &event, &inv.panel_code, &all, seed, &refused).await?;
         let seated: Vec<String> = live.into_iter().filter(|e| !stuck.contains(e)).collect();
@@ -246,7 +262,9 @@ pub async fn replace(store: &Store, actor: &Actor, id: i64) -> AppResult<Replace
             Err(e) => return Err(e),
         };
         store_i::mark_replaced(&mut tx, inv.invitation_id, new_id).await?;
-        if let Some(leader) = leader {
+        // A leader who still holds their seat stays leader; only when the leader's own seat
+        // was the one that opened does the solve's choice take the role.
+        if let (Some(leader), false) = (leader, leader_stays) {
             store_i::set_leader(&mut tx, event.id, &inv.panel_code, &leader).await?;
         }
         reopen_if_confirmed(

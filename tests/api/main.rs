@@ -5,6 +5,7 @@ mod access;
 mod architecture;
 mod backup;
 mod browser;
+mod concurrency;
 mod deployment;
 mod events;
 mod experts;

@@ -227,10 +227,12 @@ async fn event_page(
     ctx.insert("panels".into(), json!(panels));
     ctx.insert("overview".into(), json!(overview));
     ctx.insert("draw".into(), json!(latest));
+    let invitations = crate::service::invitations::roster(store, id).await?;
     ctx.insert(
-        "invitations".into(),
-        json!(crate::service::invitations::roster(store, id).await?),
+        "invitation_count".into(),
+        json!(invitations.len().to_string()),
     );
+    ctx.insert("invitations".into(), json!(invitations));
     ctx.insert("draw_count".into(), json!(draws.len()));
     ctx.insert("error".into(), json!(error.map(AppError::for_page)));
     Ok(render(
