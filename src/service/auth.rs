@@ -27,7 +27,15 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// A hash to verify against when the account does not exist, so that the answer takes as
+/// long as for a real account and does not tell which usernames exist.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("no such account").unwrap_or_default())
+}
+
 /// Checks credentials; 5 failures per account or per address within 15 minutes lock both out.
+/// The attempt is charged before the password is checked (see `throttle::charge`).
 pub async fn login(
     store: &Store,
     username: &str,
@@ -37,16 +45,24 @@ pub async fn login(
     let keys: Vec<String> = std::iter::once(format!("user:{}", username.trim().to_lowercase()))
         .chain(ip.map(|ip| format!("ip:{ip}")))
         .collect();
-    if throttle::locked(store, &keys).await? {
+    let Some(charges) = throttle::charge(store, &keys).await? else {
         return Err(AppError::TooManyRequests(format!(
             "too many failed logins: try again in {} minutes",
             throttle::WINDOW_MINUTES
         )));
-    }
+    };
     let found = users::by_username(store, username.trim()).await?;
-    match found {
-        Some((user, hash)) if user.active && verify_password(password, &hash) => {
-            throttle::clear(store, &keys[0]).await?;
+    let (hash, user) = match found {
+        Some((user, hash)) => (hash, Some(user)),
+        None => (dummy_hash().to_string(), None),
+    };
+    let password = password.to_string();
+    let right = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    match user {
+        Some(user) if right && user.active => {
+            throttle::settle_success(store, &charges, &keys[0]).await?;
             let mut tx = store.begin_write().await?;
             audit::record(
                 &mut tx,
@@ -64,10 +80,7 @@ pub async fn login(
             tx.commit().await?;
             Ok(user)
         }
-        _ => {
-            throttle::fail(store, &keys).await?;
-            Err(AppError::Unauthorized("wrong username or password".into()))
-        }
+        _ => Err(AppError::Unauthorized("wrong username or password".into())),
     }
 }
 

@@ -190,13 +190,79 @@ impl<'r> FromRequest<'r> for Csrf {
     }
 }
 
-/// The caller's address, for the login rate limit.
+/// The caller's address, for the login rate limit: the socket's peer, unless that peer is a
+/// proxy named in `EXPERTPOOL_TRUSTED_PROXIES` (comma-separated addresses), whose `X-Real-IP`
+/// (or last `X-Forwarded-For` entry) is then believed. Any other client could write those
+/// headers to lock out an office's address or to escape the limit.
 pub struct ClientIp(pub Option<String>);
+
+/// The proxies whose forwarding headers are believed.
+fn trusted_proxies() -> &'static Vec<std::net::IpAddr> {
+    static TRUSTED: std::sync::OnceLock<Vec<std::net::IpAddr>> = std::sync::OnceLock::new();
+    TRUSTED.get_or_init(|| {
+        std::env::var("EXPERTPOOL_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|a| a.trim().parse().ok())
+            .collect()
+    })
+}
+
+/// The client address given the peer and the forwarding headers (pure, for tests).
+pub fn client_address(
+    peer: Option<std::net::IpAddr>,
+    real_ip: Option<&str>,
+    forwarded_for: Option<&str>,
+    trusted: &[std::net::IpAddr],
+) -> Option<String> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer.to_string());
+    }
+    let forwarded = forwarded_for.and_then(|f| f.rsplit(',').next());
+    real_ip
+        .or(forwarded)
+        .and_then(|a| a.trim().parse::<std::net::IpAddr>().ok())
+        .map(|a| a.to_string())
+        .or(Some(peer.to_string()))
+}
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for ClientIp {
     type Error = ();
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
-        Outcome::Success(ClientIp(req.client_ip().map(|ip| ip.to_string())))
+        Outcome::Success(ClientIp(client_address(
+            req.remote().map(|a| a.ip()),
+            req.headers().get_one("X-Real-IP"),
+            req.headers().get_one("X-Forwarded-For"),
+            trusted_proxies(),
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+
+    #[test]
+    fn forwarding_headers_count_only_from_a_trusted_proxy() {
+        let peer = "10.0.0.5".parse().ok();
+        let proxy: std::net::IpAddr = "10.0.0.5".parse().unwrap();
+        assert_eq!(
+            client_address(peer, Some("1.2.3.4"), None, &[]),
+            Some("10.0.0.5".into())
+        );
+        assert_eq!(
+            client_address(peer, Some("1.2.3.4"), None, &[proxy]),
+            Some("1.2.3.4".into())
+        );
+        assert_eq!(
+            client_address(peer, None, Some("9.9.9.9, 1.2.3.4"), &[proxy]),
+            Some("1.2.3.4".into())
+        );
+        assert_eq!(
+            client_address(peer, Some("garbage"), None, &[proxy]),
+            Some("10.0.0.5".into())
+        );
     }
 }

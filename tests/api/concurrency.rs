@@ -160,3 +160,33 @@ async fn one_answer_one_replacement_one_decision_win() {
         .await;
     assert_eq!(status, Status::Ok);
 }
+
+/// A hundred wrong passwords at once, on two instances: exactly five are checked, the rest
+/// are refused by the lock without a password check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_parallel_wrong_passwords_get_exactly_five_checks() {
+    let app = spawn_app().await;
+    let other = Store::connect(&app.database_url).await.unwrap();
+    let stores = [app.store.clone(), other];
+    let tasks: Vec<_> = (0..100)
+        .map(|n| {
+            let store = stores[n % 2].clone();
+            tokio::spawn(async move {
+                expertpool::service::auth::login(&store, "admin", "wrong-guess", Some("10.1.2.3".into()))
+                    .await
+            })
+        })
+        .collect();
+    let (mut checked, mut locked) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Err(AppError::Unauthorized(_)) => checked += 1,
+            Err(AppError::TooManyRequests(_)) => locked += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((checked, locked), (5, 95));
+    // The right password is refused too while the lock holds.
+    let right = expertpool::service::auth::login(&app.store, "admin", ADMIN_PASSWORD, None).await;
+    assert!(matches!(right, Err(AppError::TooManyRequests(_))), "{right:?}");
+}
