@@ -69,6 +69,10 @@ fn api_error(status: Status, _req: &Request<'_>) -> (Status, (rocket::http::Cont
         422 => AppError::BadRequest(
             "the request body does not have the expected shape (see /api/v1/openapi.json)".into(),
         ),
+        415 => {
+            let body = serde_json::json!({"error": {"code": "unsupported_media_type", "message": "send the body as JSON with Content-Type: application/json"}});
+            return (status, (rocket::http::ContentType::JSON, body.to_string()));
+        }
         _ => AppError::Internal(status.to_string()),
     };
     (status, (rocket::http::ContentType::JSON, error.json()))

@@ -78,3 +78,23 @@ async fn formula_names_are_neutralised_in_every_csv() {
         );
     }
 }
+
+/// The API reads JSON bodies only when they are declared JSON: a cross-site form post
+/// (text/plain or form encoding) is refused before anything is read.
+#[tokio::test]
+async fn the_api_refuses_bodies_that_are_not_declared_json() {
+    let app = spawn_app().await;
+    for ctype in [rocket::http::ContentType::Plain, rocket::http::ContentType::Form] {
+        let response = app
+            .client
+            .post("/api/v1/session")
+            .header(ctype)
+            .body(json!({"username": "admin", "password": ADMIN_PASSWORD}).to_string())
+            .dispatch()
+            .await;
+        assert_eq!(response.status(), Status::UnsupportedMediaType);
+        let body = response.into_string().await.unwrap();
+        assert!(body.contains("unsupported_media_type"), "{body}");
+    }
+    assert_eq!(app.login("admin", ADMIN_PASSWORD).await, Status::Ok);
+}

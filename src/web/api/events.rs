@@ -1,5 +1,6 @@
 //! Review events: create, items (CSV), panels, exclusions, eligibility overview, draws, replay.
 
+use super::body::JsonBody;
 use crate::assign::Rules;
 use crate::error::AppResult;
 use crate::service::draws::{self as draw_checks, Chain, Freshness};
@@ -21,7 +22,7 @@ async fn list(_r: Reader, store: &State<Store>) -> AppResult<Json<Vec<Event>>> {
 async fn create(
     s: Staff,
     store: &State<Store>,
-    body: Json<EventInput>,
+    body: JsonBody<EventInput>,
 ) -> AppResult<(Status, Json<Event>)> {
     Ok((
         Status::Created,
@@ -74,7 +75,7 @@ async fn notice(
     s: Staff,
     store: &State<Store>,
     id: i64,
-    body: Json<NoticeInput>,
+    body: JsonBody<NoticeInput>,
 ) -> AppResult<Json<Event>> {
     Ok(Json(
         events::set_notice(store, &s.0.actor(), id, &body.venue, &body.answer_by).await?,
@@ -93,7 +94,7 @@ async fn rules(
     s: Staff,
     store: &State<Store>,
     id: i64,
-    body: Json<Rules>,
+    body: JsonBody<Rules>,
 ) -> AppResult<Json<Event>> {
     Ok(Json(
         events::set_rules(store, &s.0.actor(), id, body.into_inner()).await?,
@@ -141,7 +142,7 @@ async fn panels(
     s: Staff,
     store: &State<Store>,
     id: i64,
-    body: Json<Grouping>,
+    body: JsonBody<Grouping>,
 ) -> AppResult<Json<Grouped>> {
     Ok(Json(Grouped {
         panels: events::group_panels(store, &s.0.actor(), id, body.items_per_panel).await?,
@@ -158,7 +159,7 @@ async fn set_panels(
     s: Staff,
     store: &State<Store>,
     id: i64,
-    body: Json<PanelsInput>,
+    body: JsonBody<PanelsInput>,
 ) -> AppResult<Json<Grouped>> {
     Ok(Json(Grouped {
         panels: events::set_panels(store, &s.0.actor(), id, body.into_inner().panels).await?,
@@ -174,7 +175,7 @@ struct PinInput {
 }
 
 #[post("/events/<id>/pins", data = "<body>")]
-async fn pins(s: Staff, store: &State<Store>, id: i64, body: Json<PinInput>) -> AppResult<Status> {
+async fn pins(s: Staff, store: &State<Store>, id: i64, body: JsonBody<PinInput>) -> AppResult<Status> {
     events::pin(
         store,
         &s.0.actor(),
@@ -206,7 +207,7 @@ async fn exclusions(
     s: Staff,
     store: &State<Store>,
     id: i64,
-    body: Json<ExclusionInput>,
+    body: JsonBody<ExclusionInput>,
 ) -> AppResult<Status> {
     events::add_exclusion(
         store,
@@ -242,7 +243,7 @@ async fn draw(
     s: Staff,
     store: &State<Store>,
     id: i64,
-    body: Json<DrawInput>,
+    body: JsonBody<DrawInput>,
 ) -> AppResult<(Status, Json<StoredDraw>)> {
     let seed = match &body.seed {
         None | Some(serde_json::Value::Null) => None,

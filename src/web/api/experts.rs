@@ -1,5 +1,6 @@
 //! Experts: list and search, read, create, edit; an expert's own profile.
 
+use super::body::JsonBody;
 use super::Page;
 use crate::domain::expert::ExpertInput;
 use crate::domain::ExpertId;
@@ -70,7 +71,7 @@ async fn read(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Json<Store
 async fn create(
     staff: Staff,
     store: &State<Store>,
-    body: Json<ExpertInput>,
+    body: JsonBody<ExpertInput>,
 ) -> AppResult<(Status, Json<StoredExpert>)> {
     Ok((
         Status::Created,
@@ -83,7 +84,7 @@ async fn update(
     staff: Staff,
     store: &State<Store>,
     id: i64,
-    body: Json<ExpertInput>,
+    body: JsonBody<ExpertInput>,
 ) -> AppResult<Json<StoredExpert>> {
     Ok(Json(
         experts::update(
@@ -106,7 +107,7 @@ async fn me(expert: ExpertUser, store: &State<Store>) -> AppResult<Json<StoredEx
 async fn update_me(
     expert: ExpertUser,
     store: &State<Store>,
-    body: Json<ExpertInput>,
+    body: JsonBody<ExpertInput>,
 ) -> AppResult<Json<StoredExpert>> {
     Ok(Json(
         experts::update(

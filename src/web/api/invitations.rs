@@ -1,6 +1,7 @@
 //! Invitations: confirm a draw, answer, replace, attendance and ratings, advance the event,
 //! the roster.
 
+use super::body::JsonBody;
 use crate::domain::invitation::{Answer, Attendance, Ratings};
 use crate::domain::user::Role;
 use crate::error::{AppError, AppResult};
@@ -32,7 +33,7 @@ async fn confirm(
     s: Staff,
     store: &State<Store>,
     id: i64,
-    body: Json<ConfirmInput>,
+    body: JsonBody<ConfirmInput>,
 ) -> AppResult<Json<Confirmed>> {
     let draw = body.draw.ok_or_else(|| {
         crate::domain::ValidationError::new("draw", "name the draw to confirm (its id)")
@@ -118,7 +119,7 @@ async fn answer(
     user: CurrentUser,
     store: &State<Store>,
     id: i64,
-    body: Json<AnswerInput>,
+    body: JsonBody<AnswerInput>,
 ) -> AppResult<Json<InvitationRow>> {
     let own = match user.0.role {
         Role::Expert => Some(user.0.expert_id.ok_or_else(|| {
@@ -156,7 +157,7 @@ async fn waive(
     s: Staff,
     store: &State<Store>,
     id: i64,
-    body: Json<WaiveInput>,
+    body: JsonBody<WaiveInput>,
 ) -> AppResult<Json<InvitationRow>> {
     Ok(Json(
         invitations::waive(store, &s.0.actor(), id, &body.reason).await?,
@@ -176,7 +177,7 @@ async fn attendance(
     s: Staff,
     store: &State<Store>,
     id: i64,
-    body: Json<AttendanceInput>,
+    body: JsonBody<AttendanceInput>,
 ) -> AppResult<Json<InvitationRow>> {
     let attendance = Attendance::parse(&body.attendance)?;
     let ratings = match (

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` (DESIGN §12).
 
 mod audit;
+pub mod body;
 mod events;
 mod experts;
 pub mod invitations;

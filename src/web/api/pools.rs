@@ -1,5 +1,6 @@
 //! Pools and memberships: applications, decisions, rosters, bulk actions, entry rules.
 
+use super::body::JsonBody;
 use crate::domain::membership::{EntryRules, Pool};
 use crate::domain::ExpertId;
 use crate::error::{AppError, AppResult};
@@ -122,7 +123,7 @@ async fn nominate(
     staff: Staff,
     store: &State<Store>,
     name: &str,
-    body: Json<Nomination>,
+    body: JsonBody<Nomination>,
 ) -> AppResult<(Status, Json<MembershipView>)> {
     let pool = pool(name)?;
     let mut conn = store.pool.acquire().await?;
@@ -152,7 +153,7 @@ struct Application {
 async fn apply(
     e: ExpertUser,
     store: &State<Store>,
-    body: Json<Application>,
+    body: JsonBody<Application>,
 ) -> AppResult<(Status, Json<MembershipView>)> {
     let pool = Pool::parse(&body.pool)?;
     Ok((
@@ -179,7 +180,7 @@ async fn leave(
     e: ExpertUser,
     store: &State<Store>,
     id: i64,
-    body: Json<Leave>,
+    body: JsonBody<Leave>,
 ) -> AppResult<Json<MembershipView>> {
     Ok(Json(
         memberships::leave(store, &e.user.actor(), e.expert, id, &body.reason).await?,
@@ -208,7 +209,7 @@ async fn decide(
     admin: Admin,
     store: &State<Store>,
     id: i64,
-    body: Json<DecisionInput>,
+    body: JsonBody<DecisionInput>,
 ) -> AppResult<Json<MembershipView>> {
     Ok(Json(
         memberships::decide(store, &admin.0.actor(), admin.0 .0.expert_id, id, &body).await?,
@@ -224,7 +225,7 @@ struct Bulk {
 }
 
 #[post("/memberships/bulk", data = "<body>")]
-async fn bulk(admin: Admin, store: &State<Store>, body: Json<Bulk>) -> AppResult<Json<BulkResult>> {
+async fn bulk(admin: Admin, store: &State<Store>, body: JsonBody<Bulk>) -> AppResult<Json<BulkResult>> {
     Ok(Json(
         memberships::bulk(
             store,
@@ -247,7 +248,7 @@ async fn expire(
     admin: Admin,
     store: &State<Store>,
     name: &str,
-    body: Json<Expiry>,
+    body: JsonBody<Expiry>,
 ) -> AppResult<Json<BulkResult>> {
     let before = crate::domain::expert::parse_date("before", &body.before)?;
     Ok(Json(
@@ -269,7 +270,7 @@ async fn put_rules(
     admin: Admin,
     store: &State<Store>,
     name: &str,
-    body: Json<EntryRules>,
+    body: JsonBody<EntryRules>,
 ) -> AppResult<Json<EntryRules>> {
     Ok(Json(
         memberships::set_rules(store, &admin.0.actor(), pool(name)?, body.into_inner()).await?,

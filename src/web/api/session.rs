@@ -1,5 +1,6 @@
 //! Login, logout, and who is logged in.
 
+use super::body::JsonBody;
 use crate::error::AppResult;
 use crate::service::auth;
 use crate::store::users::User;
@@ -21,7 +22,7 @@ async fn login(
     store: &State<Store>,
     cookies: &CookieJar<'_>,
     ip: ClientIp,
-    body: Json<Credentials>,
+    body: JsonBody<Credentials>,
 ) -> AppResult<Json<User>> {
     let user = auth::login(store, &body.username, &body.password, ip.0).await?;
     start_session(cookies, user.id);

@@ -1,5 +1,6 @@
 //! Records, flags, rotation and the pool dashboard.
 
+use super::body::JsonBody;
 use super::pools::pool;
 use crate::domain::tracking::FlagRules;
 use crate::domain::ExpertId;
@@ -64,7 +65,7 @@ async fn preview(
     _r: Reader,
     store: &State<Store>,
     name: &str,
-    body: Json<Decisions>,
+    body: JsonBody<Decisions>,
 ) -> AppResult<Json<Preview>> {
     let (before, after) = tracking::preview(
         store,
@@ -86,7 +87,7 @@ async fn apply(
     a: Admin,
     store: &State<Store>,
     name: &str,
-    body: Json<Decisions>,
+    body: JsonBody<Decisions>,
 ) -> AppResult<Json<Applied>> {
     Ok(Json(Applied {
         applied: tracking::apply(
@@ -128,7 +129,7 @@ async fn put_flag_rules(
     a: Admin,
     store: &State<Store>,
     name: &str,
-    body: Json<FlagRules>,
+    body: JsonBody<FlagRules>,
 ) -> AppResult<Json<FlagRules>> {
     Ok(Json(
         tracking::set_flag_rules(store, &a.0.actor(), pool(name)?, body.into_inner()).await?,

@@ -1,5 +1,6 @@
 //! Accounts, for administrators.
 
+use super::body::JsonBody;
 use crate::domain::UserId;
 use crate::error::AppResult;
 use crate::service::users::{self, NewUserInput, UserChangeInput};
@@ -19,7 +20,7 @@ async fn list(_a: Admin, store: &State<Store>) -> AppResult<Json<Vec<User>>> {
 async fn create(
     admin: Admin,
     store: &State<Store>,
-    body: Json<NewUserInput>,
+    body: JsonBody<NewUserInput>,
 ) -> AppResult<(Status, Json<User>)> {
     Ok((
         Status::Created,
@@ -32,7 +33,7 @@ async fn change(
     admin: Admin,
     store: &State<Store>,
     id: i64,
-    body: Json<UserChangeInput>,
+    body: JsonBody<UserChangeInput>,
 ) -> AppResult<Json<User>> {
     Ok(Json(
         users::change(store, &admin.0.actor(), UserId(id), body.into_inner()).await?,
