@@ -177,7 +177,7 @@ pub async fn create(store: &Store, actor: &Actor, input: EventInput) -> AppResul
             kind.as_str().to_uppercase()
         )
     } else {
-        input.code.trim().to_string()
+        event_code(&input.code)?
     };
     let row = EventRow {
         event_id: 0,
@@ -211,6 +211,25 @@ pub async fn create(store: &Store, actor: &Actor, input: EventInput) -> AppResul
     .await?;
     tx.commit().await?;
     get(store, id).await
+}
+
+/// An event code as staff give it: ASCII letters, digits, `-` and `_` (it names download
+/// files and appears in links), at most 40.
+fn event_code(raw: &str) -> Result<String, ValidationError> {
+    let code = raw.trim();
+    let fine = !code.is_empty()
+        && code.len() <= 40
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if fine {
+        Ok(code.to_string())
+    } else {
+        Err(ValidationError::new(
+            "code",
+            format!("'{code}' is not 1–40 ASCII letters, digits, - or _"),
+        ))
+    }
 }
 
 /// Refuses `action` unless the event's state allows it (a typed 409 naming the state).

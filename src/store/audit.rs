@@ -126,7 +126,8 @@ pub async fn search(store: &Store, f: &AuditFilter) -> Result<(Vec<AuditEntry>, 
         .fetch_one(&store.pool)
         .await?;
     let per_page = f.per_page.clamp(1, 500);
-    let offset = (f.page.max(1) - 1) * per_page;
+    // Bounded, so that no page number can overflow the offset.
+    let offset = (f.page.clamp(1, 100_000) - 1) * per_page;
     let sql = format!("select audit_id, at, actor, action, entity, entity_ref, before_json, after_json from audit where {conditions} order by audit_id desc limit {per_page} offset {offset}");
     let rows: Vec<AuditEntry> = bind_filter!(sqlx::query_as(&sql))
         .fetch_all(&store.pool)

@@ -144,7 +144,8 @@ pub async fn search(
     // from the postings, without reading a profile.
     let postings_only = indexed && c.sql.len() == 1;
     let per_page = f.per_page.clamp(1, 200);
-    let offset = (f.page.max(1) - 1) * per_page;
+    // Bounded, so that no page number can overflow the offset.
+    let offset = (f.page.clamp(1, 100_000) - 1) * per_page;
     let with_org = "join organization o on o.code = e.organization_code";
     let where_ = c.text();
     let (rows, total) = if postings_only {

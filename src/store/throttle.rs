@@ -53,7 +53,11 @@ pub async fn charge(store: &Store, keys: &[String]) -> Result<Option<Vec<i64>>, 
 
 /// After a right password: takes back this attempt's charges and clears the account's
 /// earlier failures (the address keeps its own).
-pub async fn settle_success(store: &Store, charges: &[i64], account: &str) -> Result<(), StoreError> {
+pub async fn settle_success(
+    store: &Store,
+    charges: &[i64],
+    account: &str,
+) -> Result<(), StoreError> {
     let mut tx = store.begin_write().await?;
     for id in charges {
         sqlx::query("delete from login_failure where login_failure_id = $1")

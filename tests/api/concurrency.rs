@@ -172,8 +172,13 @@ async fn a_hundred_parallel_wrong_passwords_get_exactly_five_checks() {
         .map(|n| {
             let store = stores[n % 2].clone();
             tokio::spawn(async move {
-                expertpool::service::auth::login(&store, "admin", "wrong-guess", Some("10.1.2.3".into()))
-                    .await
+                expertpool::service::auth::login(
+                    &store,
+                    "admin",
+                    "wrong-guess",
+                    Some("10.1.2.3".into()),
+                )
+                .await
             })
         })
         .collect();
@@ -188,5 +193,8 @@ async fn a_hundred_parallel_wrong_passwords_get_exactly_five_checks() {
     assert_eq!((checked, locked), (5, 95));
     // The right password is refused too while the lock holds.
     let right = expertpool::service::auth::login(&app.store, "admin", ADMIN_PASSWORD, None).await;
-    assert!(matches!(right, Err(AppError::TooManyRequests(_))), "{right:?}");
+    assert!(
+        matches!(right, Err(AppError::TooManyRequests(_))),
+        "{right:?}"
+    );
 }

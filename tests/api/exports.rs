@@ -84,7 +84,10 @@ async fn formula_names_are_neutralised_in_every_csv() {
 #[tokio::test]
 async fn the_api_refuses_bodies_that_are_not_declared_json() {
     let app = spawn_app().await;
-    for ctype in [rocket::http::ContentType::Plain, rocket::http::ContentType::Form] {
+    for ctype in [
+        rocket::http::ContentType::Plain,
+        rocket::http::ContentType::Form,
+    ] {
         let response = app
             .client
             .post("/api/v1/session")
@@ -97,4 +100,40 @@ async fn the_api_refuses_bodies_that_are_not_declared_json() {
         assert!(body.contains("unsupported_media_type"), "{body}");
     }
     assert_eq!(app.login("admin", ADMIN_PASSWORD).await, Status::Ok);
+}
+
+/// Page numbers are bounded: a huge one gives an empty page, never a 500.
+#[tokio::test]
+async fn huge_page_numbers_give_an_empty_page() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    for uri in [
+        "/api/v1/experts?page=9223372036854775807",
+        "/api/v1/audit?page=9223372036854775807&per_page=500",
+    ] {
+        let (status, body) = app.get_json(uri).await;
+        assert_eq!(status, Status::Ok, "{uri}: {body}");
+        assert_eq!(body["items"], json!([]), "{uri}");
+    }
+}
+
+/// Event codes name download files: anything but ASCII letters, digits, - and _ is refused.
+#[tokio::test]
+async fn event_codes_are_plain_ascii() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    for bad in ["EV 1", "EV\"1", "评审1", "EV1\r\nX-Evil: 1"] {
+        let (status, body) = app
+            .send_json(
+                Method::Post,
+                "/api/v1/events",
+                &json!({"code": bad, "title": "t", "kind": "application", "dates": "2027-01-13"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (Status::UnprocessableEntity, Some("code")),
+            "{bad}: {body}"
+        );
+    }
 }

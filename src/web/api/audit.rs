@@ -30,7 +30,7 @@ impl AuditQuery {
             entity_ref: s(&self.entity),
             from: s(&self.from),
             to: s(&self.to),
-            page: self.page.unwrap_or(1).max(1),
+            page: self.page.unwrap_or(1).clamp(1, 100_000),
             per_page: self.per_page.unwrap_or(50).clamp(1, 500),
         }
     }

@@ -175,7 +175,12 @@ struct PinInput {
 }
 
 #[post("/events/<id>/pins", data = "<body>")]
-async fn pins(s: Staff, store: &State<Store>, id: i64, body: JsonBody<PinInput>) -> AppResult<Status> {
+async fn pins(
+    s: Staff,
+    store: &State<Store>,
+    id: i64,
+    body: JsonBody<PinInput>,
+) -> AppResult<Status> {
     events::pin(
         store,
         &s.0.actor(),

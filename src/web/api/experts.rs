@@ -40,7 +40,7 @@ impl ListQuery {
             region: s(&self.region),
             expert_type: s(&self.expert_type),
             to_verify: self.to_verify.unwrap_or(false),
-            page: self.page.unwrap_or(1).max(1),
+            page: self.page.unwrap_or(1).clamp(1, 100_000),
             per_page: self.per_page.unwrap_or(20).clamp(1, 200),
         }
     }

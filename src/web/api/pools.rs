@@ -225,7 +225,11 @@ struct Bulk {
 }
 
 #[post("/memberships/bulk", data = "<body>")]
-async fn bulk(admin: Admin, store: &State<Store>, body: JsonBody<Bulk>) -> AppResult<Json<BulkResult>> {
+async fn bulk(
+    admin: Admin,
+    store: &State<Store>,
+    body: JsonBody<Bulk>,
+) -> AppResult<Json<BulkResult>> {
     Ok(Json(
         memberships::bulk(
             store,
