@@ -11,5 +11,6 @@ pub mod notices;
 pub mod panels;
 pub mod replacement;
 pub mod seats;
+pub mod sessions;
 pub mod tracking;
 pub mod users;

@@ -128,6 +128,11 @@ pub async fn change(
         )
         .await?;
     }
+    // A new password, role or status ends the account's sessions everywhere: a copied cookie
+    // or a browser left open must not keep the old rights.
+    if !input.password.is_empty() || role != before.role || active != before.active {
+        crate::store::sessions::end_all(&mut tx, id.0, "account changed").await?;
+    }
     let after = serde_json::json!({"role": role.as_str(), "expert_id": expert.map(|e| e.0), "active": active, "password_changed": !input.password.is_empty()});
     let before_json = serde_json::json!({"role": before.role.as_str(), "expert_id": before.expert_id.map(|e| e.0), "active": before.active});
     audit::record(

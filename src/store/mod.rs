@@ -10,6 +10,7 @@ pub mod invitations;
 pub mod memberships;
 pub mod reference;
 mod search;
+pub mod sessions;
 pub mod settings;
 pub mod throttle;
 pub mod tracking;

@@ -13,23 +13,47 @@ use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
 
-/// Name of the private session cookie (holds the user id).
+/// Name of the private session cookie (holds the session token; the database its hash).
 pub const SESSION_COOKIE: &str = "ep_session";
 /// Name of the private CSRF cookie.
 pub const CSRF_COOKIE: &str = "ep_csrf";
 
-/// Writes the session cookie.
-pub fn start_session(cookies: &CookieJar<'_>, user: UserId) {
-    let cookie = Cookie::build((SESSION_COOKIE, user.0.to_string()))
+/// Opens a server-side session for `user` and writes its token into the cookie.
+pub async fn start_session(
+    cookies: &CookieJar<'_>,
+    store: &Store,
+    user: UserId,
+    client: &ClientInfo,
+) -> crate::error::AppResult<()> {
+    let token = crate::service::sessions::open(
+        store,
+        user.0,
+        client.ip.as_deref().unwrap_or(""),
+        &client.user_agent,
+    )
+    .await?;
+    let cookie = Cookie::build((SESSION_COOKIE, token))
         .http_only(true)
         .same_site(SameSite::Lax)
         .path("/");
     cookies.add_private(cookie);
+    Ok(())
 }
 
-/// Removes the session cookie.
-pub fn end_session(cookies: &CookieJar<'_>) {
+/// Ends the session of this browser (in the database too) and removes the cookie.
+pub async fn end_session(cookies: &CookieJar<'_>, store: &Store) -> crate::error::AppResult<()> {
+    if let Some(c) = cookies.get_private(SESSION_COOKIE) {
+        crate::service::sessions::close(store, c.value()).await?;
+    }
     cookies.remove_private(Cookie::build(SESSION_COOKIE).path("/"));
+    Ok(())
+}
+
+/// The session token of this browser, if any.
+pub fn session_token(cookies: &CookieJar<'_>) -> Option<String> {
+    cookies
+        .get_private(SESSION_COOKIE)
+        .map(|c| c.value().to_string())
 }
 
 /// The logged-in account.
@@ -52,14 +76,13 @@ impl<'r> FromRequest<'r> for CurrentUser {
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
         let cached = req
             .local_cache_async(async {
-                let id: i64 = req
-                    .cookies()
-                    .get_private(SESSION_COOKIE)?
-                    .value()
-                    .parse()
-                    .ok()?;
+                let token = req.cookies().get_private(SESSION_COOKIE)?;
                 let store = req.rocket().state::<Store>()?;
-                users::get(store, UserId(id))
+                let session = crate::service::sessions::resolve(store, token.value())
+                    .await
+                    .ok()
+                    .flatten()?;
+                users::get(store, UserId(session.user_id))
                     .await
                     .ok()
                     .flatten()
@@ -187,6 +210,33 @@ impl<'r> FromRequest<'r> for Csrf {
             }
         });
         Outcome::Success(Csrf(token.clone()))
+    }
+}
+
+/// Who is calling, for a new session: the address (as [`ClientIp`]) and the browser.
+pub struct ClientInfo {
+    /// Address.
+    pub ip: Option<String>,
+    /// `User-Agent`.
+    pub user_agent: String,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for ClientInfo {
+    type Error = ();
+    async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, ()> {
+        let ip = match ClientIp::from_request(req).await {
+            Outcome::Success(ClientIp(ip)) => ip,
+            _ => None,
+        };
+        Outcome::Success(ClientInfo {
+            ip,
+            user_agent: req
+                .headers()
+                .get_one("User-Agent")
+                .unwrap_or("")
+                .to_string(),
+        })
     }
 }
 

@@ -23,6 +23,11 @@ const EXPERT_ALLOWED: &[(&str, &str)] = &[
     ("PUT", "/api/v1/me"),
     ("GET", "/api/v1/session"),
     ("DELETE", "/api/v1/session"),
+    // Own sessions only.
+    ("GET", "/api/v1/sessions"),
+    ("DELETE", "/api/v1/sessions"),
+    ("GET", "/account"),
+    ("POST", "/account/sessions/end"),
     ("GET", "/api/v1/organizations"),
     ("GET", "/api/v1/disciplines"),
     ("GET", "/api/v1/openapi.json"),

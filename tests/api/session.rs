@@ -1,5 +1,5 @@
 use crate::helpers::*;
-use rocket::http::{ContentType, Status};
+use rocket::http::{ContentType, Method, Status};
 
 #[tokio::test]
 async fn login_whoami_logout() {
@@ -120,4 +120,93 @@ async fn pages_follow_accept_language_and_the_switch_cookie() {
         .await
         .unwrap();
     assert!(switched.contains("Log in to the expert pool"));
+}
+
+/// A second service instance on the same database and secret key.
+async fn second_instance(app: &TestApp) -> rocket::local::asynchronous::Client {
+    let store = expertpool::store::Store::connect(&app.database_url)
+        .await
+        .unwrap();
+    let config = expertpool::config::Config {
+        database_url: app.database_url.clone(),
+        secret_key: vec![7u8; 64],
+        admin_password: None,
+        port: None,
+        templates_dir: None,
+    };
+    rocket::local::asynchronous::Client::untracked(expertpool::build(&config, store))
+        .await
+        .unwrap()
+}
+
+/// Sessions live in the database: a copied cookie works on another instance until the
+/// session ends — by logout, or when an administrator changes the account — everywhere.
+#[tokio::test]
+async fn sessions_end_on_every_instance() {
+    let app = spawn_app().await;
+    app.add_user("clerk", "staff", "").await;
+    assert_eq!(app.login("clerk", PASSWORD).await, Status::Ok);
+    let copied = app
+        .client
+        .cookies()
+        .get("ep_session")
+        .unwrap()
+        .value()
+        .to_string();
+    let other = second_instance(&app).await;
+    let whoami = || {
+        other
+            .get("/api/v1/session")
+            .cookie(rocket::http::Cookie::new("ep_session", copied.clone()))
+    };
+    assert_eq!(whoami().dispatch().await.status(), Status::Ok);
+    let (status, mine) = app.get_json("/api/v1/sessions").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine[0]["this_browser"], true);
+    let page = app
+        .client
+        .get("/account")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("在所有设备上退出") && page.contains("当前浏览器"),
+        "the account page lists the session"
+    );
+    app.logout().await;
+    assert_eq!(whoami().dispatch().await.status(), Status::Unauthorized);
+
+    // Deactivating and reactivating the account ends the session it had.
+    assert_eq!(app.login("clerk", PASSWORD).await, Status::Ok);
+    let copied = app
+        .client
+        .cookies()
+        .get("ep_session")
+        .unwrap()
+        .value()
+        .to_string();
+    let probe = || {
+        other
+            .get("/api/v1/session")
+            .cookie(rocket::http::Cookie::new("ep_session", copied.clone()))
+    };
+    assert_eq!(probe().dispatch().await.status(), Status::Ok);
+    let (_, me) = app.get_json("/api/v1/session").await;
+    let id = me["id"].clone();
+    app.logout().await;
+    app.login_admin().await;
+    for active in [false, true] {
+        let (status, body) = app
+            .send_json(
+                Method::Patch,
+                &format!("/api/v1/users/{id}"),
+                &serde_json::json!({"active": active}),
+            )
+            .await;
+        assert_eq!(status, Status::Ok, "{body}");
+    }
+    assert_eq!(probe().dispatch().await.status(), Status::Unauthorized);
 }

@@ -4,7 +4,7 @@ use super::{context, render, Html};
 use crate::error::AppError;
 use crate::service::auth;
 use crate::store::{experts, users, Store};
-use crate::web::guards::{end_session, start_session, ClientIp, Csrf, CurrentUser};
+use crate::web::guards::{end_session, start_session, ClientInfo, Csrf, CurrentUser};
 use crate::web::i18n::{Lang, LANGUAGES, LANG_COOKIE};
 use rocket::form::Form;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
@@ -58,7 +58,7 @@ async fn login(
     form: Form<LoginForm>,
     lang: Lang,
     csrf: Csrf,
-    ip: ClientIp,
+    client: ClientInfo,
     store: &State<Store>,
     cookies: &CookieJar<'_>,
 ) -> Result<Redirect, Html> {
@@ -71,9 +71,11 @@ async fn login(
     if let Err(e) = csrf.verify(&form.csrf) {
         return Err(failed(e.status(), e.to_string()));
     }
-    match auth::login(store, &form.username, &form.password, ip.0).await {
+    match auth::login(store, &form.username, &form.password, client.ip.clone()).await {
         Ok(user) => {
-            start_session(cookies, user.id);
+            if let Err(e) = start_session(cookies, store, user.id, &client).await {
+                return Err(failed(e.status(), e.to_string()));
+            }
             Ok(Redirect::to(
                 if user.role == crate::domain::user::Role::Expert {
                     "/me"
@@ -96,14 +98,58 @@ struct CsrfForm {
 }
 
 #[post("/logout", data = "<form>")]
-fn logout(
+async fn logout(
     _user: CurrentUser,
     form: Form<CsrfForm>,
     csrf: Csrf,
+    store: &State<Store>,
     cookies: &CookieJar<'_>,
 ) -> Result<Redirect, AppError> {
     csrf.verify(&form.csrf)?;
-    end_session(cookies);
+    end_session(cookies, store).await?;
+    Ok(Redirect::to("/login"))
+}
+
+/// The account page: this user's live sessions, with "sign out everywhere".
+#[get("/account")]
+async fn account(
+    user: CurrentUser,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    cookies: &CookieJar<'_>,
+) -> Result<Html, AppError> {
+    let token = crate::web::guards::session_token(cookies).unwrap_or_default();
+    let sessions: Vec<serde_json::Value> = crate::store::sessions::of_user(store, user.0.id.0)
+        .await?
+        .into_iter()
+        .map(|s| {
+            json!({
+                "issued_at": crate::clock::local_time(&s.issued_at),
+                "last_seen": crate::clock::local_time(&s.last_seen),
+                "address": s.address,
+                "user_agent": s.user_agent,
+                "this_browser": crate::service::sessions::is_token_of(&token, &s),
+            })
+        })
+        .collect();
+    let mut ctx = context(lang, Some(&user.0), &csrf.0, "/account");
+    ctx.insert("session_count".into(), json!(sessions.len().to_string()));
+    ctx.insert("sessions".into(), json!(sessions));
+    Ok(render(Status::Ok, "base/account", ctx))
+}
+
+#[post("/account/sessions/end", data = "<form>")]
+async fn end_all_sessions(
+    user: CurrentUser,
+    form: Form<CsrfForm>,
+    csrf: Csrf,
+    store: &State<Store>,
+    cookies: &CookieJar<'_>,
+) -> Result<Redirect, AppError> {
+    csrf.verify(&form.csrf)?;
+    crate::service::sessions::close_all(store, user.0.id.0).await?;
+    end_session(cookies, store).await?;
     Ok(Redirect::to("/login"))
 }
 
@@ -125,5 +171,13 @@ fn switch_language(code: &str, next: Option<&str>, cookies: &CookieJar<'_>) -> R
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    routes![home, login_page, login, logout, switch_language]
+    routes![
+        home,
+        login_page,
+        login,
+        logout,
+        account,
+        end_all_sessions,
+        switch_language
+    ]
 }
