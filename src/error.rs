@@ -39,6 +39,10 @@ pub enum AppError {
     /// Too many attempts (429).
     #[error("{0}")]
     TooManyRequests(String),
+    /// The database cannot take the request now: busy (an import runs), or its disk is full
+    /// (503); nothing was changed and the request may be tried again.
+    #[error("{0}")]
+    Unavailable(String),
     /// Anything unexpected (500); logged, never shown.
     #[error("internal error")]
     Internal(String),
@@ -56,8 +60,32 @@ impl From<StoreError> for AppError {
                 message,
                 field: None,
             },
+            StoreError::Database(e) => match unavailable(&e) {
+                Some(why) => AppError::Unavailable(why.into()),
+                None => AppError::Internal(StoreError::Database(e).to_string()),
+            },
             other => AppError::Internal(other.to_string()),
         }
+    }
+}
+
+/// Why the database cannot serve now, for errors that pass: a lock held by a long write, a
+/// full disk, no free connection.
+fn unavailable(e: &sqlx::Error) -> Option<&'static str> {
+    match e {
+        sqlx::Error::PoolTimedOut => Some("the database is busy; try again in a minute"),
+        sqlx::Error::Database(db) => {
+            let text = db.message().to_lowercase();
+            let code = db.code().unwrap_or_default();
+            if text.contains("database is locked") || text.contains("database is busy") {
+                Some("the database is busy (an import or a backup may be running); try again in a minute")
+            } else if text.contains("disk is full") || text.contains("no space left") || code == "53100" {
+                Some("the server's disk is full: nothing was saved; tell the administrator")
+            } else {
+                None
+            }
+        }
+        _ => None,
     }
 }
 
@@ -95,6 +123,7 @@ impl AppError {
             AppError::NotFound(_) => Status::NotFound,
             AppError::Conflict { .. } | AppError::WrongState(_) => Status::Conflict,
             AppError::TooManyRequests(_) => Status::TooManyRequests,
+            AppError::Unavailable(_) => Status::ServiceUnavailable,
             AppError::Internal(_) => Status::InternalServerError,
         }
     }
@@ -110,6 +139,7 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::WrongState(_) => "event_state",
             AppError::TooManyRequests(_) => "too_many_requests",
+            AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
     }
@@ -172,3 +202,17 @@ impl<'r> Responder<'r, 'static> for AppError {
 
 /// Result of a handler.
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_database_is_a_503_that_may_be_retried_not_a_500() {
+        let busy = AppError::from(StoreError::Database(sqlx::Error::PoolTimedOut));
+        assert_eq!(busy.status(), Status::ServiceUnavailable);
+        assert_eq!(busy.code(), "unavailable");
+        let other = AppError::from(StoreError::Database(sqlx::Error::RowNotFound));
+        assert_eq!(other.status(), Status::InternalServerError);
+    }
+}
