@@ -79,7 +79,10 @@ fn unavailable(e: &sqlx::Error) -> Option<&'static str> {
             let code = db.code().unwrap_or_default();
             if text.contains("database is locked") || text.contains("database is busy") {
                 Some("the database is busy (an import or a backup may be running); try again in a minute")
-            } else if text.contains("disk is full") || text.contains("no space left") || code == "53100" {
+            } else if text.contains("disk is full")
+                || text.contains("no space left")
+                || code == "53100"
+            {
                 Some("the server's disk is full: nothing was saved; tell the administrator")
             } else {
                 None

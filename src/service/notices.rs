@@ -1,7 +1,7 @@
 //! What an invited expert sees of their invitations: the event, their panel's items, when
 //! and where it meets and by when to answer — never the other members.
 
-use crate::domain::event::{panel_half_day, EventStatus};
+use crate::domain::event::{panel_half_day, EventStatus, HalfDay};
 use crate::domain::ExpertId;
 use crate::error::AppResult;
 use crate::service::events::{self, Event};
@@ -41,7 +41,7 @@ pub struct ExpertInvitation {
     /// Panel code.
     pub panel: String,
     /// The half-day the panel meets in, if it meets.
-    pub slot: Option<String>,
+    pub slot: Option<HalfDay>,
     /// Venue.
     pub venue: String,
     /// Answer by.
@@ -82,8 +82,9 @@ pub async fn for_expert(store: &Store, expert: ExpertId) -> AppResult<Vec<Expert
         let slot = panels
             .iter()
             .find(|p| p.code == r.panel_code)
-            .and_then(|p| panel_half_day(event.mode, &event.slots, &event.dates, p.slot.as_deref()))
-            .map(|h| h.to_string());
+            .and_then(|p| {
+                panel_half_day(event.mode, &event.slots, &event.dates, p.slot.as_deref())
+            });
         out.push(ExpertInvitation {
             id: r.invitation_id,
             event: event.code.clone(),

@@ -187,7 +187,7 @@ async fn a_declared_conflict_names_an_item_of_the_experts_own_panel() {
     app.login("own", PASSWORD).await;
     let (_, mine) = app.get_json("/api/v1/me/invitations").await;
     assert_eq!(mine[0]["items"][0]["code"], "P1", "{mine}");
-    assert_eq!(mine[0]["slot"], "2027-01-13 am");
+    assert_eq!(mine[0]["slot"], json!({"date": "2027-01-13", "part": "am"}));
     assert_eq!(mine[0]["venue"], "科技大厦 301");
     assert!(
         !mine.to_string().contains("专家0"),

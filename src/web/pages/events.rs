@@ -481,6 +481,10 @@ async fn replay(
     );
     ctx.insert("replay".into(), json!(outcome));
     ctx.insert("event_id".into(), json!(row.event_id));
+    ctx.insert(
+        "event_code".into(),
+        json!(events::get(store, row.event_id).await?.code),
+    );
     Ok(render(Status::Ok, "supervisor/replay", ctx))
 }
 
