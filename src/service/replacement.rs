@@ -114,6 +114,13 @@ async fn panel_problem(
         .map(|(_, e)| e.clone())
         .collect();
     problem.overrides.forced.retain(|(_, e)| !stuck.contains(e));
+    // They hold their seat already: the engine must not seat them a second time.
+    for e in &stuck {
+        problem
+            .overrides
+            .forbidden
+            .push((panel.to_string(), e.clone()));
+    }
     let rules = &mut problem.rules;
     rules.panel_size = rules.panel_size.saturating_sub(stuck.len() as u32).max(1);
     rules.min_voting = rules.min_voting.map(|v| v.min(rules.panel_size));

@@ -137,3 +137,26 @@ async fn event_codes_are_plain_ascii() {
         );
     }
 }
+
+/// A browser request from another site is refused even with JSON and the user's cookie.
+#[tokio::test]
+async fn api_writes_from_another_site_are_refused() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    let from = |origin: &'static str| {
+        app.client
+            .post("/api/v1/experts")
+            .header(rocket::http::ContentType::JSON)
+            .header(rocket::http::Header::new("Host", "ep.kjj.example"))
+            .header(rocket::http::Header::new("Origin", origin))
+            .body(profile_json("跨站").to_string())
+    };
+    assert_eq!(
+        from("https://evil.example").dispatch().await.status(),
+        Status::Forbidden
+    );
+    assert_eq!(
+        from("https://ep.kjj.example").dispatch().await.status(),
+        Status::Created
+    );
+}
