@@ -507,14 +507,95 @@ impl ExpertProfile {
 
     /// Names of the fields whose change needs staff verification (they affect eligibility).
     pub fn fields_to_verify(&self, before: &ExpertProfile) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        if self.title != before.title {
-            out.push("title");
+        PendingAttributes::between(before, self).fields()
+    }
+
+    /// The profile with `pending` applied (what staff accept).
+    pub fn with(&self, pending: &PendingAttributes) -> ExpertProfile {
+        let mut p = self.clone();
+        if let Some(v) = pending.title {
+            p.title = v;
         }
-        if self.org_id != before.org_id {
-            out.push("org_id");
+        if let Some(v) = &pending.types {
+            p.types = v.clone();
         }
-        out
+        if let Some(v) = pending.region {
+            p.region = v;
+        }
+        if let Some(v) = pending.birth_year {
+            p.birth_year = v;
+        }
+        if let Some(v) = &pending.org_id {
+            p.org_id = v.clone();
+        }
+        p
+    }
+
+    /// This profile with the attributes that need verification taken from `verified`: what is
+    /// stored when an expert edits their own profile.
+    pub fn keeping_verified(&self, verified: &ExpertProfile) -> ExpertProfile {
+        let mut p = self.clone();
+        p.title = verified.title;
+        p.types = verified.types.clone();
+        p.region = verified.region;
+        p.birth_year = verified.birth_year;
+        p.org_id = verified.org_id.clone();
+        p
+    }
+}
+
+/// Changes an expert made to the attributes that decide eligibility and panel composition
+/// (title, types, region, birth year, employer), waiting for staff: until verified, the
+/// engine and the entry rules see the verified values only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAttributes {
+    /// Proposed title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<Title>,
+    /// Proposed types.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub types: Option<BTreeSet<ExpertType>>,
+    /// Proposed region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<Region>,
+    /// Proposed birth year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_year: Option<i32>,
+    /// Proposed employer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_id: Option<String>,
+}
+
+impl PendingAttributes {
+    /// What `proposed` changes against `verified`.
+    pub fn between(verified: &ExpertProfile, proposed: &ExpertProfile) -> Self {
+        PendingAttributes {
+            title: (proposed.title != verified.title).then_some(proposed.title),
+            types: (proposed.types != verified.types).then(|| proposed.types.clone()),
+            region: (proposed.region != verified.region).then_some(proposed.region),
+            birth_year: (proposed.birth_year != verified.birth_year).then_some(proposed.birth_year),
+            org_id: (proposed.org_id != verified.org_id).then(|| proposed.org_id.clone()),
+        }
+    }
+
+    /// The field names with a pending change.
+    pub fn fields(&self) -> Vec<&'static str> {
+        [
+            ("title", self.title.is_some()),
+            ("types", self.types.is_some()),
+            ("region", self.region.is_some()),
+            ("birth_year", self.birth_year.is_some()),
+            ("org_id", self.org_id.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, set)| *set)
+        .map(|(f, _)| f)
+        .collect()
+    }
+
+    /// Nothing pending.
+    pub fn is_empty(&self) -> bool {
+        self.fields().is_empty()
     }
 }
 
@@ -593,5 +674,28 @@ mod tests {
         }];
         let p = ExpertProfile::try_from(input).unwrap();
         assert_eq!(ExpertProfile::try_from(p.to_input()).unwrap(), p);
+    }
+
+    #[test]
+    fn an_experts_own_change_to_eligibility_attributes_waits_for_staff() {
+        let verified = ExpertProfile::try_from(valid_input()).unwrap();
+        let mut proposed = verified.clone();
+        proposed.title = Title::parse("副高").unwrap();
+        proposed.region = Region::parse("outside").unwrap();
+        proposed.summary = "新的研究方向".into();
+        let pending = PendingAttributes::between(&verified, &proposed);
+        assert_eq!(pending.fields(), vec!["title", "region"]);
+        let stored = proposed.keeping_verified(&verified);
+        assert_eq!(stored.title, verified.title, "the verified title stays");
+        assert_eq!(
+            stored.summary, "新的研究方向",
+            "other fields change at once"
+        );
+        assert_eq!(
+            stored.with(&pending),
+            proposed,
+            "accepting gives the proposal"
+        );
+        assert!(PendingAttributes::between(&verified, &verified).is_empty());
     }
 }

@@ -1,5 +1,6 @@
 //! Creating and editing experts: parse at the edge, check references, write with audit.
 
+use crate::domain::expert::PendingAttributes;
 use crate::domain::expert::{ExpertInput, ExpertProfile};
 use crate::domain::{ExpertId, ValidationError};
 use crate::error::{AppError, AppResult};
@@ -65,6 +66,57 @@ pub async fn create(store: &Store, actor: &Actor, input: ExpertInput) -> AppResu
     get(store, id).await
 }
 
+/// The expert's own view of their record: the verified profile with their pending proposal
+/// applied (what their edit form starts from); `pending` still says what waits.
+pub fn own_view(e: StoredExpert) -> StoredExpert {
+    StoredExpert {
+        profile: e.profile.with(&e.pending),
+        ..e
+    }
+}
+
+/// Staff accept or reject the changes an expert made to attributes that need verification.
+pub async fn verify(
+    store: &Store,
+    actor: &Actor,
+    id: ExpertId,
+    accept: bool,
+) -> AppResult<StoredExpert> {
+    let before = get(store, id).await?;
+    if before.pending.is_empty() {
+        return Err(AppError::Conflict {
+            message: format!(
+                "{} has no changes waiting for verification",
+                before.profile.code
+            ),
+            field: None,
+        });
+    }
+    let profile = if accept {
+        before.profile.with(&before.pending)
+    } else {
+        before.profile.clone()
+    };
+    let mut tx = store.begin_write().await?;
+    experts::update(&mut tx, id, &profile, &PendingAttributes::default()).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        if accept {
+            "expert.verify"
+        } else {
+            "expert.reject_changes"
+        },
+        "expert",
+        &profile.code,
+        Some(&json(&before.profile)),
+        Some(&serde_json::json!({"pending": before.pending, "accepted": accept})),
+    )
+    .await?;
+    tx.commit().await?;
+    get(store, id).await
+}
+
 /// An expert by id.
 pub async fn get(store: &Store, id: ExpertId) -> AppResult<StoredExpert> {
     let mut conn = store.pool.acquire().await?;
@@ -98,21 +150,40 @@ pub async fn update(
         // Experts cannot change their public code; an omitted code keeps it.
         input.code = before.profile.code.clone();
     }
-    let profile = parse(store, input).await?;
-    let to_verify: Vec<String> = match editor {
-        Editor::Staff => vec![],
-        Editor::SelfService => {
-            let mut fields = before.to_verify.clone();
-            for f in profile.fields_to_verify(&before.profile) {
-                if !fields.iter().any(|x| x == f) {
-                    fields.push(f.to_string());
-                }
+    let proposed = parse(store, input).await?;
+    // An expert's own change to title, types, region, birth year or employer waits for staff:
+    // the stored profile keeps the verified values, the proposal is held beside it. Staff
+    // write what they verify; what they did not touch stays pending.
+    let (profile, pending) = match editor {
+        // The expert edits their own view (verified values with their pending proposal), so
+        // what they submit is their whole proposal.
+        Editor::SelfService => (
+            proposed.keeping_verified(&before.profile),
+            PendingAttributes::between(&before.profile, &proposed),
+        ),
+        Editor::Staff => {
+            let touched = PendingAttributes::between(&before.profile, &proposed);
+            let mut left = before.pending.clone();
+            if touched.title.is_some() {
+                left.title = None;
             }
-            fields
+            if touched.types.is_some() {
+                left.types = None;
+            }
+            if touched.region.is_some() {
+                left.region = None;
+            }
+            if touched.birth_year.is_some() {
+                left.birth_year = None;
+            }
+            if touched.org_id.is_some() {
+                left.org_id = None;
+            }
+            (proposed, left)
         }
     };
     let mut tx = store.begin_write().await?;
-    experts::update(&mut tx, id, &profile, &to_verify).await?;
+    experts::update(&mut tx, id, &profile, &pending).await?;
     let action = if editor == Editor::Staff {
         "expert.update"
     } else {

@@ -28,6 +28,8 @@ pub struct StoredExpert {
     pub profile: ExpertProfile,
     /// Fields changed by the expert that staff must verify.
     pub to_verify: Vec<String>,
+    /// The expert's proposed values of those fields (the profile holds the verified ones).
+    pub pending: crate::domain::expert::PendingAttributes,
     /// Last change.
     pub updated_at: String,
 }
@@ -186,6 +188,11 @@ impl Children {
             id: ExpertId(id),
             profile,
             to_verify: split(&row.try_get::<String, _>("to_verify")?),
+            pending: match row.try_get::<String, _>("pending_json")?.as_str() {
+                "" => Default::default(),
+                text => serde_json::from_str(text)
+                    .map_err(|e| StoreError::Corrupt(format!("pending_json: {e}")))?,
+            },
             updated_at: row.try_get("updated_at")?,
         })
     }
@@ -196,7 +203,7 @@ async fn load(conn: &mut AnyConnection, row: AnyRow) -> Result<StoredExpert, Sto
     Children::read(conn, Some(id)).await?.assemble(&row)
 }
 
-const COLUMNS: &str = "expert_id, code, name, gender, birth_year, title, position, organization_code, region, keywords_zh, keywords_en, summary, types, email, phone, to_verify, updated_at";
+const COLUMNS: &str = "expert_id, code, name, gender, birth_year, title, position, organization_code, region, keywords_zh, keywords_en, summary, types, email, phone, to_verify, pending_json, updated_at";
 
 /// An expert by id.
 pub async fn get(conn: &mut AnyConnection, id: ExpertId) -> Result<StoredExpert, StoreError> {
@@ -410,9 +417,15 @@ pub async fn update(
     tx: &mut Transaction<'_, Any>,
     id: ExpertId,
     p: &ExpertProfile,
-    to_verify: &[String],
+    pending: &crate::domain::expert::PendingAttributes,
 ) -> Result<(), StoreError> {
     let v = main_values(p);
+    let to_verify = pending.fields();
+    let pending_json = if pending.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(pending).map_err(|e| StoreError::Corrupt(e.to_string()))?
+    };
     // The row's lock first (on PostgreSQL; SQLite's write transaction excludes other writers
     // already), so that the text read next is what the keyword index holds until this
     // transaction ends: only the difference is written.
@@ -440,7 +453,7 @@ pub async fn update(
     let old_grams = grams([&old[0], &old[1], &old[2], &old[3], &old[4]]);
     let done = sqlx::query(
         "update expert set code = $1, name = $2, gender = $3, title = $4, position = $5, organization_code = $6, region = $7, keywords_zh = $8, keywords_en = $9,
-         summary = $10, types = $11, phone = $12, email = $13, birth_year = $14, to_verify = $15, updated_at = $16 where expert_id = $17",
+         summary = $10, types = $11, phone = $12, email = $13, birth_year = $14, to_verify = $15, updated_at = $16, pending_json = $18 where expert_id = $17",
     )
     .bind(&v[0]).bind(&v[1]).bind(&v[2]).bind(&v[3]).bind(&v[4]).bind(&v[5]).bind(&v[6]).bind(&v[7]).bind(&v[8]).bind(&v[9]).bind(&v[10]).bind(&v[11])
     .bind(if v[12].is_empty() { None } else { Some(v[12].clone()) })
@@ -448,6 +461,7 @@ pub async fn update(
     .bind(to_verify.join(";"))
     .bind(super::now())
     .bind(id.0)
+    .bind(pending_json)
     .execute(&mut **tx)
     .await
     .map_err(|e| on_unique(e, "code"))?;

@@ -70,7 +70,8 @@ pub async fn import(
         counts.relations += p.relations.len();
         match existing.get(&p.code) {
             Some(&id) => {
-                experts::update(&mut tx, crate::domain::ExpertId(id), p, &[]).await?;
+                experts::update(&mut tx, crate::domain::ExpertId(id), p, &Default::default())
+                    .await?;
                 ids.insert(&p.code, id);
                 counts.experts_updated += 1;
             }

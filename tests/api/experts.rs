@@ -329,3 +329,72 @@ async fn the_accounts_page_creates_and_updates_accounts_keeping_the_expert_link(
         (e["id"].clone(), json!(false))
     );
 }
+
+/// An expert's own change to title, types, region or birth year waits for staff: the record
+/// (and so every draw) keeps the verified values until staff accept; a rejection drops it.
+#[tokio::test]
+async fn self_edited_eligibility_attributes_wait_for_verification() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    let mut p = profile_json("核实");
+    p["title"] = json!("副高");
+    let (_, e) = app.send_json(Method::Post, "/api/v1/experts", &p).await;
+    let id = e["id"].clone();
+    app.add_user("heshi", "expert", e["code"].as_str().unwrap())
+        .await;
+    app.logout().await;
+    assert_eq!(app.login("heshi", PASSWORD).await, Status::Ok);
+    let mut mine = p.clone();
+    mine["title"] = json!("正高");
+    mine["region"] = json!("outside");
+    mine["types"] = json!(["technical", "finance"]);
+    mine["summary"] = json!("新的研究方向");
+    let (status, after) = app.send_json(Method::Put, "/api/v1/me", &mine).await;
+    assert_eq!(status, Status::Ok, "{after}");
+    assert_eq!(after["title"], "正高", "the expert sees their proposal");
+    assert_eq!(after["to_verify"], json!(["title", "types", "region"]));
+    app.logout().await;
+    app.login_admin().await;
+    let (_, staff_view) = app.get_json(&format!("/api/v1/experts/{id}")).await;
+    assert_eq!(
+        staff_view["title"], "副高",
+        "the record keeps the verified title"
+    );
+    assert_eq!(staff_view["region"], "province");
+    assert_eq!(
+        staff_view["summary"], "新的研究方向",
+        "other fields change at once"
+    );
+    assert_eq!(staff_view["pending"]["title"], "正高");
+    let page = app
+        .client
+        .get(format!("/experts/{id}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("副高") && page.contains("核实无误，采用"),
+        "staff see old → new"
+    );
+    let (status, verified) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/experts/{id}/verification"),
+            &json!({"decision": "accept"}),
+        )
+        .await;
+    assert_eq!(status, Status::Ok, "{verified}");
+    assert_eq!(verified["title"], "正高");
+    assert_eq!(verified["region"], "outside");
+    assert_eq!(verified["to_verify"], json!([]));
+    let (status, _) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/experts/{id}/verification"),
+            &json!({"decision": "reject"}),
+        )
+        .await;
+    assert_eq!(status, Status::Conflict, "nothing waits any more");
+}

@@ -100,7 +100,40 @@ async fn update(
 
 #[get("/me")]
 async fn me(expert: ExpertUser, store: &State<Store>) -> AppResult<Json<StoredExpert>> {
-    Ok(Json(experts::get(store, expert.expert).await?))
+    Ok(Json(experts::own_view(
+        experts::get(store, expert.expert).await?,
+    )))
+}
+
+#[derive(serde::Deserialize)]
+struct Verification {
+    /// `accept` or `reject`.
+    decision: String,
+}
+
+/// Staff accept or reject an expert's own changes to title, types, region, birth year or
+/// employer.
+#[post("/experts/<id>/verification", data = "<body>")]
+async fn verification(
+    s: Staff,
+    store: &State<Store>,
+    id: i64,
+    body: JsonBody<Verification>,
+) -> AppResult<Json<StoredExpert>> {
+    let accept = match body.decision.trim() {
+        "accept" => true,
+        "reject" => false,
+        other => {
+            return Err(crate::domain::ValidationError::new(
+                "decision",
+                format!("'{other}' is not accept or reject"),
+            )
+            .into())
+        }
+    };
+    Ok(Json(
+        experts::verify(store, &s.0.actor(), ExpertId(id), accept).await?,
+    ))
 }
 
 #[put("/me", data = "<body>")]
@@ -117,10 +150,11 @@ async fn update_me(
             body.into_inner(),
             Editor::SelfService,
         )
-        .await?,
+        .await
+        .map(experts::own_view)?,
     ))
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    routes![list, read, create, update, me, update_me]
+    routes![list, read, create, update, me, update_me, verification]
 }
