@@ -112,10 +112,12 @@ async fn one_answer_one_replacement_one_decision_win() {
     assert_eq!(confirm(&app, id).await.0, Status::Ok);
     let first = roster(&app, id).await[0]["invitation_id"].as_i64().unwrap();
     let results = race(&stores, move |n, store| async move {
+        // Accepting and "no answer" are both only possible from pending: one of them wins.
+        // (A decline after an acceptance is a legitimate second answer, so it is not raced.)
         let answer = if n % 2 == 0 {
             expertpool::domain::invitation::Answer::Accept
         } else {
-            expertpool::domain::invitation::Answer::Decline("出差".into())
+            expertpool::domain::invitation::Answer::NoResponse
         };
         invitations::answer(&store, &Actor::system("race"), None, first, answer).await
     })
@@ -131,6 +133,14 @@ async fn one_answer_one_replacement_one_decision_win() {
         let (status, _) = answer(&app, &seat, decline()).await;
         assert_eq!(status, Status::Ok);
     }
+    assert_ne!(
+        roster(&app, id)
+            .await
+            .iter()
+            .find(|i| i["invitation_id"] == first)
+            .unwrap()["status"],
+        "pending"
+    );
     let results = race(&stores, move |_, store| async move {
         replacement::replace(&store, &Actor::system("race"), first).await
     })
