@@ -303,75 +303,14 @@ async fn show_page(v: &Viewer<'_>, store: &Store, id: ExpertId, own: bool) -> Ap
     }
     ctx.insert(
         "pending_rows".into(),
-        json!(pending_rows(&expert, v.lang, &org_name)),
+        json!(super::verification::pending_rows(
+            &expert, v.lang, &org_name
+        )),
     );
     ctx.insert("expert".into(), json!(expert));
     ctx.insert("own".into(), json!(own));
     ctx.insert("can_edit".into(), json!(own || v.user.0.role.is_staff()));
     Ok(render(Status::Ok, "staff/expert", ctx))
-}
-
-/// The expert's proposed changes as "field: verified → proposed", in the reader's language.
-fn pending_rows(
-    e: &crate::store::experts::StoredExpert,
-    lang: Lang,
-    org_name: &dyn Fn(&str) -> String,
-) -> Vec<serde_json::Value> {
-    let t = crate::web::i18n::catalog(lang.0);
-    let word = |key: String| t.get(&key).cloned().unwrap_or(key);
-    let types = |set: &std::collections::BTreeSet<crate::domain::expert::ExpertType>| {
-        set.iter()
-            .map(|x| word(format!("type_{x}")))
-            .collect::<Vec<_>>()
-            .join("、")
-    };
-    let p = &e.profile;
-    let q = &e.pending;
-    let mut rows = Vec::new();
-    let mut row = |field: &str, before: String, after: String| {
-        rows.push(
-            json!({"field": word(format!("field_{field}")), "before": before, "after": after}),
-        )
-    };
-    if let Some(v) = q.title {
-        row("title", p.title.to_string(), v.to_string());
-    }
-    if let Some(v) = &q.types {
-        row("types", types(&p.types), types(v));
-    }
-    if let Some(v) = q.region {
-        row(
-            "region",
-            word(format!("region_{}", p.region)),
-            word(format!("region_{v}")),
-        );
-    }
-    if let Some(v) = q.birth_year {
-        row("birth_year", p.birth_year.to_string(), v.to_string());
-    }
-    if let Some(v) = &q.org_id {
-        row("org", org_name(&p.org_id), org_name(v));
-    }
-    rows
-}
-
-#[derive(FromForm)]
-struct VerificationForm {
-    csrf: String,
-    decision: String,
-}
-
-#[post("/experts/<id>/verification", data = "<form>")]
-async fn verification(
-    s: Staff,
-    csrf: Csrf,
-    store: &State<Store>,
-    id: i64,
-    form: Form<VerificationForm>,
-) -> AppResult<Redirect> {
-    csrf.verify(&form.csrf)?;
-    experts::verify(store, &s.0.actor(), ExpertId(id), form.decision == "accept").await?;
-    Ok(Redirect::to(format!("/experts/{id}")))
 }
 
 #[get("/experts/<id>")]
@@ -629,7 +568,6 @@ pub fn routes() -> Vec<rocket::Route> {
         edit_me_form,
         create,
         update,
-        update_me,
-        verification
+        update_me
     ]
 }

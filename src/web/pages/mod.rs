@@ -8,6 +8,7 @@ mod experts;
 mod invitations;
 mod pools;
 mod tracking;
+mod verification;
 
 use crate::store::users::User;
 use crate::web::i18n::{catalog, Lang};
@@ -27,6 +28,7 @@ pub fn routes() -> Vec<rocket::Route> {
     all.extend(events::routes());
     all.extend(invitations::routes());
     all.extend(tracking::routes());
+    all.extend(verification::routes());
     all
 }
 
