@@ -94,8 +94,17 @@ impl Store {
                 }
             }
         }
-        let options =
-            AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 4 } else { 10 });
+        // A connection whose commit or rollback failed (a full disk, a lost server) can come
+        // back to the pool still inside its transaction; every later `BEGIN` on it would fail
+        // until a restart. Such a connection is closed instead of reused.
+        let options = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            .after_release(|conn, _| {
+                Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+            })
+            .before_acquire(|conn, _| {
+                Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+            });
         let options = if backend == Backend::Sqlite {
             options.after_connect(|conn, _| {
                 Box::pin(async move {

@@ -49,14 +49,8 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
     }
 }
 
-pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database_url = fresh_database(dir.path()).await;
-    let store = Store::connect(&database_url).await.expect("open store");
-    expertpool::service::auth::bootstrap_admin(&store, Some(ADMIN_PASSWORD))
-        .await
-        .expect("bootstrap admin");
-    // Every test starts with the sample's organizations, as a real installation would.
+/// The sample's organizations: every test starts with them, as a real installation would.
+pub async fn seed_organizations(store: &Store) {
     let orgs: Vec<(u64, expertpool::domain::organization::OrganizationInput)> =
         expertpool::dataset::read_csv(&sample_dir(), "organizations.csv").expect("organizations");
     let mut tx = store.pool.begin().await.expect("tx");
@@ -68,6 +62,16 @@ pub async fn spawn_app() -> TestApp {
             .expect("insert organization");
     }
     tx.commit().await.expect("commit");
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = fresh_database(dir.path()).await;
+    let store = Store::connect(&database_url).await.expect("open store");
+    expertpool::service::auth::bootstrap_admin(&store, Some(ADMIN_PASSWORD))
+        .await
+        .expect("bootstrap admin");
+    seed_organizations(&store).await;
     let config = Config {
         database_url: database_url.clone(),
         secret_key: vec![7u8; 64],

@@ -7,6 +7,7 @@ mod backup;
 mod browser;
 mod concurrency;
 mod deployment;
+mod disk_full;
 mod events;
 mod experts;
 mod exports;
