@@ -60,10 +60,14 @@ impl From<StoreError> for AppError {
                 message,
                 field: None,
             },
-            StoreError::Database(e) => match unavailable(&e) {
-                Some(why) => AppError::Unavailable(why.into()),
-                None => AppError::Internal(StoreError::Database(e).to_string()),
+            StoreError::Database(e) => match (unavailable(&e), unstorable_text(&e)) {
+                (Some(why), _) => AppError::Unavailable(why.into()),
+                (None, true) => AppError::BadRequest(
+                    "the text contains a character that cannot be stored (a NUL byte)".into(),
+                ),
+                (None, false) => AppError::Internal(StoreError::Database(e).to_string()),
             },
+            StoreError::Unwritable(message) => AppError::Unavailable(message),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -90,6 +94,12 @@ fn unavailable(e: &sqlx::Error) -> Option<&'static str> {
         }
         _ => None,
     }
+}
+
+/// PostgreSQL refuses text with a NUL byte (SQLSTATE 22021) or a character its encoding
+/// lacks (22P05): bad input, not a server fault.
+fn unstorable_text(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("22021" | "22P05")))
 }
 
 impl From<sqlx::Error> for AppError {

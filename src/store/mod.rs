@@ -49,6 +49,9 @@ pub enum StoreError {
     /// Stored data that no longer parses.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The database's folder cannot be written (a read-only file system, no permission).
+    #[error("{0}")]
+    Unwritable(String),
 }
 
 /// Maps a unique violation to `Duplicate { field }`, other errors unchanged.
@@ -85,13 +88,24 @@ impl Store {
         };
         if backend == Backend::Sqlite {
             if let Some(path) = sqlite_path(url) {
-                if let Some(dir) = std::path::Path::new(&path).parent() {
-                    if !dir.as_os_str().is_empty() {
-                        std::fs::create_dir_all(dir).map_err(|e| {
-                            StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
-                        })?;
-                    }
-                }
+                let dir = std::path::Path::new(&path)
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new("."));
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Unwritable(format!("cannot create {}: {e}", dir.display()))
+                })?;
+                // SQLite needs to write beside its file (the WAL); on a read-only file system
+                // it would only say "pool timed out" after half a minute, so ask first.
+                let probe = dir.join(".expertpool-write-check");
+                std::fs::write(&probe, b"")
+                    .and_then(|()| std::fs::remove_file(&probe))
+                    .map_err(|e| {
+                        StoreError::Unwritable(format!(
+                            "cannot write in {}: {e} (the database needs a writable folder)",
+                            dir.display()
+                        ))
+                    })?;
             }
         }
         // A connection whose commit or rollback failed (a full disk, a lost server) can come

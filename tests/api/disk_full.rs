@@ -11,7 +11,8 @@ struct Mount(std::path::PathBuf);
 
 impl Drop for Mount {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).status();
+        // Lazily: connections still closing must not keep the mount behind.
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
     }
 }
 
@@ -97,4 +98,35 @@ async fn a_full_disk_answers_503_and_writes_work_again_once_space_is_freed() {
     }
     let (status, _) = json_of(client.get("/api/v1/session").dispatch().await).await;
     assert_eq!(status, Status::Ok);
+}
+
+/// On a read-only file system the store says so at once, not "pool timed out" after 30 s.
+#[tokio::test]
+async fn a_read_only_folder_is_named_at_once() {
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs"])
+        .arg(dir.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    }
+    let _mount = Mount(dir.path().to_path_buf());
+    let started = std::time::Instant::now();
+    let url = format!("sqlite://{}/ep.db?mode=rwc", dir.path().display());
+    let err = expertpool::store::Store::connect(&url)
+        .await
+        .err()
+        .expect("refused");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let text = err.to_string();
+    assert!(
+        text.contains("cannot write in") && text.contains("Read-only"),
+        "{text}"
+    );
 }

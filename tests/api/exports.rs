@@ -160,3 +160,19 @@ async fn api_writes_from_another_site_are_refused() {
         Status::Created
     );
 }
+
+/// A NUL byte in a query is bad input on every database (PostgreSQL refuses to store or
+/// compare it): 400 or an empty answer, never a 500.
+#[tokio::test]
+async fn nul_bytes_in_queries_are_not_server_errors() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    for uri in [
+        "/api/v1/experts?q=%00abc",
+        "/api/v1/experts?discipline=%C2%B1%00&type=x%00",
+        "/api/v1/disciplines?prefix=%00",
+    ] {
+        let (status, body) = app.get_json(uri).await;
+        assert!(status.code < 500, "{uri}: {status} {body}");
+    }
+}
