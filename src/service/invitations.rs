@@ -113,6 +113,20 @@ pub async fn confirm(
     let slots = panel_slots(store, &event).await?;
     let (mut tx, event) = events::begin(store, event_id, EventAction::Confirm).await?;
     store_i::lock_for_workload(&mut tx, store.backend).await?;
+    // A draw made since the checks above supersedes this one: read the latest again here,
+    // where no other writer can add one before this transaction ends.
+    let latest_now = store_e::latest_draw_in(&mut tx, event_id)
+        .await?
+        .map(|d| d.draw_id);
+    if latest_now != Some(draw_id) {
+        return Err(AppError::Conflict {
+            message: format!(
+                "a newer draw of {} was made meanwhile: confirm the latest",
+                event.code
+            ),
+            field: Some("draw".into()),
+        });
+    }
     let mut count = 0;
     for panel in result["panels"].as_array().into_iter().flatten() {
         let code = panel["panel"].as_str().unwrap_or_default();
