@@ -49,12 +49,13 @@ pub async fn for_event(
             let recent = participations
                 .get(&e.id.0)
                 .map(|p| match own {
-                    Some((_, code)) => {
+                    // Only experts already invited to this event need a filtered copy.
+                    Some((_, code)) if p.iter().any(|x| x.event == code) => {
                         let others: Vec<_> =
-                            p.iter().filter(|p| p.event != code).cloned().collect();
+                            p.iter().filter(|x| x.event != code).cloned().collect();
                         reviews_in_window(&others, date)
                     }
-                    None => reviews_in_window(p, date),
+                    _ => reviews_in_window(p, date),
                 })
                 .unwrap_or(0);
             let mut c = Candidate::from_profile(&e.profile, reason, recent);

@@ -16,22 +16,29 @@ impl Drop for Mount {
     }
 }
 
+/// Mounts a tmpfs with `options` on `dir`; `None` when that is not allowed (not root).
+fn mount_tmpfs(dir: &std::path::Path, options: &str) -> Option<Mount> {
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", options, "tmpfs"])
+        .arg(dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return None;
+    }
+    Some(Mount(dir.to_path_buf()))
+}
+
 #[tokio::test]
 async fn a_full_disk_answers_503_and_writes_work_again_once_space_is_freed() {
     if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")) {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=8m", "tmpfs"])
-        .arg(dir.path())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !mounted {
-        eprintln!("skipped: mounting a tmpfs needs root");
+    let Some(_mount) = mount_tmpfs(dir.path(), "size=8m") else {
         return;
-    }
-    let _mount = Mount(dir.path().to_path_buf());
+    };
     let url = format!("sqlite://{}/ep.db?mode=rwc", dir.path().display());
     let store = expertpool::store::Store::connect(&url).await.unwrap();
     expertpool::service::auth::bootstrap_admin(&store, Some(ADMIN_PASSWORD))
@@ -107,16 +114,9 @@ async fn a_read_only_folder_is_named_at_once() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs"])
-        .arg(dir.path())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !mounted {
-        eprintln!("skipped: mounting a tmpfs needs root");
+    let Some(_mount) = mount_tmpfs(dir.path(), "ro,size=1m") else {
         return;
-    }
-    let _mount = Mount(dir.path().to_path_buf());
+    };
     let started = std::time::Instant::now();
     let url = format!("sqlite://{}/ep.db?mode=rwc", dir.path().display());
     let err = expertpool::store::Store::connect(&url)

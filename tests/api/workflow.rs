@@ -145,6 +145,22 @@ pub async fn answer(app: &TestApp, invitation: &Value, body: Value) -> (Status, 
     .await
 }
 
+/// Moves the event on (inviting → confirmed → closed) and checks where it went.
+pub async fn advance_to(app: &TestApp, id: i64, expected: &str) {
+    let (status, e) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/events/{id}/advance"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["status"].as_str()),
+        (Status::Ok, Some(expected)),
+        "{e}"
+    );
+}
+
 pub fn accept() -> Value {
     json!({"answer": "accept", "pledge": true})
 }
@@ -226,18 +242,7 @@ async fn decliners_replaced(app: &TestApp, seed: u64) {
     {
         assert_eq!(answer(app, i, accept()).await.0, Status::Ok);
     }
-    let (status, e) = app
-        .send_json(
-            Method::Post,
-            &format!("/api/v1/events/{id}/advance"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(
-        (status, e["status"].as_str()),
-        (Status::Ok, Some("confirmed")),
-        "{e}"
-    );
+    advance_to(app, id, "confirmed").await;
 }
 
 /// A replacement reads workloads of this moment: an expert who reached the cap in another
@@ -312,18 +317,7 @@ async fn replacement_skips_experts_capped_since_the_draw() {
     {
         assert_eq!(answer(&app, i, accept()).await.0, Status::Ok);
     }
-    let (status, e) = app
-        .send_json(
-            Method::Post,
-            &format!("/api/v1/events/{a}/advance"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(
-        (status, e["status"].as_str()),
-        (Status::Ok, Some("confirmed")),
-        "{e}"
-    );
+    advance_to(&app, a, "confirmed").await;
     let (_, log) = app.get_json("/api/v1/audit?action=invitation.waive").await;
     assert!(log.to_string().contains("本组三人足以评审"), "{log}");
 }

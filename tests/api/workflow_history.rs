@@ -13,18 +13,7 @@ async fn run_to_confirmed(app: &TestApp, id: i64) -> Vec<Value> {
     for i in roster(app, id).await {
         assert_eq!(answer(app, &i, accept()).await.0, Status::Ok);
     }
-    let (status, e) = app
-        .send_json(
-            Method::Post,
-            &format!("/api/v1/events/{id}/advance"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(
-        (status, e["status"].as_str()),
-        (Status::Ok, Some("confirmed")),
-        "{e}"
-    );
+    advance_to(app, id, "confirmed").await;
     roster(app, id).await
 }
 
@@ -88,18 +77,7 @@ async fn a_closed_event_is_frozen_and_attendance_waits_for_the_event() {
             .await;
         assert_eq!(status, Status::Ok, "{r}");
     }
-    let (status, e) = app
-        .send_json(
-            Method::Post,
-            &format!("/api/v1/events/{past}/advance"),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(
-        (status, e["status"].as_str()),
-        (Status::Ok, Some("closed")),
-        "{e}"
-    );
+    advance_to(&app, past, "closed").await;
     let before = roster(&app, past).await;
     let rated = &before[0];
     let tries = [
