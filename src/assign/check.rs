@@ -14,6 +14,8 @@ pub struct Seating<'a> {
     pub members: &'a [Vec<usize>],
     /// Leader per panel.
     pub leaders: &'a [Option<usize>],
+    /// Deputy per panel (may be empty when the rules ask for none).
+    pub deputies: &'a [Option<usize>],
 }
 
 /// Every broken rule, as readable sentences; empty when the seating is valid.
@@ -123,6 +125,24 @@ pub fn violations(problem: &Problem, analysis: &Analysis, seating: &Seating) -> 
                 )),
                 None => out.push(format!(
                     "{name}: no leader meeting {}",
+                    rule.filter.describe()
+                )),
+            }
+        }
+        if let Some(rule) = &rules.deputy {
+            let leader = seating.leaders.get(pi).copied().flatten();
+            match seating.deputies.get(pi).copied().flatten() {
+                Some(d)
+                    if members.contains(&d)
+                        && Some(d) != leader
+                        && problem.candidates[d].matches(&rule.filter) => {}
+                Some(d) => out.push(format!(
+                    "{name}: deputy {} is not a member other than the leader meeting {}",
+                    problem.candidates[d].key,
+                    rule.filter.describe()
+                )),
+                None => out.push(format!(
+                    "{name}: no deputy meeting {}",
                     rule.filter.describe()
                 )),
             }

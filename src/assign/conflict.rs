@@ -279,14 +279,32 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
         }
         for key in &item.requested_avoid {
             if let Some(&ci) = by_key.get(key.as_str()) {
+                let why = match item.avoid_reasons.get(key) {
+                    Some(reason) => format!(": {reason}"),
+                    None => String::new(),
+                };
                 add(
                     &mut out,
                     ii,
                     ci,
                     ConflictCode::Requested,
                     format!(
-                        "the applicant of {} asked to avoid {} ({key})",
+                        "the applicant of {} asked to avoid {} ({key}){why}",
                         item.key, cands[ci].name
+                    ),
+                );
+            }
+        }
+        for (key, role) in &item.prior_roles {
+            if let Some(&ci) = by_key.get(key.as_str()) {
+                add(
+                    &mut out,
+                    ii,
+                    ci,
+                    ConflictCode::PriorRole,
+                    format!(
+                        "{} had a prior role on {}: {role}",
+                        cands[ci].name, item.key
                     ),
                 );
             }

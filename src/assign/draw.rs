@@ -45,6 +45,9 @@ pub struct PanelResult {
     pub members: Vec<Member>,
     /// Leader (组长), when the rules ask for one.
     pub leader: Option<String>,
+    /// Deputy leader (副组长), when the rules ask for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deputy: Option<String>,
     /// Ranked alternates, best first.
     pub alternates: Vec<Alternate>,
     /// Mean fit of the members.
@@ -166,6 +169,7 @@ impl DrawResult {
                         })
                         .collect(),
                     leader: None,
+                    deputy: None,
                     alternates: vec![],
                     mean_fit: 0.0,
                 })
@@ -265,6 +269,33 @@ pub fn solve_analyzed(
     })
 }
 
+/// The leader and the deputy of a panel whose members are sorted best fit first: the
+/// best-fitting member meeting the leader filter, then the best other one meeting the
+/// deputy filter. When that leaves no deputy (the deputy filter is the narrower one and
+/// its only member was made leader), the deputy is chosen first instead.
+pub fn pick_roles(problem: &Problem, list: &[usize]) -> (Option<usize>, Option<usize>) {
+    let rules = &problem.rules;
+    let meets = |ci: usize, rule: &Option<super::rules::LeaderRule>| {
+        rule.as_ref()
+            .is_some_and(|r| problem.candidates[ci].matches(&r.filter))
+    };
+    let first = |rule: &Option<super::rules::LeaderRule>, not: Option<usize>| {
+        list.iter()
+            .copied()
+            .find(|&ci| Some(ci) != not && meets(ci, rule))
+    };
+    let leader = first(&rules.leader, None);
+    if rules.deputy.is_none() {
+        return (leader, None);
+    }
+    let deputy = first(&rules.deputy, leader);
+    if deputy.is_some() || rules.leader.is_none() {
+        return (leader, deputy);
+    }
+    let deputy = first(&rules.deputy, None);
+    (first(&rules.leader, deputy), deputy)
+}
+
 /// Checks a seating, picks leaders, ranks alternates and shapes the result.
 fn finish(
     problem: &Problem,
@@ -284,23 +315,15 @@ fn finish(
     for (pi, list) in members.iter_mut().enumerate() {
         list.sort_by(|&a, &b| fit_of(pi, b).total_cmp(&fit_of(pi, a)).then(a.cmp(&b)));
     }
-    // The leader: the best-fitting member who meets the leader filter.
-    let leaders: Vec<Option<usize>> = members
-        .iter()
-        .map(|list| {
-            problem.rules.leader.as_ref().and_then(|rule| {
-                list.iter()
-                    .copied()
-                    .find(|&ci| problem.candidates[ci].matches(&rule.filter))
-            })
-        })
-        .collect();
+    let (leaders, deputies): (Vec<Option<usize>>, Vec<Option<usize>>) =
+        members.iter().map(|list| pick_roles(problem, list)).unzip();
     let broken = violations(
         problem,
         analysis,
         &Seating {
             members: &members,
             leaders: &leaders,
+            deputies: &deputies,
         },
     );
     if !broken.is_empty() {
@@ -348,6 +371,7 @@ fn finish(
                     })
                     .collect(),
                 leader: leaders[pi].map(key),
+                deputy: deputies[pi].map(key),
                 alternates,
                 mean_fit: round(mean, 4),
             }

@@ -120,9 +120,21 @@ pub struct Analysis {
 
 /// The dates a panel meets: its slot's date when known, else every date of the event.
 pub fn panel_dates(problem: &Problem, panel: usize) -> Vec<NaiveDate> {
-    match problem.panels[panel].date {
-        Some(d) => vec![d],
-        None => problem.dates.clone(),
+    match (problem.panels[panel].date, problem.window) {
+        (Some(d), _) => vec![d],
+        // Correspondence review: the expert works on the items over the whole window.
+        (None, Some(window)) => {
+            let mut days: Vec<NaiveDate> = window
+                .from
+                .iter_days()
+                .take_while(|d| *d <= window.to)
+                .chain(problem.dates.iter().copied())
+                .collect();
+            days.sort();
+            days.dedup();
+            days
+        }
+        (None, None) => problem.dates.clone(),
     }
 }
 

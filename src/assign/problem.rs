@@ -38,6 +38,17 @@ pub struct Item {
     pub abstract_text: String,
     /// Expert keys the applicant asked to avoid.
     pub requested_avoid: Vec<String>,
+    /// The applicant's reason for each avoidance, by expert key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub avoid_reasons: BTreeMap<String, String>,
+    /// Experts who drafted, guided or consulted on the item before (`prior_role`), with the
+    /// role, by expert key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub prior_roles: BTreeMap<String, String>,
+    /// Codes of earlier items this one continues (the application an acceptance checks):
+    /// whoever reviewed them has a prior role here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_items: Vec<String>,
 }
 
 /// An expert as the engine sees them.
@@ -160,6 +171,10 @@ pub struct Problem {
     pub event: String,
     /// Dates of the event; unavailability on any of them disqualifies.
     pub dates: Vec<NaiveDate>,
+    /// Correspondence review (individual mode): the days experts work on their items;
+    /// unavailability on any of them disqualifies too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<DateRange>,
     /// The rule set.
     pub rules: Rules,
     /// Items.

@@ -36,6 +36,18 @@ impl Filter {
             && (self.gender.is_empty() || self.gender.contains(&gender))
     }
 
+    /// Whether every expert who matches `other` matches this filter too (this one is the
+    /// same or wider, key by key).
+    pub fn includes(&self, other: &Filter) -> bool {
+        fn wider<T: PartialEq>(mine: &[T], theirs: &[T]) -> bool {
+            mine.is_empty() || (!theirs.is_empty() && theirs.iter().all(|t| mine.contains(t)))
+        }
+        wider(&self.title, &other.title)
+            && wider(&self.types, &other.types)
+            && wider(&self.region, &other.region)
+            && wider(&self.gender, &other.gender)
+    }
+
     /// A short description for messages, e.g. `title=正高, type=finance`.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
@@ -154,6 +166,10 @@ pub struct Rules {
     /// Leader (组长) requirement; `None` in individual mode.
     #[serde(default)]
     pub leader: Option<LeaderRule>,
+    /// Deputy leader (副组长), another member; its filter must be the same as, wider or
+    /// narrower than the leader's, so that "two distinct people" is a count rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deputy: Option<LeaderRule>,
     /// Ranked alternates per panel = ratio × panel size.
     #[serde(default = "two")]
     pub alternate_ratio: f64,
@@ -254,6 +270,25 @@ impl Rules {
         if !(0.0..=10.0).contains(&self.alternate_ratio) {
             return Err(E::new("alternate_ratio", "must be between 0 and 10"));
         }
+        if let Some(deputy) = &self.deputy {
+            if self.panel_size < 2 {
+                return Err(E::new("deputy", "a deputy needs panels of at least 2"));
+            }
+            if let Some(leader) = &self.leader {
+                if !deputy.filter.includes(&leader.filter)
+                    && !leader.filter.includes(&deputy.filter)
+                {
+                    return Err(E::new(
+                        "deputy.filter",
+                        format!(
+                            "must be the same as, wider or narrower than the leader's ({}), not {}",
+                            leader.filter.describe(),
+                            deputy.filter.describe()
+                        ),
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -284,12 +319,43 @@ impl Rules {
                 n,
             )
         }));
-        if let Some(l) = &self.leader {
-            out.push((
+        // A leader and a deputy are two people: the wider of the two filters needs two
+        // matching members (the narrower one is inside it), the narrower one at least one.
+        match (&self.leader, &self.deputy) {
+            (Some(l), None) => out.push((
                 format!("a leader with {}", l.filter.describe()),
                 &l.filter,
                 1,
-            ));
+            )),
+            (None, Some(d)) => out.push((
+                format!("a deputy with {}", d.filter.describe()),
+                &d.filter,
+                1,
+            )),
+            (Some(l), Some(d)) => {
+                let (wide, narrow) = if d.filter.includes(&l.filter) {
+                    (&d.filter, &l.filter)
+                } else {
+                    (&l.filter, &d.filter)
+                };
+                out.push((
+                    format!(
+                        "a leader with {} and a deputy with {}",
+                        l.filter.describe(),
+                        d.filter.describe()
+                    ),
+                    wide,
+                    2,
+                ));
+                if narrow != wide {
+                    out.push((
+                        format!("a leader or deputy with {}", narrow.describe()),
+                        narrow,
+                        1,
+                    ));
+                }
+            }
+            (None, None) => {}
         }
         out
     }
@@ -320,6 +386,35 @@ mod tests {
     #[test]
     fn unknown_filter_keys_are_refused() {
         assert!(serde_json::from_str::<Filter>(r#"{"titel": ["正高"]}"#).is_err());
+    }
+
+    #[test]
+    fn a_deputy_filter_must_nest_with_the_leader_filter() {
+        let filter = |json: &str| serde_json::from_str::<Filter>(json).unwrap();
+        let senior = filter(r#"{"title": ["正高"]}"#);
+        let senior_or_associate = filter(r#"{"title": ["正高", "副高"]}"#);
+        let finance = filter(r#"{"type": ["finance"]}"#);
+        assert!(senior_or_associate.includes(&senior));
+        assert!(!senior.includes(&senior_or_associate));
+        assert!(Filter::default().includes(&finance));
+        let with = |leader: &Filter, deputy: &Filter| Rules {
+            leader: Some(LeaderRule {
+                filter: leader.clone(),
+            }),
+            deputy: Some(LeaderRule {
+                filter: deputy.clone(),
+            }),
+            ..Rules::default()
+        };
+        let wider = with(&senior, &senior_or_associate);
+        wider.validate().unwrap();
+        let counts: Vec<u32> = wider.requirements().iter().map(|r| r.2).collect();
+        assert_eq!(counts, vec![2, 1], "two of 正高|副高, one of them 正高");
+        let same = with(&senior, &senior);
+        assert_eq!(same.requirements().len(), 1);
+        assert_eq!(same.requirements()[0].2, 2);
+        let err = with(&senior, &finance).validate().unwrap_err();
+        assert_eq!(err.field, "deputy.filter");
     }
 
     #[test]

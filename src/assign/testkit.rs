@@ -51,6 +51,9 @@ pub fn item(key: &str, org: &str, team: &[(&str, &str)]) -> Item {
         keywords: vec!["铜冶炼".into()],
         abstract_text: String::new(),
         requested_avoid: vec![],
+        avoid_reasons: Default::default(),
+        prior_roles: Default::default(),
+        earlier_items: vec![],
     }
 }
 
@@ -89,6 +92,7 @@ pub fn problem(items: Vec<Item>, candidates: Vec<Candidate>) -> Problem {
     Problem {
         event: "EV-T".into(),
         dates: vec![NaiveDate::from_ymd_opt(2026, 12, 15).unwrap()],
+        window: None,
         rules,
         panels: (0..items.len())
             .map(|i| PanelSpec {

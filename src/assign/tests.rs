@@ -94,6 +94,31 @@ fn same_seed_gives_a_byte_identical_result() {
 }
 
 #[test]
+fn a_deputy_is_another_member_meeting_its_filter() {
+    let mut p = city(5);
+    let leader = p
+        .rules
+        .leader
+        .clone()
+        .expect("the city rules have a leader");
+    // Same filter as the leader: two members must meet it.
+    p.rules.deputy = Some(leader.clone());
+    p.rules.panel_size = 3;
+    let r = draw(&p).unwrap().result;
+    for panel in &r.panels {
+        let (l, d) = (panel.leader.clone().unwrap(), panel.deputy.clone().unwrap());
+        assert_ne!(l, d, "{}", panel.panel);
+        let cand = p.candidates.iter().find(|c| c.key == d).unwrap();
+        assert!(cand.matches(&leader.filter));
+        assert!(panel.members.iter().any(|m| m.expert == d));
+    }
+    // Without a deputy rule the result has no deputy field at all: stored results of
+    // earlier draws replay byte for byte.
+    let plain = draw(&city(5)).unwrap().result;
+    assert!(!serde_json::to_string(&plain).unwrap().contains("deputy"));
+}
+
+#[test]
 fn different_seeds_give_different_lotteries() {
     let mut seen = std::collections::BTreeSet::new();
     for seed in 0..6 {
@@ -135,7 +160,8 @@ fn every_rule_holds_and_each_panel_has_a_finance_expert_and_a_senior_leader() {
         &a,
         &Seating {
             members: &seating_of(&p, &r),
-            leaders: &leaders_of(&p, &r)
+            leaders: &leaders_of(&p, &r),
+            deputies: &[]
         }
     )
     .is_empty());
@@ -188,6 +214,7 @@ fn alternates_keep_every_rule() {
                     &Seating {
                         members: &board.members,
                         leaders: &leaders,
+                        deputies: &[],
                     },
                 );
                 assert!(
@@ -378,7 +405,7 @@ proptest! {
                 let a = analyze(&p);
                 let r = outcome.result;
                 let (members, leaders) = (seating_of(&p, &r), leaders_of(&p, &r));
-                let broken = violations(&p, &a, &Seating { members: &members, leaders: &leaders });
+                let broken = violations(&p, &a, &Seating { members: &members, leaders: &leaders, deputies: &[] });
                 prop_assert!(broken.is_empty(), "{:?}", broken);
             }
             Err(DrawError::Infeasible(d)) => prop_assert!(!d.findings.is_empty()),

@@ -110,6 +110,9 @@ pub fn generate(
                     .collect(),
                 abstract_text: String::new(),
                 requested_avoid: vec![],
+                avoid_reasons: Default::default(),
+                prior_roles: Default::default(),
+                earlier_items: vec![],
             }
         })
         .collect();
@@ -125,6 +128,7 @@ pub fn generate(
     Problem {
         event: format!("BENCH-{seed}"),
         dates: vec![date],
+        window: None,
         rules: Rules::default(),
         items,
         panels,

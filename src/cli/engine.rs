@@ -85,6 +85,8 @@ pub fn draw(raw: &[String]) -> Result<(), String> {
             if let Some(cand) = c(&m.expert) {
                 let lead = if p.leader.as_deref() == Some(&m.expert) {
                     " 组长/leader"
+                } else if p.deputy.as_deref() == Some(&m.expert) {
+                    " 副组长/deputy"
                 } else {
                     ""
                 };

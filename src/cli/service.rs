@@ -56,6 +56,7 @@ pub fn serve(raw: &[String]) -> Result<(), String> {
         let store = open(&config).await?;
         bootstrap(&store, &config).await?;
         println!("expertpool on {}", redact_url(&config.database_url));
+        crate::service::suspensions::spawn_daily(store.clone());
         crate::build(&config, store)
             .launch()
             .await

@@ -104,7 +104,7 @@ pub fn recent_reviews(data: &Dataset, date: NaiveDate) -> HashMap<String, u32> {
 /// Why an expert may not serve in `pool` on `date` according to memberships.csv (empty when
 /// the folder has no memberships file: everyone is taken as an active member).
 pub fn inactive_reasons(data: &Dataset, pool: &str, date: NaiveDate) -> HashMap<String, String> {
-    use crate::domain::membership::{not_serving, MembershipState, Pool};
+    use crate::domain::membership::{not_serving, MembershipState, Pool, Standing};
     let mut out = HashMap::new();
     let Ok(pool) = Pool::parse(pool) else {
         return out;
@@ -120,10 +120,11 @@ pub fn inactive_reasons(data: &Dataset, pool: &str, date: NaiveDate) -> HashMap<
     for e in &data.experts {
         let membership = latest.get(e.code.as_str()).and_then(|m| {
             let state = MembershipState::parse(&m.state).ok()?;
-            Some((
+            Some(Standing {
                 state,
-                NaiveDate::parse_from_str(&m.term_end, "%Y-%m-%d").ok(),
-            ))
+                term_end: NaiveDate::parse_from_str(&m.term_end, "%Y-%m-%d").ok(),
+                suspended_until: None,
+            })
         });
         if let Some(reason) = not_serving(pool, membership, date) {
             out.insert(e.code.clone(), reason);
@@ -212,6 +213,13 @@ impl Dataset {
         Ok(Problem {
             event: event.id.clone(),
             dates,
+            window: event
+                .window
+                .as_ref()
+                .map(|w| crate::domain::expert::DateRange {
+                    from: w.from,
+                    to: w.to,
+                }),
             rules: event.rules.clone(),
             items,
             panels,

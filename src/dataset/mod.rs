@@ -14,7 +14,7 @@ use crate::domain::expert::{EmploymentInput, ExpertInput, ExpertProfile, Relatio
 use crate::domain::organization::{Organization, OrganizationInput};
 use crate::domain::{DisciplineCode, ValidationError};
 use serde::de::DeserializeOwned;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 /// A load error: file, line and field.
@@ -162,6 +162,11 @@ impl Dataset {
             data.disciplines.iter().map(|d| d.code.as_str()).collect();
         let known_orgs: std::collections::HashSet<&str> =
             data.organizations.iter().map(|o| o.id.as_str()).collect();
+        let org_regions: HashMap<&str, crate::domain::expert::Region> = data
+            .organizations
+            .iter()
+            .map(|o| (o.id.as_str(), o.region))
+            .collect();
 
         let mut relations: BTreeMap<String, Vec<RelationInput>> = BTreeMap::new();
         if dir.join("relations.csv").exists() {
@@ -182,6 +187,10 @@ impl Dataset {
             let profile = ExpertProfile::try_from(input)
                 .map_err(|e| LoadError::at("experts.csv", line, e))?;
             check_refs(&profile, &known_codes, &known_orgs)
+                .and_then(|()| match org_regions.get(profile.org_id.as_str()) {
+                    Some(&region) => profile.check_region(region),
+                    None => Ok(()),
+                })
                 .map_err(|e| LoadError::at("experts.csv", line, e))?;
             if lines_by_expert.insert(code.clone(), line).is_some() {
                 return Err(LoadError::at(

@@ -4,7 +4,7 @@ use super::{parse_codes, parse_past_orgs, parse_team, split_list};
 use crate::assign::problem::Item;
 use crate::domain::discipline::Discipline;
 use crate::domain::expert::{parse_date, ExpertInput, RelationInput};
-use crate::domain::validation::required_text;
+use crate::domain::validation::{optional_text, required_text};
 use crate::domain::{DisciplineCode, ValidationError};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -102,6 +102,12 @@ pub(super) struct ExpertRow {
     phone: String,
     #[serde(default)]
     unavailable: String,
+    /// Optional: year started in the field.
+    #[serde(default)]
+    field_since: String,
+    /// Optional: `academician`, `national` or empty.
+    #[serde(default)]
+    distinction: String,
 }
 
 impl ExpertRow {
@@ -125,6 +131,8 @@ impl ExpertRow {
             employments: parse_past_orgs(&self.past_orgs)?,
             relations: vec![],
             unavailable: split_list(&self.unavailable),
+            field_since: self.field_since,
+            distinction: self.distinction,
         })
     }
 }
@@ -143,8 +151,55 @@ pub(super) struct ProjectRow {
     keywords_zh: String,
     #[serde(default)]
     abstract_zh: String,
+    /// `E00012` or `E00012:reason` entries.
     #[serde(default)]
     requested_avoid: String,
+    /// Optional: `E00012:role` entries (drafted, guided or consulted on the item).
+    #[serde(default)]
+    prior_role: String,
+    /// Optional: codes of earlier items this one continues.
+    #[serde(default)]
+    earlier_items: String,
+}
+
+/// Splits `KEY` / `KEY:text` entries (`;`-separated; a full-width colon works too) into the
+/// keys in order and the texts given.
+pub(super) fn keyed_notes(
+    field: &str,
+    raw: &str,
+    require_text: bool,
+) -> Result<(Vec<String>, BTreeMap<String, String>), ValidationError> {
+    let mut keys = Vec::new();
+    let mut notes = BTreeMap::new();
+    for (i, entry) in raw.split([';', '；']).map(str::trim).enumerate() {
+        if entry.is_empty() {
+            continue;
+        }
+        let (key, text) = match entry.split_once([':', '：']) {
+            Some((k, t)) => (k.trim(), t.trim()),
+            None => (entry, ""),
+        };
+        if key.is_empty() || key.chars().any(char::is_whitespace) || key.chars().count() > 32 {
+            return Err(ValidationError::new(
+                format!("{field}[{i}]"),
+                format!("'{entry}' does not start with an expert code"),
+            ));
+        }
+        if require_text && text.is_empty() {
+            return Err(ValidationError::new(
+                format!("{field}[{i}]"),
+                format!("{key}: say what the role was (E00012:drafted the application)"),
+            ));
+        }
+        let text = optional_text(&format!("{field}[{i}]"), text, 200)?;
+        if !keys.iter().any(|k| k == key) {
+            keys.push(key.to_string());
+        }
+        if !text.is_empty() {
+            notes.insert(key.to_string(), text);
+        }
+    }
+    Ok((keys, notes))
 }
 
 impl ProjectRow {
@@ -177,6 +232,9 @@ impl ProjectRow {
             ));
         }
         let title = required_text("title_zh", &self.title_zh, 300)?;
+        let (requested_avoid, avoid_reasons) =
+            keyed_notes("requested_avoid", &self.requested_avoid, false)?;
+        let (_, prior_roles) = keyed_notes("prior_role", &self.prior_role, true)?;
         Ok(Item {
             key,
             title: if self.title_en.is_empty() {
@@ -189,7 +247,10 @@ impl ProjectRow {
             disciplines,
             keywords: split_list(&self.keywords_zh),
             abstract_text: self.abstract_zh,
-            requested_avoid: split_list(&self.requested_avoid),
+            requested_avoid,
+            avoid_reasons,
+            prior_roles,
+            earlier_items: split_list(&self.earlier_items),
         })
     }
 }

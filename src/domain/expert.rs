@@ -41,6 +41,16 @@ text_enum!(
     }
 );
 text_enum!(
+    /// A distinction that raises the entry age limit (DESIGN §2: ≤ 70 for academicians and
+    /// nationally recognized experts).
+    Distinction, "distinction" {
+        /// 两院院士 (member of the Chinese Academy of Sciences or of Engineering).
+        Academician = "academician" | "院士",
+        /// 国家级人才 (a nationally recognized expert).
+        National = "national" | "国家级"
+    }
+);
+text_enum!(
     /// The kind of a declared personal relation (DESIGN §5 `relation`).
     RelationKind, "kind" {
         /// The person supervised the expert.
@@ -239,6 +249,12 @@ pub struct ExpertProfile {
     pub relations: Vec<Relation>,
     /// Dates the expert cannot serve.
     pub unavailable: Vec<DateRange>,
+    /// The year the expert started working in their field (entry rule: years in the field).
+    #[serde(default)]
+    pub field_since: Option<i32>,
+    /// Academician or nationally recognized expert.
+    #[serde(default)]
+    pub distinction: Option<Distinction>,
 }
 
 /// Raw profile input as it arrives from a form, the JSON API or a CSV row: all text.
@@ -265,6 +281,10 @@ pub struct ExpertInput {
     pub relations: Vec<RelationInput>,
     /// `YYYY-MM-DD..YYYY-MM-DD` ranges.
     pub unavailable: Vec<String>,
+    /// Year started in the field (empty: unknown).
+    pub field_since: String,
+    /// `academician`, `national` or empty.
+    pub distinction: String,
 }
 
 /// Raw employment input.
@@ -389,6 +409,19 @@ impl TryFrom<ExpertInput> for ExpertProfile {
             .map(|(i, r)| DateRange::parse(&format!("unavailable[{i}]"), r))
             .collect::<Result<Vec<_>, _>>()?;
         unavailable.sort();
+        let field_since = parse_optional_year("field_since", &input.field_since)?;
+        if let Some(y) = field_since {
+            if y < birth_year + 14 {
+                return Err(ValidationError::new(
+                    "field_since",
+                    format!("{y} is before the expert was 14 (born {birth_year})"),
+                ));
+            }
+        }
+        let distinction = match input.distinction.trim() {
+            "" => None,
+            raw => Some(Distinction::parse(raw)?),
+        };
         Ok(ExpertProfile {
             code: optional_text("code", &input.code, 32)?,
             name: one_line("name", &input.name, 64)?,
@@ -408,6 +441,8 @@ impl TryFrom<ExpertInput> for ExpertProfile {
             employments,
             relations,
             unavailable,
+            field_since,
+            distinction,
         })
     }
 }
@@ -497,12 +532,57 @@ impl ExpertProfile {
                 })
                 .collect(),
             unavailable: self.unavailable.iter().map(|r| r.to_string()).collect(),
+            field_since: year(self.field_since),
+            distinction: self
+                .distinction
+                .map(|d| d.as_str().to_string())
+                .unwrap_or_default(),
         }
     }
 
     /// Whether the expert is unavailable on `day`.
     pub fn unavailable_on(&self, day: NaiveDate) -> bool {
         self.unavailable.iter().any(|r| r.contains(day))
+    }
+
+    /// The region must be the employer's (DESIGN §3: region is where the employer is): a
+    /// local employer's expert counted as "from outside" would break every share rule.
+    pub fn check_region(&self, employer_region: Region) -> Result<(), ValidationError> {
+        if self.region == employer_region {
+            Ok(())
+        } else {
+            Err(ValidationError::new(
+                "region",
+                format!(
+                    "the employer {} is {employer_region}, not {}: the region is the employer's",
+                    self.org_id, self.region
+                ),
+            ))
+        }
+    }
+
+    /// The profile after an employer change: the employer it left joins the work history
+    /// (ending this year) unless the history already has it, so that the `past_org` conflict
+    /// rule keeps seeing it.
+    pub fn keeping_past_employer(mut self, before: &ExpertProfile, year: i32) -> ExpertProfile {
+        if before.org_id != self.org_id
+            && !before.org_id.is_empty()
+            && !self.employments.iter().any(|e| e.org_id == before.org_id)
+        {
+            self.employments.push(Employment {
+                org_id: before.org_id.clone(),
+                from: None,
+                to: Some(year),
+            });
+        }
+        self
+    }
+
+    /// The year the expert's career in the field began: the recorded year, else the first
+    /// year of the earliest job in the work history.
+    pub fn career_start(&self) -> Option<i32> {
+        self.field_since
+            .or_else(|| self.employments.iter().filter_map(|e| e.from).min())
     }
 }
 

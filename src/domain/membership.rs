@@ -28,7 +28,9 @@ text_enum!(
         /// Application refused (final).
         Refused = "refused",
         /// Left the pool (final).
-        Exited = "exited"
+        Exited = "exited",
+        /// The expert (or staff for them) withdrew the application before a decision (final).
+        Withdrawn = "withdrawn"
     }
 );
 
@@ -67,8 +69,12 @@ pub enum Action {
     },
     /// Refuse an application.
     Refuse,
-    /// Bar a member for now (e.g. misconduct under investigation).
-    Suspend,
+    /// Bar a member for now (e.g. misconduct under investigation), until a day or until
+    /// reinstated.
+    Suspend {
+        /// The last day of the suspension; it ends by itself after it.
+        until: Option<NaiveDate>,
+    },
     /// Lift a suspension.
     Reinstate,
     /// End the membership.
@@ -81,6 +87,8 @@ pub enum Action {
         /// New end of the term.
         term_end: NaiveDate,
     },
+    /// Take back an application before it is decided.
+    Withdraw,
 }
 
 impl Action {
@@ -89,10 +97,11 @@ impl Action {
         match self {
             Action::Approve { .. } => "approve",
             Action::Refuse => "refuse",
-            Action::Suspend => "suspend",
+            Action::Suspend { .. } => "suspend",
             Action::Reinstate => "reinstate",
             Action::Exit { .. } => "exit",
             Action::Renew { .. } => "renew",
+            Action::Withdraw => "withdraw",
         }
     }
 }
@@ -116,10 +125,11 @@ pub fn next_state(
     let to = match (from, action) {
         (Applied, Action::Approve { .. }) => Active,
         (Applied, Action::Refuse) => Refused,
-        (Active, Action::Suspend) => Suspended,
+        (Active, Action::Suspend { .. }) => Suspended,
         (Suspended, Action::Reinstate) => Active,
         (Active | Suspended, Action::Exit { .. }) => Exited,
         (Active, Action::Renew { .. }) => Active,
+        (Applied, Action::Withdraw) => Withdrawn,
         _ => {
             return Err(IllegalTransition {
                 from,
@@ -130,19 +140,61 @@ pub fn next_state(
     Ok(to)
 }
 
-/// Entry rules of a pool, configurable by administrators.
+/// The actions a membership in `state` offers (what pages show as buttons).
+pub fn actions_for(state: MembershipState) -> &'static [&'static str] {
+    match state {
+        MembershipState::Applied => &["approve", "refuse", "withdraw"],
+        MembershipState::Active => &["suspend", "renew", "exit"],
+        MembershipState::Suspended => &["reinstate", "exit"],
+        MembershipState::Refused | MembershipState::Exited | MembershipState::Withdrawn => &[],
+    }
+}
+
+/// Entry rules of a pool, configurable by administrators. Fields added after the first
+/// release carry defaults so that rules stored before them still read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EntryRules {
     /// Titles admitted.
     pub titles: Vec<Title>,
     /// Oldest age on entry.
     pub max_entry_age: i32,
-    /// Years in the field required (reported; the registry does not record it yet).
+    /// Oldest age on entry for academicians and nationally recognized experts.
+    #[serde(default = "default_distinguished_age")]
+    pub max_entry_age_distinguished: i32,
+    /// Years in the field required (from the recorded start year or the work history).
     pub min_years_in_field: i32,
+    /// Whether entry needs the signed integrity and confidentiality pledge.
+    #[serde(default = "yes")]
+    pub require_pledge: bool,
     /// Term length in years.
     pub term_years: i32,
-    /// Years a misconduct exit bars re-entry.
+    /// Years a misconduct exit bars re-entry (absolute: no override).
     pub misconduct_bar_years: i32,
+    /// Invitations declined or left unanswered in a row that suspend a member (0: never).
+    #[serde(default = "default_decline_streak")]
+    pub suspend_after_declines: u32,
+    /// Months such a suspension lasts.
+    #[serde(default = "default_suspension_months")]
+    pub suspension_months: u32,
+    /// Share of newcomers a rotation aims for, in percent of the members after it.
+    #[serde(default = "default_newcomer_share")]
+    pub newcomer_share_percent: u32,
+}
+
+fn default_distinguished_age() -> i32 {
+    70
+}
+fn yes() -> bool {
+    true
+}
+fn default_decline_streak() -> u32 {
+    3
+}
+fn default_suspension_months() -> u32 {
+    6
+}
+fn default_newcomer_share() -> u32 {
+    25
 }
 
 impl EntryRules {
@@ -152,9 +204,14 @@ impl EntryRules {
         EntryRules {
             titles: vec![Title::Senior, Title::AssociateSenior],
             max_entry_age: if pool == Pool::Advisory { 75 } else { 65 },
+            max_entry_age_distinguished: if pool == Pool::Advisory { 75 } else { 70 },
             min_years_in_field: 5,
+            require_pledge: true,
             term_years: 3,
             misconduct_bar_years: 5,
+            suspend_after_declines: 3,
+            suspension_months: 6,
+            newcomer_share_percent: 25,
         }
     }
 
@@ -187,7 +244,60 @@ impl EntryRules {
                 "must be between 0 and 50",
             ));
         }
+        if !(self.max_entry_age..=100).contains(&self.max_entry_age_distinguished) {
+            return Err(ValidationError::new(
+                "max_entry_age_distinguished",
+                "must be between the general age limit and 100",
+            ));
+        }
+        if self.suspend_after_declines > 20 {
+            return Err(ValidationError::new(
+                "suspend_after_declines",
+                "must be between 0 (never) and 20",
+            ));
+        }
+        if !(1..=36).contains(&self.suspension_months) {
+            return Err(ValidationError::new(
+                "suspension_months",
+                "must be between 1 and 36",
+            ));
+        }
+        if self.newcomer_share_percent > 90 {
+            return Err(ValidationError::new(
+                "newcomer_share_percent",
+                "must be between 0 and 90",
+            ));
+        }
         Ok(())
+    }
+
+    /// The last day of a suspension that starts on `start` after a run of declines.
+    pub fn suspension_end(&self, start: NaiveDate) -> NaiveDate {
+        start
+            .checked_add_months(chrono::Months::new(self.suspension_months))
+            .unwrap_or(start)
+    }
+
+    /// The new end of a renewed term: `requested` if given, else one more term from the
+    /// current end (or from today, when the term already ended). A renewal never shortens
+    /// a term.
+    pub fn renewed_end(
+        &self,
+        current_end: Option<NaiveDate>,
+        today: NaiveDate,
+        requested: Option<NaiveDate>,
+    ) -> Result<NaiveDate, ValidationError> {
+        let base = current_end.filter(|end| *end > today).unwrap_or(today);
+        let end = requested.unwrap_or_else(|| self.term_end(base));
+        if end <= base {
+            return Err(ValidationError::new(
+                "term_end",
+                format!(
+                    "a renewal must end after the current term ({base}): it never shortens a term"
+                ),
+            ));
+        }
+        Ok(end)
     }
 
     /// The end of a term that starts on `start`.
@@ -201,180 +311,178 @@ impl EntryRules {
 /// One entry rule's verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleCheck {
-    /// Rule name: `title_rank`, `age`, `discipline`, `employer`, `misconduct`.
+    /// Rule name: `title_rank`, `age`, `years_in_field`, `discipline`, `employer`,
+    /// `misconduct`, `pledge`.
     pub rule: &'static str,
     /// Whether it passes.
     pub passed: bool,
+    /// Whether an administrator may approve despite a failure (with a written reason): every
+    /// rule but the bar after misconduct, which DESIGN makes absolute.
+    pub overridable: bool,
     /// What was found.
     pub detail: String,
 }
 
-/// Checks an expert against a pool's entry rules on `today`. `misconduct_exits` are the
-/// dates the expert left any pool for misconduct.
+/// What the entry rules need beyond the profile.
+#[derive(Debug, Clone, Default)]
+pub struct EntryFacts {
+    /// The dates the expert left any pool for misconduct.
+    pub misconduct_exits: Vec<NaiveDate>,
+    /// When the expert signed the pledge for this application, if they did.
+    pub pledge_signed: Option<String>,
+}
+
+/// Checks an expert against a pool's entry rules on `today`.
 pub fn check_entry(
     profile: &ExpertProfile,
     rules: &EntryRules,
     today: NaiveDate,
-    misconduct_exits: &[NaiveDate],
+    facts: &EntryFacts,
 ) -> Vec<RuleCheck> {
     let age = today.year() - profile.birth_year;
-    let barred_until = misconduct_exits
+    let barred_until = facts
+        .misconduct_exits
         .iter()
         .filter_map(|d| d.with_year(d.year() + rules.misconduct_bar_years))
         .max();
     let titles: Vec<&str> = rules.titles.iter().map(|t| t.as_str()).collect();
-    vec![
-        RuleCheck {
-            rule: "title_rank",
-            passed: rules.titles.contains(&profile.title),
-            detail: format!("title {} (admitted: {})", profile.title, titles.join(", ")),
-        },
-        RuleCheck {
-            rule: "age",
-            passed: age <= rules.max_entry_age,
-            detail: format!(
-                "age {age} in {} (limit {})",
-                today.year(),
-                rules.max_entry_age
+    let age_limit = if profile.distinction.is_some() {
+        rules.max_entry_age_distinguished.max(rules.max_entry_age)
+    } else {
+        rules.max_entry_age
+    };
+    let check = |rule, passed, detail: String| RuleCheck {
+        rule,
+        passed,
+        overridable: rule != "misconduct",
+        detail,
+    };
+    let mut checks = vec![
+        check(
+            "title_rank",
+            rules.titles.contains(&profile.title),
+            format!("title {} (admitted: {})", profile.title, titles.join(", ")),
+        ),
+        check(
+            "age",
+            age <= age_limit,
+            match profile.distinction {
+                Some(d) => format!("age {age} in {} (limit {age_limit} for {d})", today.year()),
+                None => format!("age {age} in {} (limit {age_limit})", today.year()),
+            },
+        ),
+        match profile.career_start() {
+            Some(start) => {
+                let years = today.year() - start;
+                check(
+                    "years_in_field",
+                    years >= rules.min_years_in_field,
+                    format!(
+                        "{years} years in the field since {start} (at least {})",
+                        rules.min_years_in_field
+                    ),
+                )
+            }
+            None => check(
+                "years_in_field",
+                rules.min_years_in_field == 0,
+                "start year in the field not recorded".into(),
             ),
         },
-        RuleCheck {
-            rule: "discipline",
-            passed: !profile.disciplines.is_empty(),
-            detail: format!("{} discipline code(s)", profile.disciplines.len()),
-        },
-        RuleCheck {
-            rule: "employer",
-            passed: !profile.org_id.trim().is_empty(),
-            detail: if profile.org_id.is_empty() {
+        check(
+            "discipline",
+            !profile.disciplines.is_empty(),
+            format!("{} discipline code(s)", profile.disciplines.len()),
+        ),
+        check(
+            "employer",
+            !profile.org_id.trim().is_empty(),
+            if profile.org_id.is_empty() {
                 "no current employer".into()
             } else {
                 format!("employed at {}", profile.org_id)
             },
-        },
-        RuleCheck {
-            rule: "misconduct",
-            passed: barred_until.is_none_or(|until| today >= until),
-            detail: match barred_until {
+        ),
+        check(
+            "misconduct",
+            barred_until.is_none_or(|until| today >= until),
+            match barred_until {
                 Some(until) if today < until => {
                     format!("removed for misconduct; may not re-enter before {until}")
                 }
                 _ => "no misconduct record in the bar period".into(),
             },
-        },
-    ]
+        ),
+    ];
+    if rules.require_pledge {
+        checks.push(check(
+            "pledge",
+            facts.pledge_signed.is_some(),
+            match &facts.pledge_signed {
+                Some(at) => format!("pledge signed {at}"),
+                None => "integrity and confidentiality pledge not signed".into(),
+            },
+        ));
+    }
+    checks
+}
+
+/// How many newcomers a rotation must admit so that they make at least `target_percent` of
+/// the members after it, when `staying` members stay (DESIGN §2: e.g. ≥ 25 % newcomers).
+pub fn newcomers_needed(staying: usize, target_percent: u32) -> usize {
+    let target = target_percent.min(90) as usize;
+    (staying * target).div_ceil(100 - target)
+}
+
+/// Newcomers' share of the members after a rotation, in percent (0 for an empty pool).
+pub fn newcomer_share(newcomers: usize, members_after: usize) -> f64 {
+    if members_after == 0 {
+        0.0
+    } else {
+        (newcomers as f64 * 1000.0 / members_after as f64).round() / 10.0
+    }
+}
+
+/// Whether a suspension that ends after `until` is over on `date`.
+pub fn suspension_over(until: Option<NaiveDate>, date: NaiveDate) -> bool {
+    until.is_some_and(|last| last < date)
+}
+
+/// A membership as the serving rule sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// The state.
+    pub state: MembershipState,
+    /// End of term.
+    pub term_end: Option<NaiveDate>,
+    /// Last day of a suspension, if it has one.
+    pub suspended_until: Option<NaiveDate>,
 }
 
 /// Why an expert may not serve on a panel of `pool` on `date`, given their latest membership
 /// there (`None` = no membership): only active members whose term has not ended serve. The one
 /// place this rule lives; the engine's input builders (database and sample files) both call it.
-pub fn not_serving(
-    pool: Pool,
-    membership: Option<(MembershipState, Option<NaiveDate>)>,
-    date: NaiveDate,
-) -> Option<String> {
-    match membership {
-        None => Some(format!("not a member of the {pool} pool")),
-        Some((MembershipState::Active, Some(end))) if end < date => {
-            Some(format!("{pool} pool term ended {end}"))
-        }
-        Some((MembershipState::Active, _)) => None,
-        Some((state, _)) => Some(format!("{pool} pool membership is {state}")),
+///
+/// A suspension whose last day is before `date` counts as over (the daily task writes the
+/// reinstatement to the timeline; until it runs, the rule already holds).
+pub fn not_serving(pool: Pool, membership: Option<Standing>, date: NaiveDate) -> Option<String> {
+    let m = match membership {
+        None => return Some(format!("not a member of the {pool} pool")),
+        Some(m) => m,
+    };
+    let serving_state = m.state == MembershipState::Active
+        || (m.state == MembershipState::Suspended && suspension_over(m.suspended_until, date));
+    match m.term_end {
+        _ if !serving_state => match m.suspended_until {
+            Some(last) if m.state == MembershipState::Suspended => {
+                Some(format!("{pool} pool membership is suspended until {last}"))
+            }
+            _ => Some(format!("{pool} pool membership is {}", m.state)),
+        },
+        Some(end) if end < date => Some(format!("{pool} pool term ended {end}")),
+        _ => None,
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn all_actions() -> Vec<Action> {
-        let d = NaiveDate::from_ymd_opt(2029, 1, 1).unwrap();
-        vec![
-            Action::Approve { term_end: d },
-            Action::Refuse,
-            Action::Suspend,
-            Action::Reinstate,
-            Action::Exit {
-                reason: ExitReason::OwnRequest,
-            },
-            Action::Renew { term_end: d },
-        ]
-    }
-
-    #[test]
-    fn every_legal_and_illegal_transition() {
-        use MembershipState::*;
-        let legal = [
-            (Applied, "approve", Active),
-            (Applied, "refuse", Refused),
-            (Active, "suspend", Suspended),
-            (Suspended, "reinstate", Active),
-            (Active, "exit", Exited),
-            (Suspended, "exit", Exited),
-            (Active, "renew", Active),
-        ];
-        for &from in MembershipState::ALL {
-            for action in all_actions() {
-                let expected = legal
-                    .iter()
-                    .find(|(f, a, _)| *f == from && *a == action.name())
-                    .map(|(_, _, to)| *to);
-                match (next_state(from, &action), expected) {
-                    (Ok(to), Some(want)) => assert_eq!(to, want, "{from} + {}", action.name()),
-                    (Err(e), None) => assert_eq!(e.from, from),
-                    (got, want) => panic!("{from} + {}: got {got:?}, want {want:?}", action.name()),
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn exited_members_cannot_be_reinstated_and_refusals_are_final() {
-        let e = next_state(MembershipState::Exited, &Action::Reinstate).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "cannot reinstate a membership that is exited"
-        );
-        let d = NaiveDate::from_ymd_opt(2029, 1, 1).unwrap();
-        assert!(next_state(MembershipState::Refused, &Action::Approve { term_end: d }).is_err());
-    }
-
-    #[test]
-    fn only_active_members_within_their_term_serve() {
-        let day = NaiveDate::from_ymd_opt(2026, 12, 15).unwrap();
-        let later = NaiveDate::from_ymd_opt(2027, 1, 1);
-        let earlier = NaiveDate::from_ymd_opt(2026, 12, 1);
-        assert_eq!(
-            not_serving(Pool::Review, Some((MembershipState::Active, later)), day),
-            None
-        );
-        assert_eq!(
-            not_serving(Pool::Review, Some((MembershipState::Active, earlier)), day).unwrap(),
-            "review pool term ended 2026-12-01"
-        );
-        assert!(
-            not_serving(Pool::Review, Some((MembershipState::Suspended, later)), day)
-                .unwrap()
-                .contains("suspended")
-        );
-        assert!(not_serving(Pool::Advisory, None, day)
-            .unwrap()
-            .contains("not a member"));
-    }
-
-    #[test]
-    fn rules_validate_and_terms_last_the_configured_years() {
-        let rules = EntryRules::default_for(Pool::Review);
-        rules.validate().unwrap();
-        assert_eq!(
-            rules.term_end(NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()),
-            NaiveDate::from_ymd_opt(2029, 11, 24).unwrap()
-        );
-        let bad = EntryRules {
-            term_years: 0,
-            ..rules
-        };
-        assert_eq!(bad.validate().unwrap_err().field, "term_years");
-        assert_eq!(EntryRules::default_for(Pool::Advisory).max_entry_age, 75);
-    }
-}
+mod tests;

@@ -43,6 +43,8 @@ pub struct Event {
     pub venue: String,
     /// Answer invitations by this date.
     pub answer_by: Option<NaiveDate>,
+    /// Correspondence review: the days experts work on their items.
+    pub review_window: Option<crate::domain::expert::DateRange>,
 }
 
 pub(crate) fn corrupt(e: impl std::fmt::Display) -> AppError {
@@ -73,6 +75,12 @@ impl TryFrom<EventRow> for Event {
                 "" => None,
                 d => Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(corrupt)?),
             },
+            review_window: match r.review_window.as_str() {
+                "" => None,
+                w => Some(
+                    crate::domain::expert::DateRange::parse("review_window", w).map_err(corrupt)?,
+                ),
+            },
         })
     }
 }
@@ -101,6 +109,9 @@ pub struct EventInput {
     pub venue: String,
     /// Answer invitations by `YYYY-MM-DD` (empty: no deadline).
     pub answer_by: String,
+    /// Correspondence review (individual mode): `YYYY-MM-DD..YYYY-MM-DD`, the days experts
+    /// work on their items, ending by the last date (empty: the dates only).
+    pub review_window: String,
 }
 
 /// Venue and answer deadline, checked: the deadline is a date before the event.
@@ -170,6 +181,28 @@ pub async fn create(store: &Store, actor: &Actor, input: EventInput) -> AppResul
         .unwrap_or_else(|| presets::default_rules(kind, mode));
     rules.validate().map_err(|e| e.within("rules"))?;
     let (venue, answer_by) = notice(&input.venue, &input.answer_by, dates[0])?;
+    let review_window = match input.review_window.trim() {
+        "" => String::new(),
+        _ if mode != EventMode::Individual => {
+            return Err(ValidationError::new(
+                "review_window",
+                "only correspondence (individual) review has a review window",
+            )
+            .into())
+        }
+        raw => {
+            let window = crate::domain::expert::DateRange::parse("review_window", raw)?;
+            let last = dates[dates.len() - 1];
+            if window.to > last {
+                return Err(ValidationError::new(
+                    "review_window",
+                    format!("the window ends after the event's last date ({last})"),
+                )
+                .into());
+            }
+            window.to_string()
+        }
+    };
     let code = if input.code.trim().is_empty() {
         format!(
             "EV{}-{}",
@@ -196,6 +229,7 @@ pub async fn create(store: &Store, actor: &Actor, input: EventInput) -> AppResul
         status: EventStatus::Draft.as_str().into(),
         venue,
         answer_by,
+        review_window,
     };
     let mut tx = store.begin_write().await?;
     let id = store_e::insert(&mut tx, &row).await?;
@@ -340,6 +374,25 @@ fn item_row(i: &Item) -> ItemRow {
         keywords: i.keywords.join(";"),
         abstract_text: i.abstract_text.clone(),
         requested_avoid: i.requested_avoid.join(";"),
+        avoid_reasons: notes_json(&i.avoid_reasons),
+        prior_roles: notes_json(&i.prior_roles),
+        earlier_items: i.earlier_items.join(";"),
+    }
+}
+
+fn notes_json(notes: &BTreeMap<String, String>) -> String {
+    if notes.is_empty() {
+        String::new()
+    } else {
+        serde_json::to_string(notes).unwrap_or_default()
+    }
+}
+
+fn notes_of(text: &str) -> AppResult<BTreeMap<String, String>> {
+    if text.is_empty() {
+        Ok(BTreeMap::new())
+    } else {
+        serde_json::from_str(text).map_err(corrupt)
     }
 }
 
@@ -363,6 +416,9 @@ fn item_of(r: &ItemRow) -> AppResult<Item> {
         keywords: split(&r.keywords),
         abstract_text: r.abstract_text.clone(),
         requested_avoid: split(&r.requested_avoid),
+        avoid_reasons: notes_of(&r.avoid_reasons)?,
+        prior_roles: notes_of(&r.prior_roles)?,
+        earlier_items: split(&r.earlier_items),
     })
 }
 
@@ -543,9 +599,22 @@ pub async fn problem(store: &Store, id: i64, seed: u64) -> AppResult<Problem> {
     .await?;
     let mut overrides = Overrides::default();
     apply_exclusions(&mut overrides, store_e::exclusions(store, id).await?, true);
+    // Whoever reviewed the earlier stage of an item (its application, for an acceptance
+    // check) has a prior role on it.
+    let mut items = items;
+    for item in items.iter_mut().filter(|i| !i.earlier_items.is_empty()) {
+        for (earlier, expert, other) in
+            store_e::reviewers_of(store, event.id, &item.earlier_items).await?
+        {
+            item.prior_roles
+                .entry(expert)
+                .or_insert_with(|| format!("reviewed {earlier} in {other}"));
+        }
+    }
     Ok(Problem {
         event: event.code,
         dates: event.dates,
+        window: event.review_window,
         rules: event.rules,
         items,
         panels,

@@ -21,12 +21,15 @@ pub async fn parse(store: &Store, input: ExpertInput) -> AppResult<ExpertProfile
         )
         .into());
     }
-    if !reference::organization_exists(store, &profile.org_id).await? {
-        return Err(ValidationError::new(
-            "org_id",
-            format!("unknown organization '{}'", profile.org_id),
-        )
-        .into());
+    match reference::organization_region(store, &profile.org_id).await? {
+        None => {
+            return Err(ValidationError::new(
+                "org_id",
+                format!("unknown organization '{}'", profile.org_id),
+            )
+            .into())
+        }
+        Some(region) => profile.check_region(region)?,
     }
     for (i, e) in profile.employments.iter().enumerate() {
         if !reference::organization_exists(store, &e.org_id).await? {
@@ -93,7 +96,11 @@ pub async fn verify(
         });
     }
     let profile = if accept {
-        before.profile.with(&before.pending)
+        let year = chrono::Datelike::year(&crate::clock::today());
+        before
+            .profile
+            .with(&before.pending)
+            .keeping_past_employer(&before.profile, year)
     } else {
         before.profile.clone()
     };
@@ -179,7 +186,14 @@ pub async fn update(
             if touched.org_id.is_some() {
                 left.org_id = None;
             }
-            (proposed, left)
+            if touched.field_since.is_some() {
+                left.field_since = None;
+            }
+            if touched.distinction.is_some() {
+                left.distinction = None;
+            }
+            let year = chrono::Datelike::year(&crate::clock::today());
+            (proposed.keeping_past_employer(&before.profile, year), left)
         }
     };
     let mut tx = store.begin_write().await?;

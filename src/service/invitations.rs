@@ -72,7 +72,7 @@ pub(crate) async fn invite(
     .await?)
 }
 
-/// Sends the invitations of a draw: one per seat, leaders marked. The draw must be the
+/// Sends the invitations of a draw: one per seat, leaders and deputies marked. The draw must be the
 /// event's latest and still describe the event (rules, items, panels, decisions, candidates);
 /// every seat is checked live in the same transaction.
 pub async fn confirm(
@@ -131,11 +131,14 @@ pub async fn confirm(
     for panel in result["panels"].as_array().into_iter().flatten() {
         let code = panel["panel"].as_str().unwrap_or_default();
         let leader = panel["leader"].as_str();
+        let deputy = panel["deputy"].as_str();
         let slot = slots.get(code).cloned().flatten();
         for m in panel["members"].as_array().into_iter().flatten() {
             let expert = m["expert"].as_str().unwrap_or_default();
             let role = if leader == Some(expert) {
                 "leader"
+            } else if deputy == Some(expert) {
+                "deputy"
             } else {
                 "member"
             };
@@ -287,6 +290,15 @@ pub async fn answer(
             actor,
             &event,
             &format!("{} answered {}", inv.expert_code, answer.status()),
+        )
+        .await?;
+    }
+    if matches!(answer, Answer::Decline(_) | Answer::NoResponse) {
+        crate::service::suspensions::after_refusal(
+            &mut tx,
+            ExpertId(inv.expert_id),
+            event.pool,
+            crate::clock::today(),
         )
         .await?;
     }

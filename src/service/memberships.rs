@@ -2,7 +2,8 @@
 //! Each call is one transaction: the state change, its transition row and the audit entry.
 
 use crate::domain::membership::{
-    check_entry, next_state, Action, EntryRules, ExitReason, MembershipState, Pool, RuleCheck,
+    check_entry, next_state, Action, EntryFacts, EntryRules, ExitReason, MembershipState, Pool,
+    RuleCheck,
 };
 use crate::domain::{ExpertId, ValidationError};
 use crate::error::{AppError, AppResult};
@@ -49,8 +50,11 @@ pub struct DecisionInput {
     pub reason: String,
     /// Required to approve an application that fails an entry rule.
     pub override_reason: String,
-    /// Term end for approve / renew (default: the pool's term from today).
+    /// Term end for approve (default: the pool's term from today) and renew (default: one
+    /// more term from the current end).
     pub term_end: String,
+    /// Last day of a suspension (suspend; empty: until reinstated).
+    pub until: String,
 }
 
 async fn entry_checks(
@@ -58,19 +62,29 @@ async fn entry_checks(
     expert: ExpertId,
     pool: Pool,
     day: NaiveDate,
+    pledge_signed: Option<String>,
 ) -> AppResult<(Vec<RuleCheck>, EntryRules)> {
     let profile = experts::get(tx, expert).await?.profile;
-    let exits = store_m::misconduct_exits(tx, expert).await?;
+    let facts = EntryFacts {
+        misconduct_exits: store_m::misconduct_exits(tx, expert).await?,
+        pledge_signed,
+    };
     let rules = store_m::rules(tx, pool).await?;
-    Ok((check_entry(&profile, &rules, day, &exits), rules))
+    Ok((check_entry(&profile, &rules, day, &facts), rules))
 }
 
 /// A membership with its timeline and checks.
 pub async fn view(store: &Store, id: i64) -> AppResult<MembershipView> {
     let mut conn = store.pool.acquire().await?;
     let membership = store_m::get(&mut conn, id).await.map_err(not_found(id))?;
-    let (checks, _) =
-        entry_checks(&mut conn, membership.expert_id, membership.pool, today()).await?;
+    let (checks, _) = entry_checks(
+        &mut conn,
+        membership.expert_id,
+        membership.pool,
+        today(),
+        membership.pledge_at.clone(),
+    )
+    .await?;
     let seats =
         store_i::open_event_seats(&mut conn, membership.expert_id.0, membership.pool.as_str())
             .await?;
@@ -92,7 +106,10 @@ fn not_found(id: i64) -> impl Fn(crate::store::StoreError) -> AppError {
 }
 
 /// An expert applies (or staff nominate them) to a pool. The verdicts are stored with the
-/// application's audit entry and shown to the administrator who decides.
+/// application's audit entry and shown to the administrator who decides. An expert's own
+/// application signs the integrity and confidentiality pledge (`pledge`); for a nominee,
+/// `pledge` records that staff hold the signed paper pledge, else the nominee signs it on
+/// their page (`sign_pledge`).
 pub async fn apply(
     store: &Store,
     actor: &Actor,
@@ -100,29 +117,39 @@ pub async fn apply(
     pool: Pool,
     note: &str,
     nominated: bool,
+    pledge: bool,
 ) -> AppResult<MembershipView> {
+    if !nominated && !pledge {
+        return Err(ValidationError::new(
+            "pledge",
+            "applying signs the integrity and confidentiality pledge: tick it to apply",
+        )
+        .into());
+    }
     let mut tx = store.begin_write().await?;
     let day = today();
-    let (checks, _) = entry_checks(&mut tx, expert, pool, day).await?;
-    let id = store_m::insert_application(
-        &mut tx,
+    let signed = pledge.then(crate::store::now);
+    let (checks, _) = entry_checks(&mut tx, expert, pool, day, signed.clone()).await?;
+    let today = day.to_string();
+    let application = store_m::NewApplication {
         expert,
         pool,
-        &day.to_string(),
-        actor,
-        if nominated { "nominate" } else { "apply" },
+        today: &today,
+        action: if nominated { "nominate" } else { "apply" },
         note,
-    )
-    .await
-    .map_err(|e| match e {
-        crate::store::StoreError::Duplicate { .. } => AppError::Conflict {
-            message: format!(
-                "the expert already has an open membership or application in the {pool} pool"
-            ),
-            field: Some("pool".into()),
-        },
-        other => other.into(),
-    })?;
+        pledge_at: signed.as_deref(),
+    };
+    let id = store_m::insert_application(&mut tx, &application, actor)
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::Duplicate { .. } => AppError::Conflict {
+                message: format!(
+                    "the expert already has an open membership or application in the {pool} pool"
+                ),
+                field: Some("pool".into()),
+            },
+            other => other.into(),
+        })?;
     let m = store_m::get(&mut tx, id).await?;
     audit::record(
         &mut tx,
@@ -142,6 +169,46 @@ pub async fn apply(
     view(store, id).await
 }
 
+/// The expert signs the integrity and confidentiality pledge on their open application or
+/// membership (a nominee's, or one imported without it).
+pub async fn sign_pledge(
+    store: &Store,
+    actor: &Actor,
+    expert: ExpertId,
+    id: i64,
+) -> AppResult<MembershipView> {
+    let mut tx = store.begin_write().await?;
+    let m = store_m::get(&mut tx, id).await.map_err(not_found(id))?;
+    if m.expert_id != expert {
+        return Err(AppError::NotFound(format!("membership {id}")));
+    }
+    if !matches!(
+        m.state,
+        MembershipState::Applied | MembershipState::Active | MembershipState::Suspended
+    ) {
+        return Err(AppError::Conflict {
+            message: format!("the membership is {}: nothing to sign", m.state),
+            field: Some("membership".into()),
+        });
+    }
+    if m.pledge_at.is_none() {
+        let at = crate::store::now();
+        store_m::sign_pledge(&mut tx, id, &at).await?;
+        audit::record(
+            &mut tx,
+            actor,
+            "membership.pledge",
+            "membership",
+            &format!("{}:{}", m.expert_code, m.pool),
+            None,
+            Some(&serde_json::json!({"pledge_at": at})),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    view(store, id).await
+}
+
 fn parse_date(field: &str, raw: &str) -> Result<Option<NaiveDate>, ValidationError> {
     if raw.trim().is_empty() {
         Ok(None)
@@ -152,7 +219,7 @@ fn parse_date(field: &str, raw: &str) -> Result<Option<NaiveDate>, ValidationErr
 
 /// Applies one decision inside a transaction; `decider` is the acting user's own expert record,
 /// if any (nobody decides on their own membership).
-async fn decide_in(
+pub(crate) async fn decide_in(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
     decider: Option<ExpertId>,
@@ -166,26 +233,50 @@ async fn decide_in(
             "nobody may decide on their own membership".into(),
         ));
     }
-    let (checks, rules) = entry_checks(&mut *tx, m.expert_id, m.pool, day).await?;
-    let term_end = parse_date("term_end", &input.term_end)?.unwrap_or_else(|| rules.term_end(day));
+    let (checks, rules) =
+        entry_checks(&mut *tx, m.expert_id, m.pool, day, m.pledge_at.clone()).await?;
+    let requested_end = parse_date("term_end", &input.term_end)?;
     let action = match input.action.trim() {
-        "approve" => Action::Approve { term_end },
+        "approve" => Action::Approve {
+            term_end: requested_end.unwrap_or_else(|| rules.term_end(day)),
+        },
         "refuse" => Action::Refuse,
-        "suspend" => Action::Suspend,
+        "suspend" => {
+            let until = parse_date("until", &input.until)?;
+            if until.is_some_and(|u| u < day) {
+                return Err(
+                    ValidationError::new("until", "a suspension cannot end in the past").into(),
+                );
+            }
+            Action::Suspend { until }
+        }
         "reinstate" => Action::Reinstate,
         "exit" => Action::Exit {
             reason: ExitReason::parse(&input.reason_code)?,
         },
-        "renew" => Action::Renew { term_end },
+        "renew" => {
+            let current = m
+                .term_end
+                .as_deref()
+                .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok());
+            Action::Renew {
+                term_end: rules.renewed_end(current, day, requested_end)?,
+            }
+        }
+        "withdraw" => Action::Withdraw,
         other => {
             return Err(ValidationError::new(
                 "action",
                 format!(
-                    "'{other}' is not one of: approve, refuse, suspend, reinstate, exit, renew"
+                    "'{other}' is not one of: approve, refuse, suspend, reinstate, exit, renew, withdraw"
                 ),
             )
             .into())
         }
+    };
+    let term_end = match action {
+        Action::Approve { term_end } | Action::Renew { term_end } => term_end,
+        _ => day,
     };
     let to = next_state(m.state, &action).map_err(|e| AppError::Conflict {
         message: e.to_string(),
@@ -196,6 +287,26 @@ async fn decide_in(
         .filter(|c| !c.passed)
         .map(|c| c.rule)
         .collect();
+    let absolute: Vec<&str> = checks
+        .iter()
+        .filter(|c| !c.passed && !c.overridable)
+        .map(|c| c.rule)
+        .collect();
+    if matches!(action, Action::Approve { .. }) && !absolute.is_empty() {
+        let detail = checks
+            .iter()
+            .filter(|c| !c.passed && !c.overridable)
+            .map(|c| c.detail.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(AppError::Conflict {
+            message: format!(
+                "the application fails {} ({detail}): this bar cannot be overridden",
+                absolute.join(", ")
+            ),
+            field: Some("override_reason".into()),
+        });
+    }
     if matches!(action, Action::Approve { .. })
         && !failed.is_empty()
         && input.override_reason.trim().is_empty()
@@ -212,7 +323,7 @@ async fn decide_in(
     let needs_text = matches!(
         action,
         Action::Refuse
-            | Action::Suspend
+            | Action::Suspend { .. }
             | Action::Exit {
                 reason: ExitReason::Other
             }
@@ -222,12 +333,15 @@ async fn decide_in(
             ValidationError::new("reason", format!("{} needs a reason", action.name())).into(),
         );
     }
-    if matches!(action, Action::Approve { .. } | Action::Renew { .. }) && term_end <= day {
+    if matches!(action, Action::Approve { .. }) && term_end <= day {
         return Err(ValidationError::new("term_end", "the term must end after today").into());
     }
     let reason_code = match &action {
         Action::Exit { reason } => reason.as_str().to_string(),
         Action::Refuse => failed.first().copied().unwrap_or("refused").to_string(),
+        Action::Suspend { .. } | Action::Reinstate | Action::Withdraw => {
+            input.reason_code.trim().to_string()
+        }
         _ => String::new(),
     };
     let override_reason = if failed.is_empty() {
@@ -245,6 +359,10 @@ async fn decide_in(
         reason_code: &reason_code,
         reason_text: input.reason.trim(),
         override_reason: &override_reason,
+        suspended_until: match action {
+            Action::Suspend { until } => until.map(|d| d.to_string()),
+            _ => None,
+        },
     };
     store_m::change(tx, id, &change, actor).await?;
     // A member who may no longer serve cannot keep seats they were only asked for: the
@@ -269,8 +387,8 @@ async fn decide_in(
         Vec::new()
     };
     let after = store_m::get(tx, id).await?;
-    let before_json = serde_json::json!({"state": m.state, "term_end": m.term_end});
-    let after_json = serde_json::json!({"state": after.state, "term_end": after.term_end, "reason_code": reason_code, "reason": input.reason.trim(), "override_reason": override_reason, "failed_rules": failed});
+    let before_json = serde_json::json!({"state": m.state, "term_end": m.term_end, "suspended_until": m.suspended_until});
+    let after_json = serde_json::json!({"state": after.state, "term_end": after.term_end, "suspended_until": after.suspended_until, "reason_code": reason_code, "reason": input.reason.trim(), "override_reason": override_reason, "failed_rules": failed});
     audit::record(
         tx,
         actor,
@@ -300,7 +418,8 @@ pub async fn decide(
     Ok(view)
 }
 
-/// The expert leaves a pool (exit with `own_request`).
+/// The expert leaves a pool (exit with `own_request`), or takes back an application that is
+/// not decided yet (withdraw).
 pub async fn leave(
     store: &Store,
     actor: &Actor,
@@ -313,11 +432,19 @@ pub async fn leave(
     if m.expert_id != expert {
         return Err(AppError::NotFound(format!("membership {id}")));
     }
-    let input = DecisionInput {
-        action: "exit".into(),
-        reason_code: ExitReason::OwnRequest.as_str().into(),
-        reason: reason.into(),
-        ..Default::default()
+    let input = if m.state == MembershipState::Applied {
+        DecisionInput {
+            action: "withdraw".into(),
+            reason: reason.into(),
+            ..Default::default()
+        }
+    } else {
+        DecisionInput {
+            action: "exit".into(),
+            reason_code: ExitReason::OwnRequest.as_str().into(),
+            reason: reason.into(),
+            ..Default::default()
+        }
     };
     let (_, withdrawn) = decide_in(&mut tx, actor, None, id, &input, today()).await?;
     tx.commit().await?;
@@ -406,7 +533,8 @@ pub async fn decide_many(
     Ok(decisions.len())
 }
 
-/// Ends every active term of a pool that ended before `before` (reason `term_expired`).
+/// Ends every term of a pool, active or suspended, that ended before `before` (reason
+/// `term_expired`).
 pub async fn expire_terms(
     store: &Store,
     actor: &Actor,

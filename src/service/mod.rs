@@ -12,5 +12,6 @@ pub mod panels;
 pub mod replacement;
 pub mod seats;
 pub mod sessions;
+pub mod suspensions;
 pub mod tracking;
 pub mod users;

@@ -129,13 +129,13 @@ async fn panel_problem(
 
 /// Solves one panel: with one open seat, the best alternate that keeps every rule (else a
 /// re-solve); with several, a re-solve with the live members fixed. `live` are the members
-/// the engine seats (see `panel_problem`). Returns the newcomer and the panel's leader.
+/// the engine seats (see `panel_problem`). Returns the newcomer and the panel's roles.
 async fn solve_seat(
     problem: Problem,
     event: &Event,
     inv: &InvitationRow,
     live: Vec<String>,
-) -> AppResult<(String, Option<String>)> {
+) -> AppResult<(String, Roles)> {
     let panel = inv.panel_code.clone();
     let decliner = inv.expert_code.clone();
     let single_seat = live.len() + 1 >= problem.rules.panel_size as usize;
@@ -180,7 +180,19 @@ async fn solve_seat(
         .find(|m| !live.contains(&m.expert))
         .map(|m| m.expert.clone())
         .ok_or_else(|| AppError::Internal("the replacement left the panel unchanged".into()))?;
-    Ok((newcomer, seated.leader.clone()))
+    Ok((
+        newcomer,
+        Roles {
+            leader: seated.leader.clone(),
+            deputy: seated.deputy.clone(),
+        },
+    ))
+}
+
+/// The leader and deputy the solve chose for a panel.
+struct Roles {
+    leader: Option<String>,
+    deputy: Option<String>,
 }
 
 /// Fills the seat an invitation left open (declined, unanswered or withdrawn).
@@ -226,9 +238,12 @@ pub async fn replace(store: &Store, actor: &Actor, id: i64) -> AppResult<Replace
             .filter(|i| i.panel_code == inv.panel_code && holds_seat(i))
             .map(|i| i.expert_code.clone())
             .collect();
-        let leader_stays = all
-            .iter()
-            .any(|i| i.panel_code == inv.panel_code && holds_seat(i) && i.role == "leader");
+        let holder = |role: &str| {
+            all.iter()
+                .find(|i| i.panel_code == inv.panel_code && holds_seat(i) && i.role == role)
+                .map(|i| i.expert_code.clone())
+        };
+        let (leader_now, deputy_now) = (holder("leader"), holder("deputy"));
         // Another replacement may have filled the seat since the checks above.
         let now_filled = all
             .iter()
@@ -245,7 +260,7 @@ pub async fn replace(store: &Store, actor: &Actor, id: i64) -> AppResult<Replace
         let (problem, stuck) =
             panel_problem(store, &event, &inv.panel_code, &all, seed, &refused).await?;
         let seated: Vec<String> = live.into_iter().filter(|e| !stuck.contains(e)).collect();
-        let (newcomer, leader) = solve_seat(problem, &event, &inv, seated).await?;
+        let (newcomer, roles) = solve_seat(problem, &event, &inv, seated).await?;
         let (mut tx, now) = events::begin(store, event.id, EventAction::Replace).await?;
         store_i::lock_for_workload(&mut tx, store.backend).await?;
         let new_id = match invite(
@@ -269,10 +284,23 @@ pub async fn replace(store: &Store, actor: &Actor, id: i64) -> AppResult<Replace
             Err(e) => return Err(e),
         };
         store_i::mark_replaced(&mut tx, inv.invitation_id, new_id).await?;
-        // A leader who still holds their seat stays leader; only when the leader's own seat
-        // was the one that opened does the solve's choice take the role.
-        if let (Some(leader), false) = (leader, leader_stays) {
-            store_i::set_leader(&mut tx, event.id, &inv.panel_code, &leader).await?;
+        // A leader or deputy who still holds their seat keeps the role; only the role whose
+        // seat opened goes to the solve's choice (never to the one who keeps the other role).
+        let leader = match (&leader_now, roles.leader.clone()) {
+            (None, Some(chosen)) => {
+                store_i::set_role(&mut tx, event.id, &inv.panel_code, &chosen, "leader").await?;
+                Some(chosen)
+            }
+            (kept, _) => kept.clone(),
+        };
+        if deputy_now.is_none() && event.rules.deputy.is_some() {
+            let chosen = match roles.deputy {
+                Some(d) if Some(&d) == leader.as_ref() => roles.leader,
+                other => other,
+            };
+            if let Some(chosen) = chosen.filter(|c| Some(c) != leader.as_ref()) {
+                store_i::set_role(&mut tx, event.id, &inv.panel_code, &chosen, "deputy").await?;
+            }
         }
         reopen_if_confirmed(
             &mut tx,

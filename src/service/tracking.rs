@@ -228,6 +228,36 @@ pub struct Plan {
     pub active: usize,
     /// Composition of the active members now.
     pub before: Composition,
+    /// The pool's newcomer target, in percent of the members after a rotation.
+    pub newcomer_target_percent: u32,
+    /// Approvals needed to reach it if every expiring term ends.
+    pub newcomers_needed: usize,
+}
+
+/// How far a set of decisions renews the pool.
+#[derive(Debug, Clone, Serialize)]
+pub struct Renewal {
+    /// Applications approved.
+    pub newcomers: usize,
+    /// Active members after the decisions.
+    pub members_after: usize,
+    /// Newcomers' share of them, in percent.
+    pub share_percent: f64,
+    /// The pool's target.
+    pub target_percent: u32,
+    /// Whether the share reaches the target.
+    pub met: bool,
+}
+
+/// A plan's effect: the composition before and after, and the renewal.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    /// Active members now.
+    pub before: Composition,
+    /// Active members after the decisions.
+    pub after: Composition,
+    /// Newcomers against the target.
+    pub renewal: Renewal,
 }
 
 /// Builds the plan.
@@ -235,8 +265,10 @@ pub async fn plan(store: &Store, pool: Pool, date: NaiveDate) -> AppResult<Plan>
     let (all, _) = members(store, pool, date).await?;
     let active: Vec<&MemberLine> = all.iter().filter(|m| m.state == "active").collect();
     let before = composition(active.iter().copied());
-    let expiring: Vec<MemberLine> = active
+    // Suspended members' terms end too: a suspension does not extend a term.
+    let expiring: Vec<MemberLine> = all
         .iter()
+        .filter(|m| m.state == "active" || m.state == "suspended")
         .filter(|m| {
             m.term_end
                 .as_deref()
@@ -280,9 +312,18 @@ pub async fn plan(store: &Store, pool: Pool, date: NaiveDate) -> AppResult<Plan>
             .total_cmp(&a.score)
             .then(a.member.code.cmp(&b.member.code))
     });
+    let target = crate::store::memberships::rules(&mut *store.pool.acquire().await?, pool)
+        .await?
+        .newcomer_share_percent;
+    let staying = active
+        .iter()
+        .filter(|m| !expiring.iter().any(|x| x.membership_id == m.membership_id))
+        .count();
     Ok(Plan {
         pool,
         date,
+        newcomers_needed: crate::domain::membership::newcomers_needed(staying, target),
+        newcomer_target_percent: target,
         expiring,
         flagged,
         applicants,
@@ -301,27 +342,47 @@ pub struct PlanDecision {
     pub decision: DecisionInput,
 }
 
-/// The composition after a plan, for the preview.
+/// The composition after a plan and its renewal, for the preview. Exits and suspensions
+/// leave, approvals and reinstatements join; the decisions are checked only when applied.
 pub async fn preview(
     store: &Store,
     pool: Pool,
     date: NaiveDate,
     decisions: &[PlanDecision],
-) -> AppResult<(Composition, Composition)> {
+) -> AppResult<Preview> {
     let (all, _) = members(store, pool, date).await?;
     let action = |id: i64| {
         decisions
             .iter()
             .find(|d| d.membership_id == id)
-            .map(|d| d.decision.action.as_str())
+            .map(|d| d.decision.action.trim())
+    };
+    let active_after = |m: &&MemberLine| match (action(m.membership_id), m.state.as_str()) {
+        (Some("exit" | "suspend"), _) => false,
+        (Some("approve"), "applied") | (Some("reinstate"), "suspended") => true,
+        (_, state) => state == "active",
     };
     let before = composition(all.iter().filter(|m| m.state == "active"));
-    let after = composition(all.iter().filter(|m| match action(m.membership_id) {
-        Some("exit") => false,
-        Some("approve") => true,
-        _ => m.state == "active",
-    }));
-    Ok((before, after))
+    let after_members: Vec<&MemberLine> = all.iter().filter(active_after).collect();
+    let newcomers = after_members
+        .iter()
+        .filter(|m| m.state == "applied")
+        .count();
+    let target = crate::store::memberships::rules(&mut *store.pool.acquire().await?, pool)
+        .await?
+        .newcomer_share_percent;
+    let share = crate::domain::membership::newcomer_share(newcomers, after_members.len());
+    Ok(Preview {
+        before,
+        after: composition(after_members.iter().copied()),
+        renewal: Renewal {
+            newcomers,
+            members_after: after_members.len(),
+            share_percent: share,
+            target_percent: target,
+            met: share >= target as f64,
+        },
+    })
 }
 
 /// Applies a plan in one transaction: any failure leaves the pool unchanged.

@@ -36,10 +36,14 @@ pub struct UserChangeInput {
     pub password: String,
 }
 
+/// The expert record an account links to, checked: it exists, and no other account (than
+/// `account`, when changing one) is linked to it — one account per expert, so that answers,
+/// applications and the audit trail have one author.
 async fn expert_id(
     store: &Store,
     code: &str,
     role: Role,
+    account: Option<UserId>,
 ) -> AppResult<Option<crate::domain::ExpertId>> {
     let code = code.trim();
     if code.is_empty() || code == "-" {
@@ -54,7 +58,16 @@ async fn expert_id(
     }
     let mut conn = store.pool.acquire().await?;
     match experts::get_by_code(&mut conn, code).await {
-        Ok(e) => Ok(Some(e.id)),
+        Ok(e) => {
+            drop(conn);
+            if let Some(other) = users::linked_to(store, e.id, account).await? {
+                return Err(AppError::Conflict {
+                    message: format!("expert {code} is already linked to the account '{other}': one account per expert"),
+                    field: Some("expert_code".into()),
+                });
+            }
+            Ok(Some(e.id))
+        }
         Err(StoreError::NotFound) => {
             Err(ValidationError::new("expert_code", format!("no expert with code '{code}'")).into())
         }
@@ -67,7 +80,7 @@ pub async fn create(store: &Store, actor: &Actor, input: NewUserInput) -> AppRes
     let username = Username::parse(&input.username)?;
     let password = NewPassword::parse(&input.password)?;
     let role = Role::parse(&input.role)?;
-    let expert = expert_id(store, &input.expert_code, role).await?;
+    let expert = expert_id(store, &input.expert_code, role, None).await?;
     let hash = crate::service::auth::hash_password(password.expose())?;
     let mut tx = store.begin_write().await?;
     let id = users::insert(&mut tx, username.as_str(), &hash, role, expert).await?;
@@ -104,9 +117,9 @@ pub async fn change(
         Role::parse(&input.role)?
     };
     let expert = match &input.expert_code {
-        Some(code) => expert_id(store, code, role).await?,
+        Some(code) => expert_id(store, code, role, Some(id)).await?,
         None if role == Role::Expert && before.expert_id.is_none() => {
-            expert_id(store, "", role).await?
+            expert_id(store, "", role, Some(id)).await?
         }
         None => before.expert_id,
     };

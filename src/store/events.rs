@@ -25,6 +25,8 @@ pub struct EventRow {
     pub dates: String,
     /// Slots as JSON.
     pub slots_json: String,
+    /// Correspondence review window `from..to` (or empty).
+    pub review_window: String,
     /// Rules as JSON.
     pub rules_json: String,
     /// Status.
@@ -57,6 +59,12 @@ pub struct ItemRow {
     pub abstract_text: String,
     /// Requested avoidances.
     pub requested_avoid: String,
+    /// Reasons for them (JSON object expert code → reason, or empty).
+    pub avoid_reasons: String,
+    /// Prior roles (JSON object expert code → role, or empty).
+    pub prior_roles: String,
+    /// Earlier items this one continues.
+    pub earlier_items: String,
 }
 
 /// A panel with its item codes.
@@ -121,13 +129,13 @@ pub struct DrawRow {
 }
 
 const EVENT_COLUMNS: &str =
-    "event_id, code, title, kind, pool, mode, dates, slots_json, rules_json, status, venue, answer_by";
+    "event_id, code, title, kind, pool, mode, dates, slots_json, rules_json, status, venue, answer_by, review_window";
 
 /// Creates an event.
 pub async fn insert(tx: &mut Transaction<'_, Any>, e: &EventRow) -> Result<i64, StoreError> {
     let now = super::now();
     let (id,): (i64,) = sqlx::query_as(
-        "insert into event (code, title, kind, pool, mode, dates, slots_json, rules_json, status, venue, answer_by, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12, $10, $10) returning event_id",
+        "insert into event (code, title, kind, pool, mode, dates, slots_json, rules_json, status, venue, answer_by, created_at, updated_at, review_window) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12, $10, $10, $13) returning event_id",
     )
     .bind(&e.code)
     .bind(&e.title)
@@ -141,6 +149,7 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, e: &EventRow) -> Result<i64, 
     .bind(now)
     .bind(&e.venue)
     .bind(&e.answer_by)
+    .bind(&e.review_window)
     .fetch_one(&mut **tx)
     .await
     .map_err(|err| on_unique(err, "code"))?;
@@ -251,7 +260,7 @@ pub async fn insert_item(
     i: &ItemRow,
 ) -> Result<i64, StoreError> {
     let (id,): (i64,) = sqlx::query_as(
-        "insert into item (event_id, code, title, applicant_orgs, team, disciplines, keywords, abstract, requested_avoid) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning item_id",
+        "insert into item (event_id, code, title, applicant_orgs, team, disciplines, keywords, abstract, requested_avoid, avoid_reasons, prior_roles, earlier_items) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning item_id",
     )
     .bind(event)
     .bind(&i.code)
@@ -262,15 +271,48 @@ pub async fn insert_item(
     .bind(&i.keywords)
     .bind(&i.abstract_text)
     .bind(&i.requested_avoid)
+    .bind(&i.avoid_reasons)
+    .bind(&i.prior_roles)
+    .bind(&i.earlier_items)
     .fetch_one(&mut **tx)
     .await
     .map_err(|err| on_unique(err, "id"))?;
     Ok(id)
 }
 
+/// Who reviewed items with these codes in other events (an accepted seat on a panel holding
+/// the item): (item code, expert code, event code).
+pub async fn reviewers_of(
+    store: &Store,
+    except_event: i64,
+    item_codes: &[String],
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    let mut out = Vec::new();
+    // One query per code keeps the SQL the same on both databases (no array binding).
+    for code in item_codes {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "select distinct it.code, x.code, ev.code
+               from invitation i
+               join event ev on ev.event_id = i.event_id
+               join panel p on p.event_id = i.event_id and p.code = i.panel_code
+               join panel_item pi on pi.panel_id = p.panel_id
+               join item it on it.item_id = pi.item_id
+               join expert x on x.expert_id = i.expert_id
+              where i.status = 'accepted' and i.event_id <> $1 and it.code = $2
+              order by 2, 3",
+        )
+        .bind(except_event)
+        .bind(code)
+        .fetch_all(&store.pool)
+        .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 /// An event's items, by code.
 pub async fn items(store: &Store, event: i64) -> Result<Vec<ItemRow>, StoreError> {
-    Ok(sqlx::query_as("select item_id, code, title, applicant_orgs, team, disciplines, keywords, abstract, requested_avoid from item where event_id = $1 order by code")
+    Ok(sqlx::query_as("select item_id, code, title, applicant_orgs, team, disciplines, keywords, abstract, requested_avoid, avoid_reasons, prior_roles, earlier_items from item where event_id = $1 order by code")
         .bind(event)
         .fetch_all(&store.pool)
         .await?)

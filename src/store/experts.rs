@@ -9,7 +9,7 @@ pub use super::search::search;
 /// Keyword postings of new experts, written together by the bulk import.
 pub use super::search::GramBatch;
 use crate::domain::expert::{
-    DateRange, Email, Employment, ExpertProfile, ExpertType, Gender, Region, Relation,
+    DateRange, Distinction, Email, Employment, ExpertProfile, ExpertType, Gender, Region, Relation,
     RelationKind, Title,
 };
 use crate::domain::{DisciplineCode, ExpertId};
@@ -183,6 +183,11 @@ impl Children {
             employments: self.jobs.remove(&id).unwrap_or_default(),
             relations: self.relations.remove(&id).unwrap_or_default(),
             unavailable: self.unavailable.remove(&id).unwrap_or_default(),
+            field_since: year(opt_i64(row, "field_since")?),
+            distinction: match row.try_get::<String, _>("distinction")?.as_str() {
+                "" => None,
+                text => Some(Distinction::parse(text).map_err(corrupt)?),
+            },
         };
         Ok(StoredExpert {
             id: ExpertId(id),
@@ -203,7 +208,7 @@ async fn load(conn: &mut AnyConnection, row: AnyRow) -> Result<StoredExpert, Sto
     Children::read(conn, Some(id)).await?.assemble(&row)
 }
 
-const COLUMNS: &str = "expert_id, code, name, gender, birth_year, title, position, organization_code, region, keywords_zh, keywords_en, summary, types, email, phone, to_verify, pending_json, updated_at";
+const COLUMNS: &str = "expert_id, code, name, gender, birth_year, title, position, organization_code, region, keywords_zh, keywords_en, summary, types, email, phone, to_verify, pending_json, updated_at, field_since, distinction";
 
 /// An expert by id.
 pub async fn get(conn: &mut AnyConnection, id: ExpertId) -> Result<StoredExpert, StoreError> {
@@ -350,6 +355,12 @@ fn main_values(p: &ExpertProfile) -> [String; 13] {
     ]
 }
 
+fn distinction(p: &ExpertProfile) -> String {
+    p.distinction
+        .map(|d| d.as_str().to_string())
+        .unwrap_or_default()
+}
+
 /// The columns that `q` searches, from `main_values`: code, name, keywords_zh, keywords_en,
 /// summary.
 fn searched(v: &[String; 13]) -> Searched<'_> {
@@ -392,13 +403,15 @@ async fn insert_with(
     let v = main_values(p);
     let now = super::now();
     let row = sqlx::query(
-        "insert into expert (code, name, gender, birth_year, title, position, organization_code, region, keywords_zh, keywords_en, summary, types, phone, email, to_verify, created_at, updated_at)
-         values ($1, $2, $3, $14, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', $15, $15) returning expert_id",
+        "insert into expert (code, name, gender, birth_year, title, position, organization_code, region, keywords_zh, keywords_en, summary, types, phone, email, to_verify, created_at, updated_at, field_since, distinction)
+         values ($1, $2, $3, $14, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', $15, $15, $16, $17) returning expert_id",
     )
     .bind(&v[0]).bind(&v[1]).bind(&v[2]).bind(&v[3]).bind(&v[4]).bind(&v[5]).bind(&v[6]).bind(&v[7]).bind(&v[8]).bind(&v[9]).bind(&v[10]).bind(&v[11])
     .bind(if v[12].is_empty() { None } else { Some(v[12].clone()) })
     .bind(p.birth_year as i64)
     .bind(&now)
+    .bind(p.field_since.map(i64::from))
+    .bind(distinction(p))
     .fetch_one(&mut **tx)
     .await
     .map_err(|e| on_unique(e, "code"))?;
@@ -453,7 +466,7 @@ pub async fn update(
     let old_grams = grams([&old[0], &old[1], &old[2], &old[3], &old[4]]);
     let done = sqlx::query(
         "update expert set code = $1, name = $2, gender = $3, title = $4, position = $5, organization_code = $6, region = $7, keywords_zh = $8, keywords_en = $9,
-         summary = $10, types = $11, phone = $12, email = $13, birth_year = $14, to_verify = $15, updated_at = $16, pending_json = $18 where expert_id = $17",
+         summary = $10, types = $11, phone = $12, email = $13, birth_year = $14, to_verify = $15, updated_at = $16, pending_json = $18, field_since = $19, distinction = $20 where expert_id = $17",
     )
     .bind(&v[0]).bind(&v[1]).bind(&v[2]).bind(&v[3]).bind(&v[4]).bind(&v[5]).bind(&v[6]).bind(&v[7]).bind(&v[8]).bind(&v[9]).bind(&v[10]).bind(&v[11])
     .bind(if v[12].is_empty() { None } else { Some(v[12].clone()) })
@@ -462,6 +475,8 @@ pub async fn update(
     .bind(super::now())
     .bind(id.0)
     .bind(pending_json)
+    .bind(p.field_since.map(i64::from))
+    .bind(distinction(p))
     .execute(&mut **tx)
     .await
     .map_err(|e| on_unique(e, "code"))?;

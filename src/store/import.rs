@@ -3,6 +3,7 @@
 use super::audit::{self, Actor};
 use super::{experts, reference, Store, StoreError};
 use crate::dataset::Dataset;
+use crate::domain::expert::ExpertProfile;
 use serde::Serialize;
 use sqlx::Row;
 use std::collections::HashMap;
@@ -18,6 +19,8 @@ pub struct ImportCounts {
     pub experts_created: usize,
     /// Experts updated.
     pub experts_updated: usize,
+    /// Experts already stored exactly as in the file (not written).
+    pub experts_unchanged: usize,
     /// Relations (inside the experts).
     pub relations: usize,
     /// Memberships written.
@@ -30,8 +33,8 @@ impl std::fmt::Display for ImportCounts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "organizations {}, disciplines {}, experts {} created + {} updated, relations {}, memberships {}, history records {}",
-            self.organizations, self.disciplines, self.experts_created, self.experts_updated, self.relations, self.memberships, self.history
+            "organizations {}, disciplines {}, experts {} created + {} updated + {} unchanged, relations {}, memberships {}, history records {}",
+            self.organizations, self.disciplines, self.experts_created, self.experts_updated, self.experts_unchanged, self.relations, self.memberships, self.history
         )
     }
 }
@@ -43,6 +46,14 @@ pub async fn import(
     actor: &Actor,
 ) -> Result<ImportCounts, StoreError> {
     let mut counts = ImportCounts::default();
+    // Read before the write transaction: an expert whose row is unchanged is not written,
+    // so that re-importing the same file does not restart their "profile not updated for
+    // two years" clock.
+    let stored: HashMap<String, ExpertProfile> = experts::all(store)
+        .await?
+        .iter()
+        .map(|e| (e.profile.code.clone(), e.profile.clone()))
+        .collect();
     let mut tx = store.begin_write().await?;
     for o in &data.organizations {
         reference::upsert_organization(&mut tx, o).await?;
@@ -69,6 +80,10 @@ pub async fn import(
     for p in &data.experts {
         counts.relations += p.relations.len();
         match existing.get(&p.code) {
+            Some(&id) if stored.get(&p.code) == Some(p) => {
+                ids.insert(&p.code, id);
+                counts.experts_unchanged += 1;
+            }
             Some(&id) => {
                 experts::update(&mut tx, crate::domain::ExpertId(id), p, &Default::default())
                     .await?;

@@ -30,7 +30,7 @@ pub struct InvitationRow {
     pub email: Option<String>,
     /// Phone.
     pub phone: String,
-    /// `leader` or `member`.
+    /// `leader`, `deputy` or `member`.
     pub role: String,
     /// Status.
     pub status: String,
@@ -88,7 +88,7 @@ pub struct NewInvitation<'a> {
     pub panel: &'a str,
     /// Expert row id.
     pub expert: i64,
-    /// `leader` or `member`.
+    /// `leader`, `deputy` or `member`.
     pub role: &'a str,
     /// The panel's half-day, if it meets (date, `am`/`pm`/empty).
     pub slot: Option<&'a HalfDay>,
@@ -371,25 +371,29 @@ pub async fn load(
     ))
 }
 
-/// Makes one live invitation of a panel its leader's (after a replacement moved the role).
-pub async fn set_leader(
+/// Gives one live invitation of a panel a role (`leader` or `deputy`) after a replacement
+/// moved it: whoever held the role before becomes a member.
+pub async fn set_role(
     tx: &mut Transaction<'_, Any>,
     event: i64,
     panel: &str,
     expert_code: &str,
+    role: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("update invitation set role = 'member' where event_id = $1 and panel_code = $2 and role = 'leader' and status in ('pending', 'accepted')")
+    sqlx::query("update invitation set role = 'member' where event_id = $1 and panel_code = $2 and role = $3 and status in ('pending', 'accepted')")
         .bind(event)
         .bind(panel)
+        .bind(role)
         .execute(&mut **tx)
         .await?;
     sqlx::query(
-        "update invitation set role = 'leader' where event_id = $1 and panel_code = $2 and status in ('pending', 'accepted')
+        "update invitation set role = $4 where event_id = $1 and panel_code = $2 and status in ('pending', 'accepted')
          and expert_id = (select expert_id from expert where code = $3)",
     )
     .bind(event)
     .bind(panel)
     .bind(expert_code)
+    .bind(role)
     .execute(&mut **tx)
     .await?;
     Ok(())

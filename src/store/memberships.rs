@@ -3,7 +3,7 @@
 use super::audit::Actor;
 use super::{Store, StoreError};
 use crate::dataset::MembershipRow;
-use crate::domain::membership::{EntryRules, MembershipState, Pool};
+use crate::domain::membership::{EntryRules, MembershipState, Pool, Standing};
 use crate::domain::ExpertId;
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, Transaction};
@@ -30,6 +30,10 @@ pub struct Membership {
     pub term_end: Option<String>,
     /// Last reason code.
     pub reason: String,
+    /// When the expert signed the integrity and confidentiality pledge for it.
+    pub pledge_at: Option<String>,
+    /// Last day of the current suspension (none: until reinstated).
+    pub suspended_until: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -43,6 +47,8 @@ struct MembershipRowDb {
     since: String,
     term_end: Option<String>,
     reason: String,
+    pledge_at: Option<String>,
+    suspended_until: Option<String>,
 }
 
 impl TryFrom<MembershipRowDb> for Membership {
@@ -59,6 +65,8 @@ impl TryFrom<MembershipRowDb> for Membership {
             since: r.since,
             term_end: r.term_end,
             reason: r.reason,
+            pledge_at: r.pledge_at,
+            suspended_until: r.suspended_until,
         })
     }
 }
@@ -84,7 +92,7 @@ pub struct Transition {
     pub override_reason: String,
 }
 
-const SELECT: &str = "select m.membership_id, m.expert_id, e.code, e.name, m.pool, m.state, m.since, m.term_end, m.reason
+const SELECT: &str = "select m.membership_id, m.expert_id, e.code, e.name, m.pool, m.state, m.since, m.term_end, m.reason, m.pledge_at, m.suspended_until
     from membership m join expert e on e.expert_id = m.expert_id";
 
 /// A membership by id.
@@ -144,25 +152,38 @@ async fn record(
     Ok(())
 }
 
-/// Opens an application (`apply` by the expert, `nominate` by staff).
+/// A new application (`apply` by the expert, `nominate` by staff).
+pub struct NewApplication<'a> {
+    /// The expert.
+    pub expert: ExpertId,
+    /// The pool.
+    pub pool: Pool,
+    /// The application date.
+    pub today: &'a str,
+    /// `apply` or `nominate`.
+    pub action: &'a str,
+    /// The applicant's or nominator's note.
+    pub note: &'a str,
+    /// When the pledge was signed, if it was.
+    pub pledge_at: Option<&'a str>,
+}
+
+/// Opens an application.
 pub async fn insert_application(
     tx: &mut Transaction<'_, Any>,
-    expert: ExpertId,
-    pool: Pool,
-    today: &str,
+    a: &NewApplication<'_>,
     actor: &Actor,
-    action: &str,
-    note: &str,
 ) -> Result<i64, StoreError> {
-    let (id,): (i64,) = sqlx::query_as("insert into membership (expert_id, pool, state, since, reason, updated_at) values ($1, $2, 'applied', $3, '', $4) returning membership_id")
-        .bind(expert.0)
-        .bind(pool.as_str())
-        .bind(today)
+    let (id,): (i64,) = sqlx::query_as("insert into membership (expert_id, pool, state, since, reason, updated_at, pledge_at) values ($1, $2, 'applied', $3, '', $4, $5) returning membership_id")
+        .bind(a.expert.0)
+        .bind(a.pool.as_str())
+        .bind(a.today)
         .bind(super::now())
+        .bind(a.pledge_at.map(String::from))
         .fetch_one(&mut **tx)
         .await
         .map_err(|e| super::on_unique(e, "pool"))?;
-    record(tx, id, actor, action, None, "applied", ("", note, "")).await?;
+    record(tx, id, actor, a.action, None, "applied", ("", a.note, "")).await?;
     Ok(id)
 }
 
@@ -185,6 +206,38 @@ pub struct Change<'a> {
     pub reason_text: &'a str,
     /// Override of failed entry rules.
     pub override_reason: &'a str,
+    /// Last day of a suspension this change starts (none otherwise).
+    pub suspended_until: Option<String>,
+}
+
+/// Records the expert's signature of the pledge on an application (once: a later signature
+/// keeps the first date).
+pub async fn sign_pledge(
+    tx: &mut Transaction<'_, Any>,
+    membership: i64,
+    at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "update membership set pledge_at = coalesce(pledge_at, $1) where membership_id = $2",
+    )
+    .bind(at)
+    .bind(membership)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Suspended memberships whose suspension ended before `today` (they serve again; the
+/// daily task records their reinstatement).
+pub async fn lapsed_suspensions(
+    tx: &mut Transaction<'_, Any>,
+    today: &str,
+) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(i64,)> = sqlx::query_as("select membership_id from membership where state = 'suspended' and suspended_until is not null and suspended_until < $1 order by membership_id")
+        .bind(today)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Applies a change inside the caller's transaction.
@@ -195,7 +248,7 @@ pub async fn change(
     actor: &Actor,
 ) -> Result<(), StoreError> {
     let done = sqlx::query(
-        "update membership set state = $1, since = coalesce($2, since), term_end = coalesce($3, term_end), reason = $4, updated_at = $5 where membership_id = $6 and state = $7",
+        "update membership set state = $1, since = coalesce($2, since), term_end = coalesce($3, term_end), reason = $4, updated_at = $5, suspended_until = $8 where membership_id = $6 and state = $7",
     )
     .bind(c.to.as_str())
     .bind(c.since.clone())
@@ -204,6 +257,7 @@ pub async fn change(
     .bind(super::now())
     .bind(membership)
     .bind(c.from.as_str())
+    .bind(c.suspended_until.clone())
     .execute(&mut **tx)
     .await
     .map_err(|e| super::on_unique(e, "pool"))?;
@@ -352,6 +406,8 @@ pub struct RosterLine {
     pub term_end: Option<String>,
     /// Reason.
     pub reason: String,
+    /// Last day of a suspension.
+    pub suspended_until: Option<String>,
 }
 
 /// The memberships of a pool matching the filter (all of them, for pages and exports), and
@@ -361,7 +417,7 @@ pub async fn roster(
     pool: Pool,
     f: &RosterFilter,
 ) -> Result<(Vec<RosterLine>, BTreeMap<String, i64>), StoreError> {
-    let sql = "select m.membership_id, e.expert_id, e.code, e.name, e.title, e.organization_code, e.region, m.state, m.since, m.term_end, m.reason
+    let sql = "select m.membership_id, e.expert_id, e.code, e.name, e.title, e.organization_code, e.region, m.state, m.since, m.term_end, m.reason, m.suspended_until
         from membership m join expert e on e.expert_id = m.expert_id
         where m.pool = $1 and ($2 = '' or m.state = $2) and ($3 = '' or (m.term_end is not null and m.term_end < $3))
           and ($4 = '' or exists (select 1 from expert_discipline d where d.expert_id = e.expert_id and d.code like $5))
@@ -387,13 +443,13 @@ pub async fn roster(
     Ok((lines, counts.into_iter().collect()))
 }
 
-/// Active members of a pool whose term ended before `date`.
+/// Active and suspended members of a pool whose term ended before `date`.
 pub async fn expired(
     tx: &mut Transaction<'_, Any>,
     pool: Pool,
     date: &str,
 ) -> Result<Vec<i64>, StoreError> {
-    let rows: Vec<(i64,)> = sqlx::query_as("select membership_id from membership where pool = $1 and state = 'active' and term_end is not null and term_end < $2 order by membership_id")
+    let rows: Vec<(i64,)> = sqlx::query_as("select membership_id from membership where pool = $1 and state in ('active', 'suspended') and term_end is not null and term_end < $2 order by membership_id")
         .bind(pool.as_str())
         .bind(date)
         .fetch_all(&mut **tx)
@@ -401,24 +457,31 @@ pub async fn expired(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// Latest membership state and term end per expert in a pool.
+/// Latest membership standing per expert in a pool.
 pub async fn latest_states(
     store: &Store,
     pool: Pool,
-) -> Result<std::collections::HashMap<i64, (MembershipState, Option<chrono::NaiveDate>)>, StoreError>
-{
-    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-        "select expert_id, state, term_end from membership where pool = $1 order by membership_id",
+) -> Result<std::collections::HashMap<i64, Standing>, StoreError> {
+    let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "select expert_id, state, term_end, suspended_until from membership where pool = $1 order by membership_id",
     )
     .bind(pool.as_str())
     .fetch_all(&store.pool)
     .await?;
+    let date =
+        |t: Option<String>| t.and_then(|t| chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok());
     let mut out = std::collections::HashMap::new();
-    for (expert, state, term_end) in rows {
+    for (expert, state, term_end, until) in rows {
         let state =
             MembershipState::parse(&state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let end = term_end.and_then(|t| chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok());
-        out.insert(expert, (state, end));
+        out.insert(
+            expert,
+            Standing {
+                state,
+                term_end: date(term_end),
+                suspended_until: date(until),
+            },
+        );
     }
     Ok(out)
 }
@@ -440,4 +503,58 @@ pub async fn set_rules(
     actor: &Actor,
 ) -> Result<(), StoreError> {
     super::settings::set(tx, super::settings::Table::EntryRules, pool, rules, actor).await
+}
+
+/// The expert's answers to invitations in events of `pool` given at or after `since` (an
+/// RFC 3339 time), oldest first: true for a decline or a missed answer, false for an
+/// acceptance. A declared conflict is a reason to step aside, not a refusal, and does not
+/// count.
+pub async fn answers_since(
+    tx: &mut Transaction<'_, Any>,
+    expert: ExpertId,
+    pool: Pool,
+    since: &str,
+) -> Result<Vec<bool>, StoreError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "select i.status from invitation i join event e on e.event_id = i.event_id
+          where i.expert_id = $1 and e.pool = $2 and i.responded_at is not null and i.responded_at >= $3
+            and i.declared_conflict = '' and i.status in ('accepted', 'declined', 'no_response')
+          order by i.responded_at, i.invitation_id",
+    )
+    .bind(expert.0)
+    .bind(pool.as_str())
+    .bind(since)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().map(|(s,)| s != "accepted").collect())
+}
+
+/// When the membership last became active (approval, reinstatement or import).
+pub async fn active_since(
+    tx: &mut Transaction<'_, Any>,
+    membership: i64,
+) -> Result<String, StoreError> {
+    let (at,): (Option<String>,) = sqlx::query_as(
+        "select max(at) from membership_transition where membership_id = $1 and to_state = 'active'",
+    )
+    .bind(membership)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(at.unwrap_or_default())
+}
+
+/// The expert's open membership in a pool, if any.
+pub async fn open_in(
+    tx: &mut Transaction<'_, Any>,
+    expert: ExpertId,
+    pool: Pool,
+) -> Result<Option<Membership>, StoreError> {
+    let row: Option<MembershipRowDb> = sqlx::query_as(&format!(
+        "{SELECT} where m.expert_id = $1 and m.pool = $2 and m.state in ('applied', 'active', 'suspended')"
+    ))
+    .bind(expert.0)
+    .bind(pool.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(Membership::try_from).transpose()
 }

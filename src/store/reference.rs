@@ -157,6 +157,23 @@ pub async fn unknown_codes(
     Ok(out)
 }
 
+/// An organization's region, if it exists.
+pub async fn organization_region(
+    store: &Store,
+    code: &str,
+) -> Result<Option<crate::domain::expert::Region>, StoreError> {
+    let found: Option<(String,)> =
+        sqlx::query_as("select region from organization where code = $1")
+            .bind(code)
+            .fetch_optional(&store.pool)
+            .await?;
+    found
+        .map(|(r,)| {
+            crate::domain::expert::Region::parse(&r).map_err(|e| StoreError::Corrupt(e.to_string()))
+        })
+        .transpose()
+}
+
 /// Whether an organization exists.
 pub async fn organization_exists(store: &Store, code: &str) -> Result<bool, StoreError> {
     let found: Option<(String,)> = sqlx::query_as("select code from organization where code = $1")

@@ -109,8 +109,30 @@ pub async fn insert(
         .bind(super::now())
         .fetch_one(&mut **tx)
         .await
-        .map_err(|e| on_unique(e, "username"))?;
+        .map_err(unique_field)?;
     Ok(UserId(id))
+}
+
+/// Which unique rule a write broke: the user name, or one account per expert.
+fn unique_field(e: sqlx::Error) -> StoreError {
+    let expert = matches!(&e, sqlx::Error::Database(db)
+        if db.constraint() == Some("app_user_one_per_expert") || db.message().contains("expert_id"));
+    on_unique(e, if expert { "expert_code" } else { "username" })
+}
+
+/// The account already linked to an expert, other than `except`.
+pub async fn linked_to(
+    store: &Store,
+    expert: ExpertId,
+    except: Option<UserId>,
+) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("select username from app_user where expert_id = $1 and user_id <> $2")
+            .bind(expert.0)
+            .bind(except.map(|u| u.0).unwrap_or(0))
+            .fetch_optional(&store.pool)
+            .await?;
+    Ok(row.map(|(u,)| u))
 }
 
 /// Changes role, linked expert and active flag.
@@ -129,7 +151,8 @@ pub async fn update(
     .bind(i64::from(active))
     .bind(id.0)
     .execute(&mut **tx)
-    .await?;
+    .await
+    .map_err(unique_field)?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }

@@ -34,8 +34,10 @@ const EXPERT_ALLOWED: &[(&str, &str)] = &[
     ("GET", "/api/v1/me/memberships"),
     ("POST", "/api/v1/me/memberships"),
     ("POST", "/api/v1/me/memberships/<id>/leave"),
+    ("POST", "/api/v1/me/memberships/<id>/pledge"),
     ("POST", "/me/apply"),
     ("POST", "/me/memberships/<id>/leave"),
+    ("POST", "/me/memberships/<id>/pledge"),
     // Scoped to the expert's own memberships (others answer 404).
     ("GET", "/memberships/<id>"),
     ("GET", "/api/v1/memberships/<id>"),

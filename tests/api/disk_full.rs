@@ -65,6 +65,7 @@ async fn a_full_disk_answers_503_and_writes_work_again_once_space_is_freed() {
     let create = |n: usize| {
         let mut p = profile_json(&format!("满盘{n}"));
         p["org_id"] = serde_json::json!("byh1");
+        p["region"] = serde_json::json!("local");
         p["summary"] = serde_json::json!("长期从事铜冶炼研究。".repeat(40));
         client
             .post("/api/v1/experts")

@@ -228,7 +228,7 @@ async fn an_infeasible_event_names_the_panel_and_the_binding_rule() {
             .send_json(
                 Method::Post,
                 "/api/v1/pools/review/memberships",
-                &json!({"expert_code": e["code"]}),
+                &json!({"expert_code": e["code"], "pledge_on_paper": true}),
             )
             .await;
         app.send_json(

@@ -346,13 +346,16 @@ async fn self_edited_eligibility_attributes_wait_for_verification() {
     assert_eq!(app.login("heshi", PASSWORD).await, Status::Ok);
     let mut mine = p.clone();
     mine["title"] = json!("正高");
-    mine["region"] = json!("outside");
+    set_region(&mut mine, "outside");
     mine["types"] = json!(["technical", "finance"]);
     mine["summary"] = json!("新的研究方向");
     let (status, after) = app.send_json(Method::Put, "/api/v1/me", &mine).await;
     assert_eq!(status, Status::Ok, "{after}");
     assert_eq!(after["title"], "正高", "the expert sees their proposal");
-    assert_eq!(after["to_verify"], json!(["title", "types", "region"]));
+    assert_eq!(
+        after["to_verify"],
+        json!(["title", "types", "region", "org_id"])
+    );
     app.logout().await;
     app.login_admin().await;
     let (_, staff_view) = app.get_json(&format!("/api/v1/experts/{id}")).await;

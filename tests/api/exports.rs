@@ -15,13 +15,14 @@ async fn formula_names_are_neutralised_in_every_csv() {
     p["employments"] = json!([]);
     p["unavailable"] = json!([]);
     p["org_id"] = json!("enfi");
+    p["region"] = json!("outside");
     let (status, e) = app.send_json(Method::Post, "/api/v1/experts", &p).await;
     assert_eq!(status, Status::Created, "{e}");
     let (_, m) = app
         .send_json(
             Method::Post,
             "/api/v1/pools/review/memberships",
-            &json!({"expert_code": e["code"]}),
+            &json!({"expert_code": e["code"], "pledge_on_paper": true}),
         )
         .await;
     app.send_json(

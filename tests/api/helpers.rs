@@ -173,6 +173,30 @@ pub fn sample_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sample")
 }
 
+/// The region of a sample organization (an expert's region is their employer's).
+pub fn org_region(org: &str) -> String {
+    let text = std::fs::read_to_string(sample_dir().join("organizations.csv"))
+        .expect("sample organizations");
+    text.lines()
+        .skip(1)
+        .find_map(|line| {
+            let cols: Vec<&str> = line.split(',').collect();
+            (cols.first() == Some(&org)).then(|| cols[4].to_string())
+        })
+        .unwrap_or_else(|| panic!("{org} is not a sample organization"))
+}
+
+/// Moves a profile to an employer in `region` (the region follows the employer).
+pub fn set_region(p: &mut Value, region: &str) {
+    let org = match region {
+        "local" => "bygroup",
+        "province" => "lzu",
+        _ => "tsinghua",
+    };
+    p["org_id"] = serde_json::json!(org);
+    p["region"] = serde_json::json!(region);
+}
+
 /// A profile for the API: valid unless the test changes a field.
 pub fn profile_json(name: &str) -> Value {
     serde_json::json!({
@@ -182,7 +206,7 @@ pub fn profile_json(name: &str) -> Value {
         "types": ["technical"], "email": format!("{name}@example.org"), "phone": "13800000000",
         "employments": [{"org_id": "nwimm", "from": "2001", "to": "2010"}],
         "relations": [{"kind": "advisor", "person_name": "王芳", "org_id": "lzu", "since": "1995", "until": "2000"}],
-        "unavailable": ["2026-12-14..2026-12-20"]
+        "unavailable": ["2026-12-14..2026-12-20"], "field_since": "1995"
     })
 }
 

@@ -21,10 +21,29 @@ async fn the_sample_imports_with_its_counts_and_twice_is_idempotent() {
         (100, 800, 2000, 1909)
     );
     assert_eq!((first.memberships, first.history), (2424, 5729));
+    let stamp = || async {
+        let (at,): (String,) =
+            sqlx::query_as("select updated_at from expert where code = 'E00001'")
+                .fetch_one(&app.store.pool)
+                .await
+                .unwrap();
+        at
+    };
+    let before = stamp().await;
     let second = import(&app.store, &data, &Actor::system("test"))
         .await
         .expect("again");
-    assert_eq!((second.experts_created, second.experts_updated), (0, 2000));
+    // Nothing changed, nothing written: the "profile not updated for two years" clock of
+    // every expert keeps running.
+    assert_eq!(
+        (
+            second.experts_created,
+            second.experts_updated,
+            second.experts_unchanged
+        ),
+        (0, 0, 2000)
+    );
+    assert_eq!(stamp().await, before);
     app.login_admin().await;
     let (status, page) = app.get_json("/api/v1/experts?per_page=5").await;
     assert_eq!((status, page["total"].as_i64()), (Status::Ok, Some(2000)));

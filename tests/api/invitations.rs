@@ -17,14 +17,14 @@ async fn pool_of_twelve(app: &TestApp) -> Vec<Value> {
         p["relations"] = json!([]);
         p["email"] = json!(format!("expert{i:02}@example.org"));
         p["unavailable"] = json!([]);
-        p["region"] = json!(if i % 2 == 0 { "outside" } else { "local" });
+        p["region"] = json!(org_region(org));
         let (st, e) = app.send_json(Method::Post, "/api/v1/experts", &p).await;
         assert_eq!(st, Status::Created, "{e}");
         let (_, m) = app
             .send_json(
                 Method::Post,
                 "/api/v1/pools/review/memberships",
-                &json!({"expert_code": e["code"]}),
+                &json!({"expert_code": e["code"], "pledge_on_paper": true}),
             )
             .await;
         let (status, _) = app

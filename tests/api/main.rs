@@ -15,6 +15,7 @@ mod helpers;
 mod import;
 mod invitations;
 mod openapi;
+mod pool_rules;
 mod pools;
 mod registry;
 mod sample_engine;

@@ -17,7 +17,7 @@ async fn nominate(app: &TestApp, pool: &str, code: &Value) -> Value {
         .send_json(
             Method::Post,
             &format!("/api/v1/pools/{pool}/memberships"),
-            &json!({"expert_code": code, "note": "recommended by the bureau"}),
+            &json!({"expert_code": code, "note": "recommended by the bureau", "pledge_on_paper": true}),
         )
         .await;
     assert_eq!(status, Status::Created, "{m}");
@@ -46,7 +46,7 @@ async fn apply_approve_suspend_reinstate_exit_keeps_the_whole_timeline() {
         .send_json(
             Method::Post,
             "/api/v1/me/memberships",
-            &json!({"pool": "review", "note": "申请加入评审库"}),
+            &json!({"pool": "review", "note": "申请加入评审库", "pledge": true}),
         )
         .await;
     assert_eq!(status, Status::Created, "{m}");
@@ -105,7 +105,7 @@ async fn apply_approve_suspend_reinstate_exit_keeps_the_whole_timeline() {
     assert_eq!(page.status(), Status::Ok);
     let html = page.into_string().await.unwrap();
     assert!(
-        html.contains("three no-shows") && html.contains("title_rank"),
+        html.contains("three no-shows") && html.contains("从业年限"),
         "{html}"
     );
     let profile = app
@@ -317,7 +317,7 @@ async fn the_roster_export_matches_the_filter() {
     let app = spawn_app().await;
     app.login_admin().await;
     for (name, region) in [("甲地", "local"), ("乙地", "outside"), ("丙地", "outside")] {
-        let e = expert(&app, name, |p| p["region"] = json!(region)).await;
+        let e = expert(&app, name, |p| set_region(p, region)).await;
         let m = nominate(&app, "review", &e["code"]).await;
         act(&app, &m["id"], json!({"action": "approve"})).await;
     }
@@ -391,7 +391,7 @@ async fn entry_rules_are_configurable_and_audited() {
         .await
         .unwrap();
     let token = csrf_token(&page);
-    let form = format!("csrf={token}&titles=%E6%AD%A3%E9%AB%98&max_entry_age=60&term_years=5&misconduct_bar_years=5&min_years_in_field=5");
+    let form = format!("csrf={token}&titles=%E6%AD%A3%E9%AB%98&max_entry_age=60&term_years=5&misconduct_bar_years=5&min_years_in_field=5&max_entry_age_distinguished=70&require_pledge=true&suspend_after_declines=3&suspension_months=6&newcomer_share_percent=25");
     let saved = app
         .client
         .post("/pools/review/rules")

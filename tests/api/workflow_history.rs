@@ -283,7 +283,7 @@ async fn an_edited_or_deleted_draw_shows_in_replay_and_in_the_chain() {
 }
 
 /// A panel that rules bind only together: "≥ 2 legal experts from outside the province" and
-/// "≤ 1 per organization", with the four eligible legal experts all at 兰州大学. The diagnosis
+/// "≤ 1 per organization", with the four eligible legal experts all at 清华大学. The diagnosis
 /// names both rules and the organization.
 #[tokio::test]
 async fn an_infeasible_panel_names_the_rules_that_bind_together() {
@@ -292,7 +292,7 @@ async fn an_infeasible_panel_names_the_rules_that_bind_together() {
     review_pool(&app, 8).await;
     for i in 0..4 {
         let mut p = profile_json(&format!("法律专家{i}"));
-        p["org_id"] = json!("lzu");
+        p["org_id"] = json!("tsinghua");
         p["types"] = json!(["legal"]);
         p["region"] = json!("outside");
         p["relations"] = json!([]);
@@ -305,7 +305,7 @@ async fn an_infeasible_panel_names_the_rules_that_bind_together() {
             .send_json(
                 Method::Post,
                 "/api/v1/pools/review/memberships",
-                &json!({"expert_code": e["code"]}),
+                &json!({"expert_code": e["code"], "pledge_on_paper": true}),
             )
             .await;
         app.send_json(
@@ -324,7 +324,7 @@ async fn an_infeasible_panel_names_the_rules_that_bind_together() {
     let (status, r) = draw(&app, id, 1).await;
     assert_eq!(status, Status::Conflict, "{r}");
     let message = r["error"]["message"].as_str().unwrap();
-    assert!(message.contains("兰州大学"), "{message}");
+    assert!(message.contains("清华大学"), "{message}");
     assert!(message.contains("per organization"), "{message}");
     assert!(!message.contains("not all at once"), "{message}");
 }

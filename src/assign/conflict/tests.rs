@@ -123,6 +123,30 @@ fn requested_avoidance_is_honoured() {
     );
     p.items[0].requested_avoid = vec!["E1".into()];
     assert_eq!(codes(&p), vec![(0, 0, "requested")]);
+    p.items[0]
+        .avoid_reasons
+        .insert("E1".into(), "与申请人存在竞争关系".into());
+    let found = find_conflicts(&p);
+    assert!(
+        found[0].reason.ends_with(": 与申请人存在竞争关系"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_prior_role_recorded_on_the_item_is_a_conflict() {
+    let mut p = problem(
+        vec![item("P1", "bygroup", &[])],
+        vec![
+            candidate("E1", "张磊", "nwu"),
+            candidate("E2", "王芳", "lzu"),
+        ],
+    );
+    p.items[0]
+        .prior_roles
+        .insert("E2".into(), "reviewed the application (EV001-APP)".into());
+    assert_eq!(codes(&p), vec![(0, 1, "prior_role")]);
+    assert!(find_conflicts(&p)[0].reason.contains("EV001-APP"));
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! An expert's own changes to the attributes that decide eligibility, held for staff.
 
-use super::{ExpertProfile, ExpertType, Region, Title};
+use super::{Distinction, ExpertProfile, ExpertType, Region, Title};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -28,6 +28,12 @@ impl ExpertProfile {
         if let Some(v) = &pending.org_id {
             p.org_id = v.clone();
         }
+        if let Some(v) = pending.field_since {
+            p.field_since = v;
+        }
+        if let Some(v) = pending.distinction {
+            p.distinction = v;
+        }
         p
     }
 
@@ -40,6 +46,8 @@ impl ExpertProfile {
         p.region = verified.region;
         p.birth_year = verified.birth_year;
         p.org_id = verified.org_id.clone();
+        p.field_since = verified.field_since;
+        p.distinction = verified.distinction;
         p
     }
 }
@@ -64,6 +72,30 @@ pub struct PendingAttributes {
     /// Proposed employer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_id: Option<String>,
+    /// Proposed start year in the field (`Some(None)`: remove it).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub field_since: Option<Option<i32>>,
+    /// Proposed distinction (`Some(None)`: remove it).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub distinction: Option<Option<Distinction>>,
+}
+
+/// A field that is present (even as `null`, meaning "remove") is a proposal; a missing one
+/// (serde's `default`) is not.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 impl PendingAttributes {
@@ -75,6 +107,10 @@ impl PendingAttributes {
             region: (proposed.region != verified.region).then_some(proposed.region),
             birth_year: (proposed.birth_year != verified.birth_year).then_some(proposed.birth_year),
             org_id: (proposed.org_id != verified.org_id).then(|| proposed.org_id.clone()),
+            field_since: (proposed.field_since != verified.field_since)
+                .then_some(proposed.field_since),
+            distinction: (proposed.distinction != verified.distinction)
+                .then_some(proposed.distinction),
         }
     }
 
@@ -86,6 +122,8 @@ impl PendingAttributes {
             ("region", self.region.is_some()),
             ("birth_year", self.birth_year.is_some()),
             ("org_id", self.org_id.is_some()),
+            ("field_since", self.field_since.is_some()),
+            ("distinction", self.distinction.is_some()),
         ]
         .into_iter()
         .filter(|(_, set)| *set)

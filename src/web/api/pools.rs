@@ -116,6 +116,9 @@ struct Nomination {
     expert_code: String,
     #[serde(default)]
     note: String,
+    /// Staff hold the nominee's signed paper pledge.
+    #[serde(default)]
+    pledge_on_paper: bool,
 }
 
 #[post("/pools/<name>/memberships", data = "<body>")]
@@ -138,7 +141,18 @@ async fn nominate(
     drop(conn);
     Ok((
         Status::Created,
-        Json(memberships::apply(store, &staff.0.actor(), expert.id, pool, &body.note, true).await?),
+        Json(
+            memberships::apply(
+                store,
+                &staff.0.actor(),
+                expert.id,
+                pool,
+                &body.note,
+                true,
+                body.pledge_on_paper,
+            )
+            .await?,
+        ),
     ))
 }
 
@@ -147,6 +161,9 @@ struct Application {
     pool: String,
     #[serde(default)]
     note: String,
+    /// The integrity and confidentiality pledge, ticked.
+    #[serde(default)]
+    pledge: bool,
 }
 
 #[post("/me/memberships", data = "<body>")]
@@ -158,7 +175,18 @@ async fn apply(
     let pool = Pool::parse(&body.pool)?;
     Ok((
         Status::Created,
-        Json(memberships::apply(store, &e.user.actor(), e.expert, pool, &body.note, false).await?),
+        Json(
+            memberships::apply(
+                store,
+                &e.user.actor(),
+                e.expert,
+                pool,
+                &body.note,
+                false,
+                body.pledge,
+            )
+            .await?,
+        ),
     ))
 }
 
@@ -184,6 +212,17 @@ async fn leave(
 ) -> AppResult<Json<MembershipView>> {
     Ok(Json(
         memberships::leave(store, &e.user.actor(), e.expert, id, &body.reason).await?,
+    ))
+}
+
+#[post("/me/memberships/<id>/pledge")]
+async fn sign_pledge(
+    e: ExpertUser,
+    store: &State<Store>,
+    id: i64,
+) -> AppResult<Json<MembershipView>> {
+    Ok(Json(
+        memberships::sign_pledge(store, &e.user.actor(), e.expert, id).await?,
     ))
 }
 
@@ -289,6 +328,7 @@ pub fn routes() -> Vec<rocket::Route> {
         apply,
         my_memberships,
         leave,
+        sign_pledge,
         of_expert,
         read,
         decide,

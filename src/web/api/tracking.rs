@@ -5,7 +5,7 @@ use super::pools::pool;
 use crate::domain::tracking::FlagRules;
 use crate::domain::ExpertId;
 use crate::error::AppResult;
-use crate::service::tracking::{self, Composition, Dashboard, ExpertRecord, Plan, PlanDecision};
+use crate::service::tracking::{self, Dashboard, ExpertRecord, Plan, PlanDecision};
 use crate::store::Store;
 use crate::web::guards::{Admin, ExpertUser, Reader};
 use chrono::NaiveDate;
@@ -54,27 +54,22 @@ struct Decisions {
     decisions: Vec<PlanDecision>,
 }
 
-#[derive(Serialize)]
-struct Preview {
-    before: Composition,
-    after: Composition,
-}
-
 #[post("/pools/<name>/rotation/preview", data = "<body>")]
 async fn preview(
     _r: Reader,
     store: &State<Store>,
     name: &str,
     body: JsonBody<Decisions>,
-) -> AppResult<Json<Preview>> {
-    let (before, after) = tracking::preview(
-        store,
-        pool(name)?,
-        date_or_today(body.date.as_deref())?,
-        &body.decisions,
-    )
-    .await?;
-    Ok(Json(Preview { before, after }))
+) -> AppResult<Json<tracking::Preview>> {
+    Ok(Json(
+        tracking::preview(
+            store,
+            pool(name)?,
+            date_or_today(body.date.as_deref())?,
+            &body.decisions,
+        )
+        .await?,
+    ))
 }
 
 #[derive(Serialize)]

@@ -51,6 +51,10 @@ struct EventForm {
     venue: String,
     #[field(default = String::new())]
     answer_by: String,
+    #[field(default = String::new())]
+    review_from: String,
+    #[field(default = String::new())]
+    review_to: String,
     csrf: String,
 }
 
@@ -75,6 +79,12 @@ async fn create(
         rules: None,
         venue: f.venue,
         answer_by: f.answer_by,
+        review_window: match (f.review_from.trim(), f.review_to.trim()) {
+            ("", "") => String::new(),
+            (from, "") => from.to_string(),
+            ("", to) => to.to_string(),
+            (from, to) => format!("{from}..{to}"),
+        },
     };
     match events::create(store, &s.0.actor(), input).await {
         Ok(e) => Ok(Ok(Redirect::to(format!("/events/{}", e.id)))),
@@ -223,7 +233,10 @@ async fn event_page(
         json!(serde_json::to_string_pretty(&event.rules).unwrap_or_default()),
     );
     ctx.insert("event".into(), json!(event));
-    ctx.insert("items".into(), json!(items));
+    ctx.insert(
+        "items".into(),
+        json!(items.iter().map(item_view).collect::<Vec<_>>()),
+    );
     ctx.insert("panels".into(), json!(panels));
     ctx.insert("overview".into(), json!(overview));
     ctx.insert("draw".into(), json!(latest));
@@ -486,6 +499,33 @@ async fn replay(
         json!(events::get(store, row.event_id).await?.code),
     );
     Ok(render(Status::Ok, "supervisor/replay", ctx))
+}
+
+/// An item with its avoidances (and their reasons), prior roles and earlier items as lists.
+fn item_view(i: &crate::store::events::ItemRow) -> serde_json::Value {
+    let notes = |text: &str| -> std::collections::BTreeMap<String, String> {
+        serde_json::from_str(text).unwrap_or_default()
+    };
+    let reasons = notes(&i.avoid_reasons);
+    let avoid: Vec<serde_json::Value> = i
+        .requested_avoid
+        .split(';')
+        .filter(|c| !c.is_empty())
+        .map(|c| json!({"expert": c, "reason": reasons.get(c)}))
+        .collect();
+    let prior: Vec<serde_json::Value> = notes(&i.prior_roles)
+        .into_iter()
+        .map(|(expert, role)| json!({"expert": expert, "role": role}))
+        .collect();
+    let mut v = json!(i);
+    v["avoid"] = json!(avoid);
+    v["prior"] = json!(prior);
+    v["earlier"] = json!(i
+        .earlier_items
+        .split(';')
+        .filter(|c| !c.is_empty())
+        .collect::<Vec<_>>());
+    v
 }
 
 pub fn routes() -> Vec<rocket::Route> {

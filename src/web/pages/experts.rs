@@ -59,6 +59,10 @@ pub struct ProfileForm {
     /// `YYYY-MM-DD..YYYY-MM-DD` per line.
     #[field(default = String::new())]
     unavailable: String,
+    #[field(default = String::new())]
+    field_since: String,
+    #[field(default = String::new())]
+    distinction: String,
     #[serde(skip)]
     #[field(default = String::new())]
     csrf: String,
@@ -117,6 +121,8 @@ impl ProfileForm {
             employments,
             relations,
             unavailable: items(&self.unavailable),
+            field_since: self.field_since,
+            distinction: self.distinction,
         })
     }
 
@@ -127,6 +133,11 @@ impl ProfileForm {
             name: p.name.clone(),
             gender: p.gender.as_str().into(),
             birth_year: p.birth_year.to_string(),
+            field_since: year(p.field_since),
+            distinction: p
+                .distinction
+                .map(|d| d.as_str().to_string())
+                .unwrap_or_default(),
             title: p.title.as_str().into(),
             position: p.position.clone(),
             org_id: p.org_id.clone(),

@@ -76,19 +76,26 @@ async fn roster_download(
     ))
 }
 
-#[get("/memberships/<id>")]
-async fn membership_page(
-    user: CurrentUser,
+/// The membership page's context: the membership, the actions its state offers and the
+/// exit reasons.
+async fn membership_context(
+    user: &CurrentUser,
     lang: Lang,
-    csrf: Csrf,
-    store: &State<Store>,
+    csrf: &Csrf,
+    store: &Store,
     id: i64,
-) -> AppResult<Html> {
+) -> AppResult<serde_json::Map<String, serde_json::Value>> {
     let view = memberships::view(store, id).await?;
     if !user.0.role.can_read_all() && user.0.expert_id != Some(view.membership.expert_id) {
         return Err(AppError::NotFound(format!("membership {id}")));
     }
     let mut ctx = context(lang, Some(&user.0), &csrf.0, &format!("/memberships/{id}"));
+    ctx.insert(
+        "actions".into(),
+        json!(crate::domain::membership::actions_for(
+            view.membership.state
+        )),
+    );
     ctx.insert("view".into(), json!(view));
     ctx.insert(
         "exit_reasons".into(),
@@ -97,6 +104,18 @@ async fn membership_page(
             .map(|r| r.as_str())
             .collect::<Vec<_>>()),
     );
+    Ok(ctx)
+}
+
+#[get("/memberships/<id>")]
+async fn membership_page(
+    user: CurrentUser,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+) -> AppResult<Html> {
+    let ctx = membership_context(&user, lang, &csrf, store, id).await?;
     Ok(render(Status::Ok, "admin/membership", ctx))
 }
 
@@ -111,6 +130,8 @@ struct DecisionForm {
     override_reason: String,
     #[field(default = String::new())]
     term_end: String,
+    #[field(default = String::new())]
+    until: String,
     csrf: String,
 }
 
@@ -122,6 +143,7 @@ impl DecisionForm {
             reason: self.reason.clone(),
             override_reason: self.override_reason.clone(),
             term_end: self.term_end.clone(),
+            until: self.until.clone(),
         }
     }
 }
@@ -134,15 +156,7 @@ async fn error_back(
     id: i64,
     e: AppError,
 ) -> AppResult<Html> {
-    let mut ctx = context(lang, Some(&user.0), &csrf.0, &format!("/memberships/{id}"));
-    ctx.insert("view".into(), json!(memberships::view(store, id).await?));
-    ctx.insert(
-        "exit_reasons".into(),
-        json!(crate::domain::membership::ExitReason::ALL
-            .iter()
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()),
-    );
+    let mut ctx = membership_context(user, lang, csrf, store, id).await?;
     ctx.insert("error".into(), json!(e.for_page()));
     Ok(render(e.status(), "admin/membership", ctx))
 }
@@ -261,6 +275,8 @@ struct NominateForm {
     expert_code: String,
     #[field(default = String::new())]
     note: String,
+    #[field(default = false)]
+    pledge_on_paper: bool,
     csrf: String,
 }
 
@@ -284,7 +300,16 @@ async fn nominate(
             )
         })?;
     drop(conn);
-    let view = memberships::apply(store, &s.0.actor(), expert.id, pool, &form.note, true).await?;
+    let view = memberships::apply(
+        store,
+        &s.0.actor(),
+        expert.id,
+        pool,
+        &form.note,
+        true,
+        form.pledge_on_paper,
+    )
+    .await?;
     Ok(Redirect::to(format!("/memberships/{}", view.membership.id)))
 }
 
@@ -293,6 +318,8 @@ struct ApplyForm {
     pool: String,
     #[field(default = String::new())]
     note: String,
+    #[field(default = false)]
+    pledge: bool,
     csrf: String,
 }
 
@@ -305,9 +332,35 @@ async fn apply(
 ) -> AppResult<Redirect> {
     csrf.verify(&form.csrf)?;
     let pool = Pool::parse(&form.pool)?;
-    let view =
-        memberships::apply(store, &e.user.actor(), e.expert, pool, &form.note, false).await?;
+    let view = memberships::apply(
+        store,
+        &e.user.actor(),
+        e.expert,
+        pool,
+        &form.note,
+        false,
+        form.pledge,
+    )
+    .await?;
     Ok(Redirect::to(format!("/memberships/{}", view.membership.id)))
+}
+
+#[derive(FromForm)]
+struct CsrfOnly {
+    csrf: String,
+}
+
+#[post("/me/memberships/<id>/pledge", data = "<form>")]
+async fn sign_pledge(
+    e: ExpertUser,
+    store: &State<Store>,
+    id: i64,
+    form: Form<CsrfOnly>,
+    csrf: Csrf,
+) -> AppResult<Redirect> {
+    csrf.verify(&form.csrf)?;
+    memberships::sign_pledge(store, &e.user.actor(), e.expert, id).await?;
+    Ok(Redirect::to(format!("/memberships/{id}")))
 }
 
 #[derive(FromForm)]
@@ -338,6 +391,12 @@ struct RulesForm {
     term_years: i32,
     misconduct_bar_years: i32,
     min_years_in_field: i32,
+    max_entry_age_distinguished: i32,
+    #[field(default = false)]
+    require_pledge: bool,
+    suspend_after_declines: u32,
+    suspension_months: u32,
+    newcomer_share_percent: u32,
     csrf: String,
 }
 
@@ -363,6 +422,11 @@ async fn save_rules(
         term_years: form.term_years,
         misconduct_bar_years: form.misconduct_bar_years,
         min_years_in_field: form.min_years_in_field,
+        max_entry_age_distinguished: form.max_entry_age_distinguished,
+        require_pledge: form.require_pledge,
+        suspend_after_declines: form.suspend_after_declines,
+        suspension_months: form.suspension_months,
+        newcomer_share_percent: form.newcomer_share_percent,
     };
     match memberships::set_rules(store, &a.0.actor(), pool, rules).await {
         Ok(_) => Ok(Ok(Redirect::to(format!("/pools/{pool}")))),
@@ -384,6 +448,7 @@ pub fn routes() -> Vec<rocket::Route> {
         expire,
         nominate,
         apply,
+        sign_pledge,
         leave
     ]
 }

@@ -211,7 +211,7 @@ async fn rotation(
 struct PlanForm {
     #[field(default = String::new())]
     date: String,
-    /// membership id → `exit:<reason>`, `renew` or `approve` (empty: no change).
+    /// membership id → `exit:<reason>`, `suspend`, `renew` or `approve` (empty: no change).
     #[field(default = HashMap::new())]
     decisions: HashMap<i64, String>,
     #[field(default = String::new())]
@@ -244,7 +244,7 @@ fn decisions(form: &PlanForm) -> Vec<PlanDecision> {
                     } else {
                         String::new()
                     },
-                    term_end: String::new(),
+                    ..Default::default()
                 },
             }
         })
@@ -268,14 +268,26 @@ async fn submit(
     let chosen = decisions(&form);
     let reader = Reader(a.0.clone());
     if form.apply.is_empty() {
-        let (before, after) = tracking::preview(store, pool, day, &chosen).await?;
+        let preview = tracking::preview(store, pool, day, &chosen).await?;
         let picked: Vec<i64> = chosen.iter().map(|d| d.membership_id).collect();
         let values: HashMap<String, String> = form
             .decisions
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
-        return plan_page(&reader, lang, &csrf, store, name, Some(&form.date), Some((json!({"preview": {"before": before, "after": after}, "picked": picked, "values": values}), Status::Ok))).await;
+        return plan_page(
+            &reader,
+            lang,
+            &csrf,
+            store,
+            name,
+            Some(&form.date),
+            Some((
+                json!({"preview": preview, "picked": picked, "values": values}),
+                Status::Ok,
+            )),
+        )
+        .await;
     }
     match tracking::apply(store, &a.0.actor(), a.0 .0.expert_id, pool, &chosen).await {
         Ok(n) => {

@@ -53,6 +53,17 @@ pub fn pending_rows(
     if let Some(v) = &q.org_id {
         row("org", org_name(&p.org_id), org_name(v));
     }
+    let year = |y: Option<i32>| y.map(|y| y.to_string()).unwrap_or_else(|| "—".into());
+    if let Some(v) = q.field_since {
+        row("since", year(p.field_since), year(v));
+    }
+    let distinction = |d: Option<crate::domain::expert::Distinction>| match d {
+        Some(d) => word(format!("dist_{d}")),
+        None => word("dist_none".into()),
+    };
+    if let Some(v) = q.distinction {
+        row("distinction", distinction(p.distinction), distinction(v));
+    }
     rows
 }
 
