@@ -19,6 +19,99 @@ pub struct Config {
     /// A folder of `*.html.tera` files replacing the compiled-in templates of the same name
     /// (`EXPERTPOOL_TEMPLATES_DIR`), so a bureau can change its header without rebuilding.
     pub templates_dir: Option<PathBuf>,
+    /// How messages reach experts.
+    pub messaging: Messaging,
+}
+
+/// How messages reach experts: the channels (none configured: messages wait, visible in the
+/// service), the public address of answer links and the key that signs them.
+#[derive(Clone)]
+pub struct Messaging {
+    /// `EXPERTPOOL_PUBLIC_URL`: the address experts open answer links at (empty: links are
+    /// relative, for the expert's own page).
+    pub public_url: String,
+    /// Signs answer links (derived from the secret key, never the cookie key itself).
+    pub link_key: Vec<u8>,
+    /// `EXPERTPOOL_SMTP_URL`: `smtp://user:pass@host:587` (STARTTLS when the server offers
+    /// it; `?tls=required` to insist), `smtps://…` (TLS), or `log` (print, for development).
+    pub smtp_url: Option<String>,
+    /// `EXPERTPOOL_MAIL_FROM`: the sender address.
+    pub mail_from: String,
+    /// `EXPERTPOOL_SMS_WEBHOOK_URL`: a gateway that takes a POST of `{"to", "text"}` (or
+    /// `log`).
+    pub sms_url: Option<String>,
+    /// `EXPERTPOOL_SMS_TOKEN`: sent as `Authorization: Bearer …` when set.
+    pub sms_token: Option<String>,
+    /// `EXPERTPOOL_OUTBOX_ATTEMPTS`: attempts before a message is marked failed.
+    pub max_attempts: u32,
+    /// This instance's name in claims (several instances share one outbox).
+    pub instance: String,
+}
+
+impl Default for Messaging {
+    fn default() -> Self {
+        use rand::RngExt;
+        let id: u64 = rand::rng().random();
+        Messaging {
+            public_url: String::new(),
+            link_key: Vec::new(),
+            smtp_url: None,
+            mail_from: "expertpool@localhost".into(),
+            sms_url: None,
+            sms_token: None,
+            max_attempts: 8,
+            instance: format!("{}-{id:016x}", std::process::id()),
+        }
+    }
+}
+
+impl std::fmt::Debug for Messaging {
+    // Passwords in the SMTP URL and the gateway token never reach a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Messaging")
+            .field("public_url", &self.public_url)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("sms_url", &self.sms_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Messaging {
+    /// Reads the `EXPERTPOOL_*` messaging variables; `secret_key` keys the answer links.
+    pub fn from_env(secret_key: &[u8]) -> Result<Self, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let max_attempts = match var("EXPERTPOOL_OUTBOX_ATTEMPTS") {
+            Some(n) => n
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=100).contains(n))
+                .ok_or("EXPERTPOOL_OUTBOX_ATTEMPTS must be a number from 1 to 100")?,
+            None => 8,
+        };
+        Ok(Messaging {
+            public_url: var("EXPERTPOOL_PUBLIC_URL")
+                .map(|u| u.trim().trim_end_matches('/').to_string())
+                .unwrap_or_default(),
+            link_key: link_key(secret_key),
+            smtp_url: var("EXPERTPOOL_SMTP_URL"),
+            mail_from: var("EXPERTPOOL_MAIL_FROM").unwrap_or_else(|| "expertpool@localhost".into()),
+            sms_url: var("EXPERTPOOL_SMS_WEBHOOK_URL"),
+            sms_token: var("EXPERTPOOL_SMS_TOKEN"),
+            max_attempts,
+            ..Default::default()
+        })
+    }
+}
+
+/// The answer-link key of a secret key: a hash with a purpose label, so that a leaked link
+/// key says nothing about the cookie key.
+pub fn link_key(secret_key: &[u8]) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"expertpool answer links\0");
+    h.update(secret_key);
+    h.finalize().to_vec()
 }
 
 impl std::fmt::Debug for Config {
@@ -98,7 +191,6 @@ impl Config {
         }
         Ok(Config {
             database_url,
-            secret_key,
             admin_password: std::env::var("EXPERTPOOL_ADMIN_PASSWORD")
                 .ok()
                 .filter(|p| !p.is_empty()),
@@ -106,6 +198,8 @@ impl Config {
             templates_dir: std::env::var_os("EXPERTPOOL_TEMPLATES_DIR")
                 .filter(|d| !d.is_empty())
                 .map(PathBuf::from),
+            messaging: Messaging::from_env(&secret_key)?,
+            secret_key,
         })
     }
 }

@@ -2,7 +2,7 @@
 
 -- Entry rules: the year the expert started working in their field (≥ 5 years), and a
 -- distinction (academician, nationally recognized expert) that raises the entry age limit.
-alter table expert add column field_since integer;
+alter table expert add column field_since bigint;
 alter table expert add column distinction text not null default '';
 
 -- When the expert signed the integrity and confidentiality pledge for this membership, and

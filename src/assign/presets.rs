@@ -25,6 +25,16 @@ fn outside_city() -> Filter {
     }
 }
 
+/// Hours an invited expert has to answer, by kind: a day for the frequent project reviews, two
+/// for awards and appraisals, three for strategy consultations with senior advisers.
+pub fn answer_hours(kind: EventKind) -> u32 {
+    match kind {
+        EventKind::Application | EventKind::Acceptance => 24,
+        EventKind::Award | EventKind::Appraisal => 48,
+        EventKind::Consulting => 72,
+    }
+}
+
 /// The rules an event of this kind and mode starts with.
 pub fn default_rules(kind: EventKind, mode: EventMode) -> Rules {
     let senior = || titles(&[Title::Senior]);

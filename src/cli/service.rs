@@ -53,10 +53,14 @@ pub fn serve(raw: &[String]) -> Result<(), String> {
     // The segmentation dictionary loads beside the start-up, not in the first request.
     std::thread::spawn(crate::assign::text::warm_up);
     runtime()?.block_on(async {
-        let store = open(&config).await?;
+        let store = open(&config)
+            .await?
+            .with_messaging(config.messaging.clone());
         bootstrap(&store, &config).await?;
         println!("expertpool on {}", redact_url(&config.database_url));
         crate::service::suspensions::spawn_daily(store.clone());
+        crate::service::delivery::spawn(store.clone());
+        crate::service::scheduler::spawn(store.clone());
         crate::build(&config, store)
             .launch()
             .await

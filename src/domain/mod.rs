@@ -44,6 +44,7 @@ macro_rules! text_enum {
     };
 }
 
+pub mod answer_link;
 pub mod discipline;
 pub mod event;
 pub mod expert;

@@ -45,6 +45,10 @@ pub struct Event {
     pub answer_by: Option<NaiveDate>,
     /// Correspondence review: the days experts work on their items.
     pub review_window: Option<crate::domain::expert::DateRange>,
+    /// Hours an invited expert has to answer.
+    pub answer_hours: u32,
+    /// Decliners and missed answers are replaced automatically (else staff decide).
+    pub auto_replace: bool,
 }
 
 pub(crate) fn corrupt(e: impl std::fmt::Display) -> AppError {
@@ -75,6 +79,8 @@ impl TryFrom<EventRow> for Event {
                 "" => None,
                 d => Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(corrupt)?),
             },
+            answer_hours: u32::try_from(r.answer_hours).map_err(corrupt)?,
+            auto_replace: r.auto_replace != 0,
             review_window: match r.review_window.as_str() {
                 "" => None,
                 w => Some(
@@ -112,10 +118,18 @@ pub struct EventInput {
     /// Correspondence review (individual mode): `YYYY-MM-DD..YYYY-MM-DD`, the days experts
     /// work on their items, ending by the last date (empty: the dates only).
     pub review_window: String,
+    /// Hours an invited expert has to answer (empty: the preset of the kind).
+    pub answer_hours: Option<u32>,
+    /// Replace decliners and missed answers automatically (empty: yes).
+    pub auto_replace: Option<bool>,
 }
 
 /// Venue and answer deadline, checked: the deadline is a date before the event.
-fn notice(venue: &str, answer_by: &str, first: NaiveDate) -> AppResult<(String, String)> {
+pub(crate) fn notice(
+    venue: &str,
+    answer_by: &str,
+    first: NaiveDate,
+) -> AppResult<(String, String)> {
     let venue = venue.trim();
     if venue.chars().count() > 200 {
         return Err(ValidationError::new("venue", "at most 200 characters").into());
@@ -203,6 +217,11 @@ pub async fn create(store: &Store, actor: &Actor, input: EventInput) -> AppResul
             window.to_string()
         }
     };
+    let answer_hours = crate::service::follow_up::answer_hours(
+        input
+            .answer_hours
+            .unwrap_or_else(|| presets::answer_hours(kind)),
+    )?;
     let code = if input.code.trim().is_empty() {
         format!(
             "EV{}-{}",
@@ -230,6 +249,8 @@ pub async fn create(store: &Store, actor: &Actor, input: EventInput) -> AppResul
         venue,
         answer_by,
         review_window,
+        answer_hours: answer_hours.into(),
+        auto_replace: i64::from(input.auto_replace.unwrap_or(true)),
     };
     let mut tx = store.begin_write().await?;
     let id = store_e::insert(&mut tx, &row).await?;
@@ -288,45 +309,6 @@ pub(crate) async fn begin(
         .try_into()?;
     require(&event, action)?;
     Ok((tx, event))
-}
-
-/// Sets where the panels meet and the answer deadline (until the event is closed).
-pub async fn set_notice(
-    store: &Store,
-    actor: &Actor,
-    id: i64,
-    venue: &str,
-    answer_by: &str,
-) -> AppResult<Event> {
-    let event = get(store, id).await?;
-    if event.status == EventStatus::Closed {
-        return Err(crate::domain::event::WrongState {
-            status: event.status,
-            action: EventAction::EditRules,
-            allowed: &[
-                EventStatus::Draft,
-                EventStatus::Drawn,
-                EventStatus::Inviting,
-                EventStatus::Confirmed,
-            ],
-        }
-        .into());
-    }
-    let (venue, answer_by) = notice(venue, answer_by, event.dates[0])?;
-    let mut tx = store.begin_write().await?;
-    store_e::set_notice(&mut tx, id, &venue, &answer_by).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "event.notice",
-        "event",
-        &event.code,
-        Some(&serde_json::json!({"venue": event.venue, "answer_by": event.answer_by})),
-        Some(&serde_json::json!({"venue": venue, "answer_by": answer_by})),
-    )
-    .await?;
-    tx.commit().await?;
-    get(store, id).await
 }
 
 /// Replaces the rules of a draft event.

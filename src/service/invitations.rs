@@ -36,9 +36,12 @@ pub(crate) async fn panel_slots(
         .collect())
 }
 
-/// Gives one seat inside the transaction, after the live checks (`seats::check`).
+/// Gives one seat inside the transaction, after the live checks (`seats::check`), and writes
+/// the invitation's messages (with its answer deadline and link) in the same transaction.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn invite(
     tx: &mut Transaction<'_, Any>,
+    store: &Store,
     event: &Event,
     draw: i64,
     panel: &str,
@@ -58,7 +61,7 @@ pub(crate) async fn invite(
         },
     )
     .await?;
-    Ok(store_i::insert(
+    let id = store_i::insert(
         tx,
         &store_i::NewInvitation {
             event: event.id,
@@ -69,7 +72,27 @@ pub(crate) async fn invite(
             slot,
         },
     )
-    .await?)
+    .await?;
+    let (date, part) = slot
+        .map(|s| (s.date.to_string(), s.part.clone()))
+        .unwrap_or_default();
+    crate::service::notify::invitation(
+        tx,
+        store,
+        &crate::service::notify::Seat {
+            invitation: id,
+            event,
+            when: crate::service::notify::when(event, &date, &part),
+        },
+        &crate::service::notify::Recipient {
+            expert_id: expert.id.0,
+            name: &expert.profile.name,
+            email: expert.profile.email.as_ref().map(|e| e.as_str()),
+            phone: &expert.profile.phone,
+        },
+    )
+    .await?;
+    Ok(id)
 }
 
 /// Sends the invitations of a draw: one per seat, leaders and deputies marked. The draw must be the
@@ -142,15 +165,24 @@ pub async fn confirm(
             } else {
                 "member"
             };
-            invite(&mut tx, &event, draw_id, code, slot.as_ref(), expert, role)
-                .await
-                .map_err(|e| match e {
-                    AppError::Conflict { message, .. } => AppError::Conflict {
-                        message: format!("{message}; nothing was sent: draw again"),
-                        field: Some("draw".into()),
-                    },
-                    other => other,
-                })?;
+            invite(
+                &mut tx,
+                store,
+                &event,
+                draw_id,
+                code,
+                slot.as_ref(),
+                expert,
+                role,
+            )
+            .await
+            .map_err(|e| match e {
+                AppError::Conflict { message, .. } => AppError::Conflict {
+                    message: format!("{message}; nothing was sent: draw again"),
+                    field: Some("draw".into()),
+                },
+                other => other,
+            })?;
             count += 1;
         }
     }
@@ -296,6 +328,7 @@ pub async fn answer(
     if matches!(answer, Answer::Decline(_) | Answer::NoResponse) {
         crate::service::suspensions::after_refusal(
             &mut tx,
+            store,
             ExpertId(inv.expert_id),
             event.pool,
             crate::clock::today(),

@@ -209,6 +209,16 @@ pub async fn sign_pledge(
     view(store, id).await
 }
 
+/// Where a stored expert can be reached.
+pub(crate) fn recipient(e: &experts::StoredExpert) -> crate::service::notify::Recipient<'_> {
+    crate::service::notify::Recipient {
+        expert_id: e.id.0,
+        name: &e.profile.name,
+        email: e.profile.email.as_ref().map(|x| x.as_str()),
+        phone: &e.profile.phone,
+    }
+}
+
 fn parse_date(field: &str, raw: &str) -> Result<Option<NaiveDate>, ValidationError> {
     if raw.trim().is_empty() {
         Ok(None)
@@ -221,6 +231,7 @@ fn parse_date(field: &str, raw: &str) -> Result<Option<NaiveDate>, ValidationErr
 /// if any (nobody decides on their own membership).
 pub(crate) async fn decide_in(
     tx: &mut Transaction<'_, Any>,
+    store: &Store,
     actor: &Actor,
     decider: Option<ExpertId>,
     id: i64,
@@ -370,7 +381,17 @@ pub(crate) async fn decide_in(
     let withdrawn = if matches!(to, MembershipState::Suspended | MembershipState::Exited) {
         let seats =
             store_i::withdraw_pending(tx, m.expert_id.0, m.pool.as_str(), &actor.name).await?;
+        let expert = experts::get(&mut **tx, m.expert_id).await?;
         for seat in &seats {
+            let title = crate::store::events::title_of(&mut **tx, seat.event_id).await?;
+            crate::service::notify::cancellation(
+                tx,
+                store,
+                seat.invitation_id,
+                &title,
+                &recipient(&expert),
+            )
+            .await?;
             audit::record(
                 tx,
                 actor,
@@ -387,6 +408,18 @@ pub(crate) async fn decide_in(
         Vec::new()
     };
     let after = store_m::get(tx, id).await?;
+    if matches!(action, Action::Approve { .. } | Action::Refuse) {
+        let expert = experts::get(&mut **tx, m.expert_id).await?;
+        crate::service::notify::application_result(
+            tx,
+            store,
+            &crate::service::notify::pool_name(m.pool),
+            matches!(action, Action::Approve { .. }),
+            after.term_end.as_deref().unwrap_or_default(),
+            &recipient(&expert),
+        )
+        .await?;
+    }
     let before_json = serde_json::json!({"state": m.state, "term_end": m.term_end, "suspended_until": m.suspended_until});
     let after_json = serde_json::json!({"state": after.state, "term_end": after.term_end, "suspended_until": after.suspended_until, "reason_code": reason_code, "reason": input.reason.trim(), "override_reason": override_reason, "failed_rules": failed});
     audit::record(
@@ -411,7 +444,7 @@ pub async fn decide(
     input: &DecisionInput,
 ) -> AppResult<MembershipView> {
     let mut tx = store.begin_write().await?;
-    let (_, withdrawn) = decide_in(&mut tx, actor, decider, id, input, today()).await?;
+    let (_, withdrawn) = decide_in(&mut tx, store, actor, decider, id, input, today()).await?;
     tx.commit().await?;
     let mut view = view(store, id).await?;
     view.withdrawn = withdrawn;
@@ -446,7 +479,7 @@ pub async fn leave(
             ..Default::default()
         }
     };
-    let (_, withdrawn) = decide_in(&mut tx, actor, None, id, &input, today()).await?;
+    let (_, withdrawn) = decide_in(&mut tx, store, actor, None, id, &input, today()).await?;
     tx.commit().await?;
     let mut view = view(store, id).await?;
     view.withdrawn = withdrawn;
@@ -473,7 +506,7 @@ pub async fn bulk(
     }
     let mut tx = store.begin_write().await?;
     for (i, &id) in ids.iter().enumerate() {
-        decide_in(&mut tx, actor, decider, id, input, today())
+        decide_in(&mut tx, store, actor, decider, id, input, today())
             .await
             .map_err(|e| match e {
                 AppError::Validation(v) => AppError::Validation(ValidationError::new(
@@ -515,7 +548,7 @@ pub async fn decide_many(
             )
             .into());
         }
-        decide_in(&mut tx, actor, decider, *id, input, today())
+        decide_in(&mut tx, store, actor, decider, *id, input, today())
             .await
             .map_err(|e| match e {
                 AppError::Validation(v) => AppError::Validation(ValidationError::new(
@@ -550,7 +583,7 @@ pub async fn expire_terms(
         ..Default::default()
     };
     for &id in &ids {
-        decide_in(&mut tx, actor, None, id, &input, today()).await?;
+        decide_in(&mut tx, store, actor, None, id, &input, today()).await?;
     }
     tx.commit().await?;
     Ok(BulkResult { changed: ids })

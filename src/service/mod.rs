@@ -2,14 +2,19 @@
 
 pub mod auth;
 pub mod candidates;
+pub mod delivery;
 pub mod draws;
 pub mod events;
 pub mod experts;
+pub mod follow_up;
 pub mod invitations;
+pub mod link_answers;
 pub mod memberships;
 pub mod notices;
+pub mod notify;
 pub mod panels;
 pub mod replacement;
+pub mod scheduler;
 pub mod seats;
 pub mod sessions;
 pub mod suspensions;

@@ -54,6 +54,8 @@ pub struct ExpertInvitation {
     pub decline_reason: String,
     /// The panel's items.
     pub items: Vec<ItemNotice>,
+    /// Answer by (local time as read), once the invitation went out.
+    pub deadline: Option<String>,
 }
 
 /// An expert's own invitations, newest first.
@@ -99,6 +101,11 @@ pub async fn for_expert(store: &Store, expert: ExpertId) -> AppResult<Vec<Expert
             role: r.role.clone(),
             status: r.status.clone(),
             decline_reason: r.decline_reason.clone(),
+            deadline: r
+                .answer_deadline
+                .as_deref()
+                .and_then(crate::clock::parse_stamp)
+                .map(crate::service::notify::local),
             items: items
                 .iter()
                 .filter(|i| codes.contains(&i.code))
@@ -117,4 +124,13 @@ pub async fn for_expert(store: &Store, expert: ExpertId) -> AppResult<Vec<Expert
         });
     }
     Ok(out)
+}
+
+/// One invitation as its expert sees it.
+pub async fn one(store: &Store, expert: ExpertId, invitation: i64) -> AppResult<ExpertInvitation> {
+    for_expert(store, expert)
+        .await?
+        .into_iter()
+        .find(|i| i.id == invitation)
+        .ok_or_else(|| crate::error::AppError::NotFound(format!("invitation {invitation}")))
 }

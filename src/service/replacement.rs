@@ -265,6 +265,7 @@ pub async fn replace(store: &Store, actor: &Actor, id: i64) -> AppResult<Replace
         store_i::lock_for_workload(&mut tx, store.backend).await?;
         let new_id = match invite(
             &mut tx,
+            store,
             &now,
             inv.draw_id,
             &inv.panel_code,

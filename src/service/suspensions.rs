@@ -23,6 +23,7 @@ pub fn trailing_refusals(answers: &[bool]) -> u32 {
 /// reaches the pool's limit. Returns the suspended membership's id.
 pub async fn after_refusal(
     tx: &mut Transaction<'_, Any>,
+    store: &Store,
     expert: ExpertId,
     pool: Pool,
     day: NaiveDate,
@@ -50,7 +51,16 @@ pub async fn after_refusal(
         until: until.to_string(),
         ..Default::default()
     };
-    decide_in(tx, &Actor::system("suspensions"), None, m.id, &input, day).await?;
+    decide_in(
+        tx,
+        store,
+        &Actor::system("suspensions"),
+        None,
+        m.id,
+        &input,
+        day,
+    )
+    .await?;
     Ok(Some(m.id))
 }
 
@@ -68,7 +78,7 @@ pub async fn end_lapsed(store: &Store, today: NaiveDate) -> AppResult<Vec<i64>> 
     };
     let actor = Actor::system("suspensions");
     for &id in &ids {
-        decide_in(&mut tx, &actor, None, id, &input, today).await?;
+        decide_in(&mut tx, store, &actor, None, id, &input, today).await?;
     }
     tx.commit().await?;
     Ok(ids)

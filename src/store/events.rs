@@ -27,6 +27,10 @@ pub struct EventRow {
     pub slots_json: String,
     /// Correspondence review window `from..to` (or empty).
     pub review_window: String,
+    /// Hours an invited expert has to answer.
+    pub answer_hours: i64,
+    /// Whether decliners and missed answers are replaced automatically (1) or left to staff.
+    pub auto_replace: i64,
     /// Rules as JSON.
     pub rules_json: String,
     /// Status.
@@ -129,13 +133,13 @@ pub struct DrawRow {
 }
 
 const EVENT_COLUMNS: &str =
-    "event_id, code, title, kind, pool, mode, dates, slots_json, rules_json, status, venue, answer_by, review_window";
+    "event_id, code, title, kind, pool, mode, dates, slots_json, rules_json, status, venue, answer_by, review_window, answer_hours, auto_replace";
 
 /// Creates an event.
 pub async fn insert(tx: &mut Transaction<'_, Any>, e: &EventRow) -> Result<i64, StoreError> {
     let now = super::now();
     let (id,): (i64,) = sqlx::query_as(
-        "insert into event (code, title, kind, pool, mode, dates, slots_json, rules_json, status, venue, answer_by, created_at, updated_at, review_window) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12, $10, $10, $13) returning event_id",
+        "insert into event (code, title, kind, pool, mode, dates, slots_json, rules_json, status, venue, answer_by, created_at, updated_at, review_window, answer_hours, auto_replace) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $12, $10, $10, $13, $14, $15) returning event_id",
     )
     .bind(&e.code)
     .bind(&e.title)
@@ -150,10 +154,22 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, e: &EventRow) -> Result<i64, 
     .bind(&e.venue)
     .bind(&e.answer_by)
     .bind(&e.review_window)
+    .bind(e.answer_hours)
+    .bind(e.auto_replace)
     .fetch_one(&mut **tx)
     .await
     .map_err(|err| on_unique(err, "code"))?;
     Ok(id)
+}
+
+/// An event's title.
+pub async fn title_of(conn: &mut sqlx::AnyConnection, id: i64) -> Result<String, StoreError> {
+    let (title,): (String,) = sqlx::query_as("select title from event where event_id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(title)
 }
 
 /// An event.
@@ -240,17 +256,30 @@ pub async fn set_status(
 pub async fn set_notice(
     tx: &mut Transaction<'_, Any>,
     id: i64,
-    venue: &str,
-    answer_by: &str,
+    n: &Notice<'_>,
 ) -> Result<(), StoreError> {
-    sqlx::query("update event set venue = $1, answer_by = $2, updated_at = $3 where event_id = $4")
-        .bind(venue)
-        .bind(answer_by)
+    sqlx::query("update event set venue = $1, answer_by = $2, updated_at = $3, answer_hours = $5, auto_replace = $6 where event_id = $4")
+        .bind(n.venue)
+        .bind(n.answer_by)
         .bind(super::now())
         .bind(id)
+        .bind(n.answer_hours)
+        .bind(n.auto_replace)
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// An event's notice and follow-up policy.
+pub struct Notice<'a> {
+    /// Where the panels meet.
+    pub venue: &'a str,
+    /// Answer by (date text or empty).
+    pub answer_by: &'a str,
+    /// Hours to answer.
+    pub answer_hours: i64,
+    /// 1: replace automatically.
+    pub auto_replace: i64,
 }
 
 /// Adds an item.

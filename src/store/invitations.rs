@@ -56,11 +56,16 @@ pub struct InvitationRow {
     pub slot_part: String,
     /// Why staff left this (declined) seat empty instead of filling it.
     pub waived_reason: String,
+    /// Answer by this instant (RFC 3339, UTC), once sent.
+    pub answer_deadline: Option<String>,
+    /// The nonce its answer link is signed with (never shown: it makes the link).
+    #[serde(skip)]
+    pub answer_nonce: String,
 }
 
 const SELECT: &str = "select v.invitation_id, v.event_id, v.draw_id, v.panel_code, v.expert_id, e.code as expert_code, e.name as expert_name, e.title, e.organization_code,
     e.email, e.phone, v.role, v.status, v.decline_reason, v.declared_conflict, v.responded_by, v.attendance, v.rating_expertise, v.rating_diligence, v.rating_fairness, v.replaced_by,
-    v.slot_date, v.slot_part, v.waived_reason
+    v.slot_date, v.slot_part, v.waived_reason, v.answer_deadline, v.answer_nonce
     from invitation v join expert e on e.expert_id = v.expert_id";
 
 /// Keeps two transactions that check workloads from interleaving: SQLite already serializes
@@ -115,6 +120,24 @@ pub async fn insert(
         .fetch_one(&mut **tx)
         .await?;
     Ok(id)
+}
+
+/// Sets an invitation's answer deadline and the nonce of its answer link.
+pub async fn set_deadline(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    deadline: &str,
+    nonce: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "update invitation set answer_deadline = $1, answer_nonce = $2 where invitation_id = $3",
+    )
+    .bind(deadline)
+    .bind(nonce)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// A seat held in another event: the expert, the event and the half-day.

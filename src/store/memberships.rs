@@ -267,6 +267,13 @@ pub async fn change(
             c.from
         )));
     }
+    if c.action == "renew" {
+        // A new term gets its own "term ending" notice.
+        sqlx::query("update membership set term_notice_at = null where membership_id = $1")
+            .bind(membership)
+            .execute(&mut **tx)
+            .await?;
+    }
     record(
         tx,
         membership,

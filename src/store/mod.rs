@@ -5,9 +5,11 @@ pub mod audit;
 pub mod backup;
 pub mod events;
 pub mod experts;
+pub mod follow_up;
 pub mod import;
 pub mod invitations;
 pub mod memberships;
+pub mod outbox;
 pub mod reference;
 mod search;
 pub mod sessions;
@@ -75,6 +77,10 @@ pub struct Store {
     pub(crate) registry: std::sync::Arc<std::sync::Mutex<Option<experts::CachedRegistry>>>,
     /// Every expert's participations as last read, with the `tracking_version` read at.
     pub(crate) record: std::sync::Arc<std::sync::Mutex<Option<tracking::CachedRecord>>>,
+    /// The clock of deadlines and the scheduler.
+    pub clock: crate::clock::Clock,
+    /// How messages reach experts (channels, the public address of answer links).
+    pub messaging: std::sync::Arc<crate::config::Messaging>,
 }
 
 impl Store {
@@ -145,9 +151,17 @@ impl Store {
             backend,
             registry: Default::default(),
             record: Default::default(),
+            clock: Default::default(),
+            messaging: Default::default(),
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// The same store with these messaging settings.
+    pub fn with_messaging(mut self, messaging: crate::config::Messaging) -> Self {
+        self.messaging = std::sync::Arc::new(messaging);
+        self
     }
 
     /// Starts a transaction that will write. On SQLite it takes the write lock at once

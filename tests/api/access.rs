@@ -10,6 +10,11 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/login"),
     ("POST", "/api/v1/session"),
     ("GET", "/lang/<code>"),
+    // Answer links: the signed token is the credential (a wrong one is a 404).
+    ("GET", "/a/<token>"),
+    ("POST", "/a/<token>"),
+    ("GET", "/api/v1/answer-links/<token>"),
+    ("POST", "/api/v1/answer-links/<token>"),
 ];
 
 /// Routes an expert account may call.

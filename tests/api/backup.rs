@@ -65,6 +65,7 @@ async fn backup_while_the_service_runs_copies_every_expert() {
         admin_password: None,
         port: None,
         templates_dir: None,
+        messaging: Default::default(),
     };
     let client = Client::tracked(expertpool::build(&config, store.clone()))
         .await

@@ -107,6 +107,7 @@ async fn a_staff_member_draws_and_confirms_panels_in_the_browser() {
         admin_password: None,
         port: Some(port),
         templates_dir: None,
+        messaging: Default::default(),
     };
     let server = expertpool::build(&config, app.store.clone())
         .ignite()

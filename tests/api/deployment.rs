@@ -160,6 +160,7 @@ fn config_with_templates(dir: &Path) -> Config {
         admin_password: None,
         port: None,
         templates_dir: Some(dir.to_path_buf()),
+        messaging: Default::default(),
     }
 }
 

@@ -51,6 +51,7 @@ async fn a_full_disk_answers_503_and_writes_work_again_once_space_is_freed() {
         admin_password: None,
         port: None,
         templates_dir: None,
+        messaging: Default::default(),
     };
     let client = rocket::local::asynchronous::Client::tracked(expertpool::build(&config, store))
         .await

@@ -65,19 +65,36 @@ pub async fn seed_organizations(store: &Store) {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Default::default()).await
+}
+
+/// The key the test services sign cookies and answer links with.
+pub const SECRET_KEY: [u8; 64] = [7u8; 64];
+
+/// A fresh service whose messages go out as `messaging` says (answer links signed with
+/// `SECRET_KEY`).
+pub async fn spawn_app_with(messaging: expertpool::config::Messaging) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = fresh_database(dir.path()).await;
-    let store = Store::connect(&database_url).await.expect("open store");
+    let messaging = expertpool::config::Messaging {
+        link_key: expertpool::config::link_key(&SECRET_KEY),
+        ..messaging
+    };
+    let store = Store::connect(&database_url)
+        .await
+        .expect("open store")
+        .with_messaging(messaging.clone());
     expertpool::service::auth::bootstrap_admin(&store, Some(ADMIN_PASSWORD))
         .await
         .expect("bootstrap admin");
     seed_organizations(&store).await;
     let config = Config {
         database_url: database_url.clone(),
-        secret_key: vec![7u8; 64],
+        secret_key: SECRET_KEY.to_vec(),
         admin_password: None,
         port: None,
         templates_dir: None,
+        messaging,
     };
     let client = Client::tracked(expertpool::build(&config, store.clone()))
         .await

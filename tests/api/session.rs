@@ -133,6 +133,7 @@ async fn second_instance(app: &TestApp) -> rocket::local::asynchronous::Client {
         admin_password: None,
         port: None,
         templates_dir: None,
+        messaging: Default::default(),
     };
     rocket::local::asynchronous::Client::untracked(expertpool::build(&config, store))
         .await

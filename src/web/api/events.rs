@@ -62,23 +62,15 @@ async fn read(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Json<Event
     }))
 }
 
-#[derive(Deserialize)]
-struct NoticeInput {
-    #[serde(default)]
-    venue: String,
-    #[serde(default)]
-    answer_by: String,
-}
-
 #[put("/events/<id>/notice", data = "<body>")]
 async fn notice(
     s: Staff,
     store: &State<Store>,
     id: i64,
-    body: JsonBody<NoticeInput>,
+    body: JsonBody<crate::service::follow_up::NoticeInput>,
 ) -> AppResult<Json<Event>> {
     Ok(Json(
-        events::set_notice(store, &s.0.actor(), id, &body.venue, &body.answer_by).await?,
+        crate::service::follow_up::set_notice(store, &s.0.actor(), id, &body).await?,
     ))
 }
 

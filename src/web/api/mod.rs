@@ -5,6 +5,7 @@ pub mod body;
 mod events;
 mod experts;
 pub mod invitations;
+mod messages;
 pub use audit::AuditQuery;
 pub use experts::ListQuery;
 mod openapi;
@@ -27,6 +28,7 @@ pub fn routes() -> Vec<rocket::Route> {
     all.extend(pools::routes());
     all.extend(events::routes());
     all.extend(invitations::routes());
+    all.extend(messages::routes());
     all.extend(tracking::routes());
     all.extend(openapi::routes());
     all

@@ -34,6 +34,12 @@ async fn home(
         "user_count".into(),
         json!(users::count(store).await.unwrap_or(0)),
     );
+    ctx.insert(
+        "open_seats".into(),
+        json!(crate::store::follow_up::open_seats_for_staff(store)
+            .await
+            .unwrap_or_default()),
+    );
     Ok(render(Status::Ok, "staff/home", ctx))
 }
 

@@ -55,6 +55,10 @@ struct EventForm {
     review_from: String,
     #[field(default = String::new())]
     review_to: String,
+    #[field(default = None)]
+    answer_hours: Option<u32>,
+    #[field(default = false)]
+    auto_replace: bool,
     csrf: String,
 }
 
@@ -85,6 +89,8 @@ async fn create(
             ("", to) => to.to_string(),
             (from, to) => format!("{from}..{to}"),
         },
+        answer_hours: f.answer_hours,
+        auto_replace: Some(f.auto_replace),
     };
     match events::create(store, &s.0.actor(), input).await {
         Ok(e) => Ok(Ok(Redirect::to(format!("/events/{}", e.id)))),
@@ -245,7 +251,29 @@ async fn event_page(
         "invitation_count".into(),
         json!(invitations.len().to_string()),
     );
-    ctx.insert("invitations".into(), json!(invitations));
+    let mut messages: std::collections::BTreeMap<String, Vec<crate::store::outbox::Message>> =
+        Default::default();
+    for m in crate::store::outbox::for_event(store, id).await? {
+        if let Some(inv) = m.invitation_id {
+            messages.entry(inv.to_string()).or_default().push(m);
+        }
+    }
+    ctx.insert("messages".into(), json!(messages));
+    ctx.insert(
+        "invitations".into(),
+        json!(invitations
+            .iter()
+            .map(|i| {
+                let mut v = json!(i);
+                v["deadline_local"] = json!(i
+                    .answer_deadline
+                    .as_deref()
+                    .and_then(crate::clock::parse_stamp)
+                    .map(crate::service::notify::local));
+                v
+            })
+            .collect::<Vec<_>>()),
+    );
     ctx.insert("draw_count".into(), json!(draws.len()));
     ctx.insert("error".into(), json!(error.map(AppError::for_page)));
     Ok(render(

@@ -312,6 +312,20 @@ async fn show_page(v: &Viewer<'_>, store: &Store, id: ExpertId, own: bool) -> Ap
         let invitations = crate::service::notices::for_expert(store, id).await?;
         ctx.insert("invitations".into(), json!(invitations));
     }
+    if own || v.user.0.role.is_staff() {
+        // The messages written to the expert, also when no channel delivers them yet.
+        let messages: Vec<serde_json::Value> = crate::store::outbox::for_expert(store, id.0)
+            .await?
+            .into_iter()
+            .take(20)
+            .map(|m| {
+                let mut j = json!(m);
+                j["created_local"] = json!(crate::clock::local_time(&m.created_at));
+                j
+            })
+            .collect();
+        ctx.insert("messages".into(), json!(messages));
+    }
     ctx.insert(
         "pending_rows".into(),
         json!(super::verification::pending_rows(

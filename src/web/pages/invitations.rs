@@ -78,15 +78,15 @@ async fn advance(
 }
 
 #[derive(FromForm)]
-struct AnswerForm {
-    answer: String,
+pub(super) struct AnswerForm {
+    pub(super) answer: String,
     #[field(default = false)]
-    pledge: bool,
+    pub(super) pledge: bool,
     #[field(default = String::new())]
-    reason: String,
+    pub(super) reason: String,
     #[field(default = String::new())]
-    conflict_item: String,
-    csrf: String,
+    pub(super) conflict_item: String,
+    pub(super) csrf: String,
 }
 
 #[post("/invitations/<id>/answer", data = "<form>")]

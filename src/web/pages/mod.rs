@@ -6,6 +6,7 @@ mod auth;
 mod events;
 mod experts;
 mod invitations;
+mod messages;
 mod pools;
 mod tracking;
 mod verification;
@@ -27,6 +28,7 @@ pub fn routes() -> Vec<rocket::Route> {
     all.extend(pools::routes());
     all.extend(events::routes());
     all.extend(invitations::routes());
+    all.extend(messages::routes());
     all.extend(tracking::routes());
     all.extend(verification::routes());
     all
