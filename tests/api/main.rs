@@ -5,6 +5,7 @@ mod access;
 mod architecture;
 mod backup;
 mod browser;
+mod cli;
 mod concurrency;
 mod deployment;
 mod disk_full;
