@@ -1,11 +1,12 @@
-//! The command line: `serve` (default) | `migrate` | `import` | `draw` | `conflicts` | `solve`
-//! | `bench` | `user` | `backup` | `restore`, each with `--help` (`usage`).
+//! The command line: `serve` (default) | `migrate` | `import` | `export` | `draw` | `conflicts`
+//! | `solve` | `bench` | `user` | `backup` | `restore`, each with `--help` (`usage`).
 
 #[macro_use]
 mod out;
 pub mod args;
 pub mod bench;
 pub mod engine;
+pub mod export;
 pub mod service;
 pub mod usage;
 
@@ -35,6 +36,7 @@ pub fn run(args: Vec<String>) -> Result<(), String> {
         "serve" => service::serve(rest),
         "migrate" => service::migrate(rest),
         "import" => service::import(rest),
+        "export" => export::run(rest),
         "user" => service::user(rest),
         "backup" => service::backup(rest),
         "restore" => service::restore(rest),

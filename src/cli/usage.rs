@@ -113,7 +113,7 @@ pub fn asks_for_help(args: &[String]) -> bool {
 
 /// Every command, in the order the overview lists them.
 pub const COMMANDS: &[&Command] = &[
-    &SERVE, &MIGRATE, &IMPORT, &USER, &BACKUP, &RESTORE, &DRAW, &CONFLICTS, &SOLVE, &BENCH,
+    &SERVE, &MIGRATE, &IMPORT, &EXPORT, &USER, &BACKUP, &RESTORE, &DRAW, &CONFLICTS, &SOLVE, &BENCH,
 ];
 
 /// `serve`.
@@ -145,6 +145,23 @@ pub const IMPORT: Command = Command {
             matched by code and updated; a malformed row names its file, line and field, and\n\
             then nothing is written.",
     options: &[],
+};
+
+/// `export`.
+pub const EXPORT: Command = Command {
+    name: "export",
+    synopsis: "DIR [--force]",
+    about: "write the database as a sample-format folder that `import DIR` reads back\n\
+            Writes organizations, disciplines, experts (with past employers and unavailable\n\
+            dates), relations, memberships (each expert's latest per pool), history (the\n\
+            imported history and the answers to the service's invitations), projects and\n\
+            events. DIR is created when missing. Each file is written under a temporary name,\n\
+            read back as `import` would, and only then renamed into place.",
+    options: &[Opt {
+        name: "force",
+        value: None,
+        about: "write into DIR although it holds files (the export's own files are replaced)",
+    }],
 };
 
 /// `user`.

@@ -5,6 +5,7 @@ pub mod candidates;
 pub mod draws;
 pub mod events;
 pub mod experts;
+pub mod export;
 pub mod invitations;
 pub mod memberships;
 pub mod notices;

@@ -1,7 +1,8 @@
 //! The binary as a shell user meets it: `--help` everywhere, clear refusals with exit code 2,
 //! and a quiet end when the reader of its output goes away early.
 
-use crate::helpers::sample_dir;
+use crate::helpers::{sample_dir, small_dataset};
+use expertpool::dataset::Dataset;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -19,10 +20,11 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-const COMMANDS: [&str; 10] = [
+const COMMANDS: [&str; 11] = [
     "serve",
     "migrate",
     "import",
+    "export",
     "user",
     "backup",
     "restore",
@@ -54,6 +56,8 @@ fn help_is_printed_for_the_binary_and_every_command() {
             assert!(help.contains("options:"), "{help}");
         }
     }
+    let export = text(&expertpool(&["export", "--help"]).stdout);
+    assert!(export.contains("--force"), "{export}");
     let draw = text(&expertpool(&["help", "draw"]).stdout);
     for option in [
         "--data DIR",
@@ -70,10 +74,10 @@ fn help_is_printed_for_the_binary_and_every_command() {
 fn unknown_commands_and_options_fail_with_a_hint_and_code_2() {
     for (args, says) in [
         (&["frobnicate"][..], "unknown command 'frobnicate'"),
-        (&["import", "dir", "--forse"], "unknown option --forse"),
+        (&["export", "out", "--forse"], "unknown option --forse"),
         (&["draw", "--colour", "red"], "unknown option --colour"),
         (&["-x"], "unknown option -x"),
-        (&["import"], "usage: expertpool import DIR"),
+        (&["export"], "usage: expertpool export DIR [--force]"),
     ] {
         let out = expertpool(args);
         let err = text(&out.stderr);
@@ -120,4 +124,53 @@ fn conflicts_into_a_reader_that_stops_after_one_line_ends_quietly() {
     let err = text(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.status.success(), "{:?}: {err}", out.status);
+}
+
+#[tokio::test]
+async fn export_into_a_closed_pipe_ends_quietly_with_its_files_written() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("expertpool.db");
+    let store = expertpool::store::Store::connect(&format!("sqlite://{}?mode=rwc", db.display()))
+        .await
+        .expect("open");
+    let data = Dataset::load(small_dataset(4).path()).expect("dataset");
+    expertpool::store::import::import(
+        &store,
+        &data,
+        &expertpool::store::audit::Actor::system("test"),
+    )
+    .await
+    .expect("import");
+    store.pool.close().await;
+    let target = dir.path().join("export");
+
+    let out = tokio::task::spawn_blocking({
+        let (db, target) = (db.clone(), target.clone());
+        move || read_then_close(&["export", target.to_str().expect("utf-8")], Some(&db), 0)
+    })
+    .await
+    .expect("join");
+
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{:?}: {err}", out.status);
+    assert_eq!(Dataset::load(&target).expect("loads").experts.len(), 4);
+}
+
+#[test]
+fn export_names_a_missing_sqlite_database_instead_of_creating_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("missing.db");
+    let out = Command::new(env!("CARGO_BIN_EXE_expertpool"))
+        .args(["export", dir.path().join("out").to_str().expect("utf-8")])
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", db.display()),
+        )
+        .output()
+        .expect("run");
+
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("there is no database"));
+    assert!(!db.exists());
 }

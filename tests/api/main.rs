@@ -11,6 +11,7 @@ mod deployment;
 mod disk_full;
 mod events;
 mod experts;
+mod export_import;
 mod exports;
 mod helpers;
 mod import;
