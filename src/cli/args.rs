@@ -46,6 +46,9 @@ impl Args {
     /// Fails on an option not in `known`.
     pub fn only(&self, known: &[&str]) -> Result<(), String> {
         match self.values.keys().find(|k| !known.contains(&k.as_str())) {
+            Some(k) if known.is_empty() => {
+                Err(format!("unknown option --{k} (this command takes none)"))
+            }
             Some(k) => Err(format!(
                 "unknown option --{k} (known: {})",
                 known

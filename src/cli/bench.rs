@@ -6,7 +6,6 @@
 //! (c) openreview-style: 1,000 items × 1,500 reviewers, dense scores, 2 % conflicts,
 //!     3 per item, max load 3.
 
-use super::args::Args;
 use crate::assign::openreview::{self, SolveSpec, Triples};
 use crate::assign::problem::{Candidate, Item, PanelSpec, Problem, TeamMember};
 use crate::assign::rules::{Filter, LeaderRule, MinCount, MinShare, Rules};
@@ -229,7 +228,7 @@ fn report_full_lp(name: &str, problem: &Problem) -> Result<(), String> {
     let built = model::build(problem, &analysis);
     let solved =
         lp::solve(&built.model, problem.time_limit_secs).map_err(|e| format!("{name}: {e:?}"))?;
-    println!(
+    out!(
         "{name} [full model, {}]: {} variables, {} rows | solve {:.0} ms, total {:.0} ms | objective {:.4}, bound {:.4}, gap {:.4}%",
         solved.method,
         built.model.weights.len(),
@@ -239,7 +238,7 @@ fn report_full_lp(name: &str, problem: &Problem) -> Result<(), String> {
         solved.objective,
         solved.bound,
         solved.gap() * 100.0
-    );
+    )?;
     Ok(())
 }
 
@@ -248,33 +247,32 @@ fn report_draw(name: &str, problem: &Problem) -> Result<(), String> {
     let outcome = crate::assign::draw(problem).map_err(|e| format!("{name}: {e}"))?;
     let total = started.elapsed().as_secs_f64() * 1e3;
     let (r, s) = (&outcome.result, &outcome.stats);
-    println!(
+    out!(
         "{name} [{}]: {} panels, {} experts, {} variables, {} rows | analysis {:.0} ms, build {:.0} ms, solve {:.0} ms, total {total:.0} ms | objective {:.4}, bound {:.4}, gap {:.4}%, {:?}, LP integral {} | peak memory {:.0} MiB",
         s.solver, problem.panels.len(), problem.candidates.len(), s.variables, s.rows, s.analysis_ms, s.build_ms, s.solve_ms, r.objective, r.bound, r.gap * 100.0, r.status, s.lp_integral, peak_memory_mib()
-    );
+    )?;
     Ok(())
 }
 
 /// `bench [--only a|b|c] [--seed N] [--scale F] [--full-lp]` (`--scale` shrinks instance (b)
 /// for a quick look; `--full-lp` also solves (a) and (b) as one full model by the LP backend)
 pub fn run(raw: &[String]) -> Result<(), String> {
-    let args = Args::parse(raw, &["full-lp"])?;
-    args.only(&["only", "seed", "scale", "full-lp"])?;
+    let args = super::usage::BENCH.parse(raw)?;
     let full_lp = args.flag("full-lp");
     let scale: f64 = args.number("scale", 1.0)?;
     let seed = args.number("seed", 42u64)?;
     let only = args.get("only").unwrap_or("abc");
-    println!(
+    out!(
         "engine: network simplex (pure Rust) with Lagrangian prices; MIP backend: {}; seed {seed}",
         crate::assign::lp::solver_name()
-    );
+    )?;
     // The service loads the segmentation dictionary at start; so does the bench, untimed.
     let warm = Instant::now();
     crate::assign::text::warm_up();
-    println!(
+    out!(
         "segmentation dictionary loaded in {:.0} ms (once per process, not timed below)",
         warm.elapsed().as_secs_f64() * 1e3
-    );
+    )?;
     if only.contains('a') {
         let p = city_event(seed);
         report_draw("(a) city event 300 items × 3,000 experts", &p)?;
@@ -285,10 +283,10 @@ pub fn run(raw: &[String]) -> Result<(), String> {
     if only.contains('b') {
         let started = Instant::now();
         let p = large_batch(seed, scale);
-        println!(
+        out!(
             "(b) generated in {:.0} ms",
             started.elapsed().as_secs_f64() * 1e3
-        );
+        )?;
         report_draw("(b) large batch 10,000 items × 30,000 experts", &p)?;
         if full_lp {
             report_full_lp("(b)", &p)?;
@@ -307,10 +305,10 @@ pub fn run(raw: &[String]) -> Result<(), String> {
         let m = openreview::solve(&scores, &conflicts, &spec).map_err(|e| format!("(c): {e}"))?;
         let total = started.elapsed().as_secs_f64() * 1e3;
         let gap = ((m.bound - m.objective) / m.bound.abs()).max(0.0);
-        println!(
+        out!(
             "(c) openreview 1,000 items × 1,500 reviewers: {} variables | solve {:.0} ms, total {total:.0} ms | objective {:.4}, bound {:.4}, gap {:.6}%, {:?} | peak memory {:.0} MiB",
             m.variables, m.solve_seconds * 1e3, m.objective, m.bound, gap * 100.0, m.status, peak_memory_mib()
-        );
+        )?;
     }
     Ok(())
 }

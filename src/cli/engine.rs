@@ -1,6 +1,7 @@
 //! `draw`, `conflicts` and `solve`: the engine from the command line, without a database.
 
 use super::args::Args;
+use super::usage;
 use crate::assign::explain::explain;
 use crate::assign::openreview::{self, SolveSpec};
 use crate::assign::{analyze, solve_analyzed};
@@ -21,16 +22,7 @@ fn random_seed() -> u64 {
 
 /// `draw --data DIR --event ID [--seed N] [--json] [--explain EXPERT PANEL]`
 pub fn draw(raw: &[String]) -> Result<(), String> {
-    let args = Args::parse(raw, &["json"])?;
-    args.only(&[
-        "data",
-        "event",
-        "seed",
-        "json",
-        "explain",
-        "randomness",
-        "time-limit",
-    ])?;
+    let args = usage::DRAW.parse(raw)?;
     let data = load(&args)?;
     let seed = match args.get("seed") {
         Some(_) => args.number("seed", 0u64)?,
@@ -58,23 +50,21 @@ pub fn draw(raw: &[String]) -> Result<(), String> {
         let result = outcome.as_ref().ok().map(|o| &o.result);
         let e = explain(&problem, &analysis, result, expert, panel)
             .ok_or_else(|| format!("unknown expert {expert} or panel {panel}"))?;
-        if args.flag("json") {
-            println!(
+        return if args.flag("json") {
+            out!(
                 "{}",
                 serde_json::to_string_pretty(&e).map_err(|e| e.to_string())?
-            );
+            )
         } else {
-            println!("{e}");
-        }
-        return Ok(());
+            out!("{e}")
+        };
     }
     let outcome = outcome.map_err(|e| e.to_string())?;
     if args.flag("json") {
-        println!(
+        return out!(
             "{}",
             serde_json::to_string_pretty(&outcome).map_err(|e| e.to_string())?
         );
-        return Ok(());
     }
     let c = |key: &str| problem.candidates.iter().find(|c| c.key == key);
     let mut out = String::new();
@@ -134,20 +124,18 @@ pub fn draw(raw: &[String]) -> Result<(), String> {
         r.input_hash,
         r.hash()
     );
-    print!("{out}");
-    Ok(())
+    super::out::text(&out)
 }
 
 /// `conflicts --data DIR [--event ID] [--csv]`
 pub fn conflicts(raw: &[String]) -> Result<(), String> {
-    let args = Args::parse(raw, &["csv"])?;
-    args.only(&["data", "event", "csv"])?;
+    let args = usage::CONFLICTS.parse(raw)?;
     let data = load(&args)?;
     let events: Vec<String> = match args.get("event") {
         Some(e) => vec![e.to_string()],
         None => data.events.iter().map(|e| e.id.clone()).collect(),
     };
-    let mut writer = csv::Writer::from_writer(std::io::stdout());
+    let mut writer = csv::Writer::from_writer(super::out::Stdout);
     if args.flag("csv") {
         writer
             .write_record([
@@ -180,12 +168,12 @@ pub fn conflicts(raw: &[String]) -> Result<(), String> {
                     ])
                     .map_err(|e| e.to_string())?;
             } else {
-                println!(
+                out!(
                     "{event}\t{item}\t{expert}\t{}{}\t{}",
                     c.code.as_str(),
                     if possible { " (possible)" } else { "" },
                     c.reason
-                );
+                )?;
             }
         }
     }
@@ -194,17 +182,7 @@ pub fn conflicts(raw: &[String]) -> Result<(), String> {
 
 /// `solve --scores F --constraints F --per-item K --max-load L [--min-load M] [--seed N] [--out F]`
 pub fn solve(raw: &[String]) -> Result<(), String> {
-    let args = Args::parse(raw, &[])?;
-    args.only(&[
-        "scores",
-        "constraints",
-        "per-item",
-        "max-load",
-        "min-load",
-        "seed",
-        "out",
-        "time-limit",
-    ])?;
+    let args = usage::SOLVE.parse(raw)?;
     let read = |name: &str| -> Result<Vec<(String, String, f64)>, String> {
         let path = args.require(name)?;
         let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
@@ -237,7 +215,7 @@ pub fn solve(raw: &[String]) -> Result<(), String> {
     }
     match args.get("out") {
         Some(path) => std::fs::write(path, &text).map_err(|e| format!("{path}: {e}"))?,
-        None => print!("{text}"),
+        None => super::out::text(&text)?,
     }
     let gap = if m.bound.abs() > 0.0 {
         ((m.bound - m.objective) / m.bound.abs()).max(0.0)

@@ -1,7 +1,7 @@
 //! `serve`, `migrate`, `import`, `user`, `backup` and `restore`: the commands that use the
 //! database.
 
-use super::args::Args;
+use super::usage;
 use crate::config::{database_url_from_env, redact_url, Config};
 use crate::dataset::Dataset;
 use crate::domain::user::Role;
@@ -11,7 +11,7 @@ use crate::store::backup::{self, DatabaseLock, LockError};
 use crate::store::Store;
 use std::path::{Path, PathBuf};
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -30,14 +30,14 @@ async fn bootstrap(store: &Store, config: &Config) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?
     {
-        println!("created administrator 'admin' with password: {password}\n(shown once; set EXPERTPOOL_ADMIN_PASSWORD to choose it)");
+        out!("created administrator 'admin' with password: {password}\n(shown once; set EXPERTPOOL_ADMIN_PASSWORD to choose it)")?;
     }
     Ok(())
 }
 
 /// `serve`: runs the service.
 pub fn serve(raw: &[String]) -> Result<(), String> {
-    Args::parse(raw, &[])?.only(&[])?;
+    usage::SERVE.parse(raw)?;
     let config = Config::from_env()?;
     // Held until the service stops, so that `restore` cannot replace the file under it.
     let _lock = match sqlite_file(&config.database_url) {
@@ -57,7 +57,7 @@ pub fn serve(raw: &[String]) -> Result<(), String> {
             .await?
             .with_messaging(config.messaging.clone());
         bootstrap(&store, &config).await?;
-        println!("expertpool on {}", redact_url(&config.database_url));
+        out!("expertpool on {}", redact_url(&config.database_url))?;
         crate::service::suspensions::spawn_daily(store.clone());
         crate::service::delivery::spawn(store.clone());
         crate::service::scheduler::spawn(store.clone());
@@ -71,29 +71,26 @@ pub fn serve(raw: &[String]) -> Result<(), String> {
 
 /// `migrate`: creates or upgrades the schema.
 pub fn migrate(raw: &[String]) -> Result<(), String> {
-    Args::parse(raw, &[])?.only(&[])?;
+    usage::MIGRATE.parse(raw)?;
     let config = Config::from_env()?;
     // The segmentation dictionary loads beside the start-up, not in the first request.
     std::thread::spawn(crate::assign::text::warm_up);
     runtime()?.block_on(async {
         let store = open(&config).await?;
         bootstrap(&store, &config).await?;
-        println!(
+        out!(
             "database {} is up to date",
             redact_url(&config.database_url)
-        );
-        Ok(())
+        )
     })
 }
 
 /// `import DIR`: loads a sample-format folder in one transaction.
 pub fn import(raw: &[String]) -> Result<(), String> {
-    let args = Args::parse(raw, &[])?;
-    args.only(&[])?;
-    let dir = args
-        .positional()
-        .first()
-        .ok_or("usage: expertpool import DIR")?;
+    let args = usage::IMPORT.parse(raw)?;
+    let [dir] = args.positional() else {
+        return Err(usage::IMPORT.hint("give the one folder to import"));
+    };
     let data = Dataset::load(Path::new(dir)).map_err(|e| format!("nothing imported: {e}"))?;
     let config = Config::from_env()?;
     // The segmentation dictionary loads beside the start-up, not in the first request.
@@ -104,20 +101,18 @@ pub fn import(raw: &[String]) -> Result<(), String> {
         let counts = crate::store::import::import(&store, &data, &Actor::system("import"))
             .await
             .map_err(|e| format!("nothing imported: {e}"))?;
-        println!("imported from {dir}: {counts}");
-        Ok(())
+        out!("imported from {dir}: {counts}")
     })
 }
 
 /// `user add NAME ROLE [--expert CODE]`: creates an account from the command line.
 pub fn user(raw: &[String]) -> Result<(), String> {
-    let args = Args::parse(raw, &[])?;
-    args.only(&["expert"])?;
+    let args = usage::USER.parse(raw)?;
     let [verb, name, role] = args.positional() else {
-        return Err("usage: expertpool user add NAME ROLE [--expert CODE]".into());
+        return Err(usage::USER.hint("give add, the account's name and its role"));
     };
     if verb != "add" {
-        return Err(format!("unknown user action '{verb}' (known: add)"));
+        return Err(usage::USER.hint(format!("unknown user action '{verb}' (known: add)")));
     }
     Role::parse(role).map_err(|e| e.to_string())?;
     let (password, generated) = match std::env::var("EXPERTPOOL_PASSWORD") {
@@ -151,16 +146,16 @@ pub fn user(raw: &[String]) -> Result<(), String> {
                 crate::error::AppError::Validation(v) => v.to_string(),
                 other => other.to_string(),
             })?;
-        println!("created {} ({})", user.username, user.role.as_str());
+        out!("created {} ({})", user.username, user.role.as_str())?;
         if generated {
-            println!("password: {password}");
+            out!("password: {password}")?;
         }
         Ok(())
     })
 }
 
 /// The SQLite file that a database URL names; `None` for PostgreSQL.
-fn sqlite_file(database_url: &str) -> Option<PathBuf> {
+pub(super) fn sqlite_file(database_url: &str) -> Option<PathBuf> {
     if database_url.starts_with("postgres") {
         return None;
     }
@@ -168,12 +163,10 @@ fn sqlite_file(database_url: &str) -> Option<PathBuf> {
 }
 
 /// The one positional argument `FILE` of `backup` and `restore`.
-fn file_argument(raw: &[String], command: &str) -> Result<PathBuf, String> {
-    let args = Args::parse(raw, &[])?;
-    args.only(&[])?;
-    match args.positional() {
+fn file_argument(raw: &[String], command: &usage::Command) -> Result<PathBuf, String> {
+    match command.parse(raw)?.positional() {
         [file] => Ok(PathBuf::from(file)),
-        _ => Err(format!("usage: expertpool {command} FILE")),
+        _ => Err(command.hint("give the one file")),
     }
 }
 
@@ -191,21 +184,20 @@ fn configured_sqlite_file(postgres_tool: &str) -> Result<PathBuf, String> {
 
 /// `backup FILE`: a consistent copy of the SQLite database, safe while the service runs.
 pub fn backup(raw: &[String]) -> Result<(), String> {
-    let file = file_argument(raw, "backup")?;
+    let file = file_argument(raw, &usage::BACKUP)?;
     let db = configured_sqlite_file("pg_dump (e.g. `pg_dump -Fc -f FILE DBNAME`)")?;
     runtime()?.block_on(backup::backup(&db, &file))?;
-    println!("backed up {} to {}", db.display(), file.display());
-    Ok(())
+    out!("backed up {} to {}", db.display(), file.display())
 }
 
 /// `restore FILE`: replaces the SQLite database by a backup while the service is stopped.
 pub fn restore(raw: &[String]) -> Result<(), String> {
-    let file = file_argument(raw, "restore")?;
+    let file = file_argument(raw, &usage::RESTORE)?;
     let db = configured_sqlite_file("pg_restore or psql")?;
     let restored = runtime()?.block_on(backup::restore(&db, &file))?;
-    println!("restored {} from {}", db.display(), file.display());
+    out!("restored {} from {}", db.display(), file.display())?;
     if let Some(previous) = restored.previous {
-        println!("the database it replaced is kept as {}", previous.display());
+        out!("the database it replaced is kept as {}", previous.display())?;
     }
     Ok(())
 }

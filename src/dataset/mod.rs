@@ -1,11 +1,14 @@
 //! The sample data folder format (shared/data/README.md): CSV and JSON files read into domain
 //! types, with every error naming the file, the line and the field. Used by `import`, and by
-//! `draw` / `conflicts` which run the engine on the files without a database.
+//! `draw` / `conflicts` which run the engine on the files without a database; `export` writes
+//! the format (`Dataset::write`).
 
 pub mod events;
+mod export;
 mod rows;
 
 pub use events::{EventFile, EventSpec};
+pub use export::{ExportError, Written};
 pub use rows::{DisciplineRow as DisciplineCsv, HistoryRow, MembershipRow};
 
 use crate::assign::problem::{Item, TeamMember};

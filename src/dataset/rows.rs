@@ -10,11 +10,15 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
 /// A row of disciplines.csv.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 pub struct DisciplineRow {
     code: String,
     #[serde(default)]
     parent_code: String,
+    /// Follows from the code and is not checked: a field so that an exported file has the
+    /// format's columns.
+    #[serde(default)]
+    level: String,
     name_zh: String,
     #[serde(default)]
     name_en: String,
@@ -48,7 +52,7 @@ impl DisciplineRow {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 pub(super) struct RelationRow {
     pub(super) expert_id: String,
     kind: String,
@@ -74,7 +78,7 @@ impl RelationRow {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 pub(super) struct ExpertRow {
     id: String,
     name: String,
@@ -137,7 +141,7 @@ impl ExpertRow {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 pub(super) struct ProjectRow {
     id: String,
     title_zh: String,
@@ -231,7 +235,7 @@ impl ProjectRow {
                 "at least one discipline code is required",
             ));
         }
-        let title = required_text("title_zh", &self.title_zh, 300)?;
+        let title = required_text("title_zh", &self.title_zh, TITLE_ZH_MAX)?;
         let (requested_avoid, avoid_reasons) =
             keyed_notes("requested_avoid", &self.requested_avoid, false)?;
         let (_, prior_roles) = keyed_notes("prior_role", &self.prior_role, true)?;
@@ -256,7 +260,7 @@ impl ProjectRow {
 }
 
 /// A row of memberships.csv.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MembershipRow {
     /// Expert code.
     pub expert_id: String,
@@ -303,7 +307,7 @@ impl MembershipRow {
 }
 
 /// A row of history.csv: one past invitation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryRow {
     /// Expert code.
     pub expert_id: String,
@@ -364,4 +368,123 @@ impl HistoryRow {
         }
         Ok(())
     }
+}
+
+// The rows of a folder that `export` writes: the inverse of the conversions above, so that
+// a column added to a row struct is one more line here and its header comes from the struct.
+
+/// Most characters of `title_zh` (the limit of `ProjectRow::into_item`).
+const TITLE_ZH_MAX: usize = 300;
+
+impl DisciplineRow {
+    /// The row of a discipline.
+    pub(super) fn from_domain(d: &Discipline) -> Self {
+        DisciplineRow {
+            code: d.code.to_string(),
+            parent_code: d.parent.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+            level: d.code.level().to_string(),
+            name_zh: d.name_zh.clone(),
+            name_en: d.name_en.clone(),
+        }
+    }
+}
+
+impl RelationRow {
+    /// The row of one of an expert's relations.
+    pub(super) fn from_input(expert: &str, r: RelationInput) -> Self {
+        RelationRow {
+            expert_id: expert.into(),
+            kind: r.kind,
+            person_name: r.person_name,
+            person_org_id: r.org_id,
+            since: r.since,
+            until: r.until,
+        }
+    }
+}
+
+impl ExpertRow {
+    /// The row of a profile (its relations go to relations.csv).
+    pub(super) fn from_input(p: ExpertInput) -> Self {
+        let past_orgs: Vec<String> = p
+            .employments
+            .iter()
+            .map(|e| format!("{}:{}-{}", e.org_id, e.from, e.to))
+            .collect();
+        ExpertRow {
+            id: p.code,
+            name: p.name,
+            gender: p.gender,
+            birth_year: p.birth_year,
+            title: p.title,
+            position: p.position,
+            org_id: p.org_id,
+            region: p.region,
+            past_orgs: past_orgs.join(";"),
+            disciplines: p.disciplines.join(";"),
+            keywords_zh: p.keywords_zh.join(";"),
+            keywords_en: p.keywords_en.join(";"),
+            summary_zh: p.summary,
+            types: p.types.join(";"),
+            email: p.email,
+            phone: p.phone,
+            unavailable: p.unavailable.join(";"),
+            field_since: p.field_since,
+            distinction: p.distinction,
+        }
+    }
+}
+
+impl ProjectRow {
+    /// The row of an item. Reading joins `title_zh` and `title_en` with a space into the one
+    /// title an item keeps, so the title goes to `title_zh` whole, or split at a space when it
+    /// is longer than `title_zh` may be.
+    pub(super) fn from_item(i: &Item) -> Self {
+        let (title_zh, title_en) = split_title(&i.title);
+        let team: Vec<String> = i
+            .team
+            .iter()
+            .map(|m| format!("{}@{}", m.name, m.org_id))
+            .collect();
+        let codes: Vec<&str> = i.disciplines.iter().map(|d| d.as_str()).collect();
+        // `KEY` or `KEY:text`, as `keyed_notes` reads them back.
+        let keyed = |keys: &mut dyn Iterator<Item = &String>, notes: &BTreeMap<String, String>| {
+            keys.map(|k| match notes.get(k) {
+                Some(text) => format!("{k}:{text}"),
+                None => k.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(";")
+        };
+        ProjectRow {
+            id: i.key.clone(),
+            title_zh: title_zh.into(),
+            title_en: title_en.into(),
+            applicant_org_id: i.applicant_orgs.join(";"),
+            team: team.join(";"),
+            disciplines: codes.join(";"),
+            keywords_zh: i.keywords.join(";"),
+            abstract_zh: i.abstract_text.clone(),
+            requested_avoid: keyed(&mut i.requested_avoid.iter(), &i.avoid_reasons),
+            prior_role: keyed(&mut i.prior_roles.keys(), &i.prior_roles),
+            earlier_items: i.earlier_items.join(";"),
+        }
+    }
+}
+
+/// `(title_zh, title_en)` whose reading gives `title` back: the last single space that leaves
+/// at most `TITLE_ZH_MAX` characters before it (a title without one stays whole; reading it
+/// back then names the line).
+fn split_title(title: &str) -> (&str, &str) {
+    if title.chars().count() <= TITLE_ZH_MAX {
+        return (title, "");
+    }
+    let chars: Vec<(usize, char)> = title.char_indices().collect();
+    (1..chars.len().saturating_sub(1).min(TITLE_ZH_MAX + 1))
+        .rev()
+        .find(|&i| {
+            chars[i].1 == ' ' && !chars[i - 1].1.is_whitespace() && !chars[i + 1].1.is_whitespace()
+        })
+        .map(|i| (&title[..chars[i].0], &title[chars[i].0 + 1..]))
+        .unwrap_or((title, ""))
 }

@@ -100,7 +100,15 @@ async fn send_email(m: &Messaging, msg: &Message) -> Result<(), String> {
         .body(msg.body.clone())
         .map_err(|e| e.to_string())?;
     if url == "log" {
-        println!("mail to {}: {}\n{}", msg.recipient, msg.subject, msg.body);
+        // A closed or full stdout must not stop delivery: the message counts as logged.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "mail to {}: {}\n{}",
+            msg.recipient,
+            msg.subject,
+            msg.body
+        );
         return Ok(());
     }
     let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
@@ -117,7 +125,13 @@ async fn send_email(m: &Messaging, msg: &Message) -> Result<(), String> {
 async fn send_sms(m: &Messaging, msg: &Message) -> Result<(), String> {
     let url = m.sms_url.as_deref().unwrap_or_default();
     if url == "log" {
-        println!("sms to {}: {}", msg.recipient, msg.body);
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "sms to {}: {}",
+            msg.recipient,
+            msg.body
+        );
         return Ok(());
     }
     let client = reqwest::Client::builder()

@@ -385,7 +385,8 @@ fn split(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn item_of(r: &ItemRow) -> AppResult<Item> {
+/// An item as the engine takes it, from its stored row.
+pub(crate) fn item_of(r: &ItemRow) -> AppResult<Item> {
     Ok(Item {
         key: r.code.clone(),
         title: r.title.clone(),

@@ -6,6 +6,7 @@ pub mod delivery;
 pub mod draws;
 pub mod events;
 pub mod experts;
+pub mod export;
 pub mod follow_up;
 pub mod invitations;
 pub mod link_answers;

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod backup;
 pub mod events;
 pub mod experts;
+pub mod export;
 pub mod follow_up;
 pub mod import;
 pub mod invitations;

@@ -5,7 +5,7 @@ use rocket::http::{ContentType, Method, Status};
 use serde_json::{json, Value};
 
 /// Twelve active review-pool experts at twelve organizations, all able to serve.
-async fn pool_of_twelve(app: &TestApp) -> Vec<Value> {
+pub async fn pool_of_twelve(app: &TestApp) -> Vec<Value> {
     let orgs = [
         "lzu", "lzjtu", "nwimm", "bygroup", "gsau", "lut", "nwnu", "kust", "enfi", "bgrimm",
         "gsre", "byh1",
@@ -45,7 +45,7 @@ pub async fn latest_draw(app: &TestApp, event: &Value) -> i64 {
     draws[0]["id"].as_i64().expect("a draw")
 }
 
-async fn drawn_event(app: &TestApp, title: &str, date: &str, size: u32) -> Value {
+pub async fn drawn_event(app: &TestApp, title: &str, date: &str, size: u32) -> Value {
     let event = event_with_one_item(app, title, date, |rules| {
         rules["panel_size"] = json!(size);
         rules["min_count"] = json!([]);
