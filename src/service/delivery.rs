@@ -82,7 +82,8 @@ async fn send(m: &Messaging, msg: &Message) -> Result<(), String> {
 }
 
 async fn send_email(m: &Messaging, msg: &Message) -> Result<(), String> {
-    use lettre::message::header::ContentType;
+    use lettre::message::header::{ContentTransferEncoding, ContentType};
+    use lettre::message::Body;
     use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Mail, Tokio1Executor};
     let url = m.smtp_url.as_deref().unwrap_or_default();
     let mail = Mail::builder()
@@ -97,7 +98,11 @@ async fn send_email(m: &Messaging, msg: &Message) -> Result<(), String> {
             .map_err(|e| format!("recipient {}: {e}", msg.recipient))?)
         .subject(&msg.subject)
         .header(ContentType::TEXT_PLAIN)
-        .body(msg.body.clone())
+        // Base64 keeps long Chinese lines and the answer link intact through every relay.
+        .body(
+            Body::new_with_encoding(msg.body.clone(), ContentTransferEncoding::Base64)
+                .map_err(|_| "the message cannot be encoded".to_string())?,
+        )
         .map_err(|e| e.to_string())?;
     if url == "log" {
         // A closed or full stdout must not stop delivery: the message counts as logged.

@@ -381,9 +381,9 @@ pub(crate) async fn decide_in(
     let withdrawn = if matches!(to, MembershipState::Suspended | MembershipState::Exited) {
         let seats =
             store_i::withdraw_pending(tx, m.expert_id.0, m.pool.as_str(), &actor.name).await?;
-        let expert = experts::get(&mut **tx, m.expert_id).await?;
+        let expert = experts::get(tx, m.expert_id).await?;
         for seat in &seats {
-            let title = crate::store::events::title_of(&mut **tx, seat.event_id).await?;
+            let title = crate::store::events::title_of(tx, seat.event_id).await?;
             crate::service::notify::cancellation(
                 tx,
                 store,
@@ -409,7 +409,7 @@ pub(crate) async fn decide_in(
     };
     let after = store_m::get(tx, id).await?;
     if matches!(action, Action::Approve { .. } | Action::Refuse) {
-        let expert = experts::get(&mut **tx, m.expert_id).await?;
+        let expert = experts::get(tx, m.expert_id).await?;
         crate::service::notify::application_result(
             tx,
             store,

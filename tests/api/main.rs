@@ -16,6 +16,8 @@ mod exports;
 mod helpers;
 mod import;
 mod invitations;
+mod mailbox;
+mod notifications;
 mod openapi;
 mod pool_rules;
 mod pools;

@@ -55,7 +55,6 @@ struct EventForm {
     review_from: String,
     #[field(default = String::new())]
     review_to: String,
-    #[field(default = None)]
     answer_hours: Option<u32>,
     #[field(default = false)]
     auto_replace: bool,
