@@ -4,7 +4,7 @@ use super::problem::{Candidate, Item, Problem};
 use super::text::{cosine, document_terms_cached, shared_terms, Corpus, InvertedIndex, SparseVec};
 use crate::domain::DisciplineCode;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Weight of the discipline part (`w` of DESIGN §7); the text part gets `1 − w`.
 pub const DISCIPLINE_WEIGHT: f64 = 0.6;
@@ -77,8 +77,9 @@ pub struct FitTable {
     corpus: Corpus,
     item_vectors: Vec<SparseVec>,
     candidate_vectors: Vec<SparseVec>,
-    /// Per item: candidate index → fit, only for pairs with a positive fit.
-    per_item: Vec<HashMap<usize, PairFit>>,
+    /// Per item: (candidate index, fit) sorted by candidate, only for pairs with a positive
+    /// fit.
+    per_item: Vec<Vec<(usize, PairFit)>>,
 }
 
 fn item_terms(item: &Item) -> std::sync::Arc<Vec<String>> {
@@ -118,34 +119,44 @@ impl FitTable {
                 by_first_level.entry(f).or_default().push(ci);
             }
         }
+        // Dense accumulators, reused item after item: at 30,000 experts a common term
+        // touches most of them, and hashing each pair cost more than the arithmetic.
+        let n = problem.candidates.len();
+        let mut text = vec![0.0f64; n];
+        let mut touched = vec![false; n];
+        let mut list: Vec<usize> = Vec::new();
         let per_item = problem
             .items
             .iter()
             .enumerate()
             .map(|(ii, item)| {
-                let mut fits: HashMap<usize, PairFit> = HashMap::new();
-                for (ci, text) in index.scores(&item_vectors[ii]) {
-                    fits.insert(
-                        ci,
-                        PairFit {
-                            discipline: 0.0,
-                            text,
-                        },
-                    );
-                }
+                index.accumulate(&item_vectors[ii], &mut text, &mut touched, &mut list);
                 for d in &item.disciplines {
                     for &ci in by_first_level.get(d.first_level()).into_iter().flatten() {
-                        fits.entry(ci).or_insert(PairFit {
-                            discipline: 0.0,
-                            text: 0.0,
-                        });
+                        if !touched[ci] {
+                            touched[ci] = true;
+                            list.push(ci);
+                        }
                     }
                 }
-                for (ci, fit) in fits.iter_mut() {
-                    fit.discipline =
-                        discipline_match(&item.disciplines, &problem.candidates[*ci].disciplines).0;
+                list.sort_unstable();
+                let mut fits: Vec<(usize, PairFit)> = Vec::with_capacity(list.len());
+                for &ci in &list {
+                    let fit = PairFit {
+                        discipline: discipline_match(
+                            &item.disciplines,
+                            &problem.candidates[ci].disciplines,
+                        )
+                        .0,
+                        text: text[ci].clamp(0.0, 1.0),
+                    };
+                    if fit.total() > 0.0 {
+                        fits.push((ci, fit));
+                    }
+                    text[ci] = 0.0;
+                    touched[ci] = false;
                 }
-                fits.retain(|_, f| f.total() > 0.0);
+                list.clear();
                 fits
             })
             .collect();
@@ -159,18 +170,19 @@ impl FitTable {
 
     /// Fit of an (item, candidate) pair.
     pub fn pair(&self, item: usize, candidate: usize) -> PairFit {
-        self.per_item[item]
-            .get(&candidate)
-            .copied()
-            .unwrap_or(PairFit {
+        let fits = &self.per_item[item];
+        match fits.binary_search_by_key(&candidate, |(ci, _)| *ci) {
+            Ok(at) => fits[at].1,
+            Err(_) => PairFit {
                 discipline: 0.0,
                 text: 0.0,
-            })
+            },
+        }
     }
 
     /// Candidates with a positive fit for an item.
     pub fn candidates_of(&self, item: usize) -> impl Iterator<Item = usize> + '_ {
-        self.per_item[item].keys().copied()
+        self.per_item[item].iter().map(|(ci, _)| *ci)
     }
 
     /// A panel's fit: the mean over its items.

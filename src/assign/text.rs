@@ -280,6 +280,28 @@ impl InvertedIndex {
         Self { postings }
     }
 
+    /// Adds the products of `query` with every indexed vector that shares a term into the
+    /// dense `acc` (by position), listing each position touched once in `touched_list`. The
+    /// sums are formed in the same order as `scores`, so the results are the same bits.
+    pub fn accumulate(
+        &self,
+        query: &SparseVec,
+        acc: &mut [f64],
+        touched: &mut [bool],
+        touched_list: &mut Vec<usize>,
+    ) {
+        for &(term, w) in query {
+            for &(doc, v) in self.postings.get(&term).into_iter().flatten() {
+                let d = doc as usize;
+                if !touched[d] {
+                    touched[d] = true;
+                    touched_list.push(d);
+                }
+                acc[d] += w as f64 * v as f64;
+            }
+        }
+    }
+
     /// Cosine of `query` with every indexed vector that shares a term, as (position, score)
     /// sorted by position.
     pub fn scores(&self, query: &SparseVec) -> Vec<(usize, f64)> {

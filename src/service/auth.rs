@@ -34,23 +34,26 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_password("no such account").unwrap_or_default())
 }
 
-/// Checks credentials; 5 failures per account or per address within 15 minutes lock both out.
-/// The attempt is charged before the password is checked (see `throttle::charge`).
+/// Checks credentials. Five failures of an account within 15 minutes lock that account,
+/// whatever the address. Failures from one address slow that address down, and past ten
+/// only a right password gets through from it: a colleague on the same office address is not
+/// locked out by someone else's guesses, while guessing from it stops. The attempt is charged
+/// before the password is checked (see `throttle::charge`).
 pub async fn login(
     store: &Store,
     username: &str,
     password: &str,
     ip: Option<String>,
 ) -> AppResult<User> {
-    let keys: Vec<String> = std::iter::once(format!("user:{}", username.trim().to_lowercase()))
-        .chain(ip.map(|ip| format!("ip:{ip}")))
-        .collect();
-    let Some(charges) = throttle::charge(store, &keys).await? else {
+    let account = format!("user:{}", username.trim().to_lowercase());
+    let address = ip.map(|ip| format!("ip:{ip}"));
+    let Some(charge) = throttle::charge(store, &account, address.as_deref()).await? else {
         return Err(AppError::TooManyRequests(format!(
-            "too many failed logins: try again in {} minutes",
+            "too many failed logins for this account: try again in {} minutes",
             throttle::WINDOW_MINUTES
         )));
     };
+    tokio::time::sleep(throttle::delay(charge.address_failures)).await;
     let found = users::by_username(store, username.trim()).await?;
     let (hash, user) = match found {
         Some((user, hash)) => (hash, Some(user)),
@@ -62,7 +65,7 @@ pub async fn login(
         .map_err(|e| AppError::Internal(e.to_string()))?;
     match user {
         Some(user) if right && user.active => {
-            throttle::settle_success(store, &charges, &keys[0]).await?;
+            throttle::settle_success(store, &charge.ids, &account).await?;
             let mut tx = store.begin_write().await?;
             audit::record(
                 &mut tx,
@@ -79,6 +82,12 @@ pub async fn login(
             .await?;
             tx.commit().await?;
             Ok(user)
+        }
+        _ if charge.address_failures >= throttle::ADDRESS_LOCK => {
+            Err(AppError::TooManyRequests(format!(
+                "too many failed logins from this address: try again in {} minutes",
+                throttle::WINDOW_MINUTES
+            )))
         }
         _ => Err(AppError::Unauthorized("wrong username or password".into())),
     }

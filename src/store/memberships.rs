@@ -8,6 +8,7 @@ use crate::domain::ExpertId;
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, Transaction};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A membership with its expert's name.
 #[derive(Debug, Clone, Serialize)]
@@ -464,20 +465,38 @@ pub async fn expired(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// Latest membership standing per expert in a pool.
-pub async fn latest_states(
-    store: &Store,
-    pool: Pool,
-) -> Result<std::collections::HashMap<i64, Standing>, StoreError> {
+/// Each expert's latest standing in one pool, by expert row id.
+pub type Standings = std::collections::HashMap<i64, Standing>;
+
+/// The standings as last read, per pool, with the `membership_version` read at.
+pub(crate) type CachedStandings = (i64, std::collections::HashMap<Pool, Arc<Standings>>);
+
+/// Latest membership standing per expert in a pool. Reading 30,000 memberships takes
+/// 80–160 ms and every overview and draw needs them, so each instance keeps the last read;
+/// triggers bump `membership_version` in every writer's transaction, and the version is read
+/// before the rows, so a kept copy is never older than its version.
+pub async fn latest_states(store: &Store, pool: Pool) -> Result<Arc<Standings>, StoreError> {
+    let mut conn = store.pool.acquire().await?;
+    let (version,): (i64,) = sqlx::query_as("select version from membership_version where id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    let kept = store.standings.lock().ok().and_then(|slot| {
+        slot.as_ref()
+            .filter(|(v, _)| *v == version)
+            .and_then(|(_, pools)| pools.get(&pool).cloned())
+    });
+    if let Some(standings) = kept {
+        return Ok(standings);
+    }
     let rows: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
         "select expert_id, state, term_end, suspended_until from membership where pool = $1 order by membership_id",
     )
     .bind(pool.as_str())
-    .fetch_all(&store.pool)
+    .fetch_all(&mut *conn)
     .await?;
     let date =
         |t: Option<String>| t.and_then(|t| chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok());
-    let mut out = std::collections::HashMap::new();
+    let mut out = Standings::new();
     for (expert, state, term_end, until) in rows {
         let state =
             MembershipState::parse(&state).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -489,6 +508,15 @@ pub async fn latest_states(
                 suspended_until: date(until),
             },
         );
+    }
+    let out = Arc::new(out);
+    if let Ok(mut slot) = store.standings.lock() {
+        match slot.as_mut() {
+            Some((v, pools)) if *v == version => {
+                pools.insert(pool, out.clone());
+            }
+            _ => *slot = Some((version, [(pool, out.clone())].into_iter().collect())),
+        }
     }
     Ok(out)
 }

@@ -78,6 +78,8 @@ pub struct Store {
     pub(crate) registry: std::sync::Arc<std::sync::Mutex<Option<experts::CachedRegistry>>>,
     /// Every expert's participations as last read, with the `tracking_version` read at.
     pub(crate) record: std::sync::Arc<std::sync::Mutex<Option<tracking::CachedRecord>>>,
+    /// Each pool's standings as last read, with the `membership_version` read at.
+    pub(crate) standings: std::sync::Arc<std::sync::Mutex<Option<memberships::CachedStandings>>>,
     /// The clock of deadlines and the scheduler.
     pub clock: crate::clock::Clock,
     /// How messages reach experts (channels, the public address of answer links).
@@ -152,6 +154,7 @@ impl Store {
             backend,
             registry: Default::default(),
             record: Default::default(),
+            standings: Default::default(),
             clock: Default::default(),
             messaging: Default::default(),
         };

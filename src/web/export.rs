@@ -13,7 +13,9 @@ pub fn neutral(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// A CSV document from a header and rows, every cell neutralised.
+/// A CSV document from a header and rows, every cell neutralised, starting with a UTF-8 byte
+/// order mark: without it Excel and WPS on a Chinese Windows read the file as GBK and show
+/// every name garbled.
 pub fn csv_document<R, C>(header: &[&str], rows: impl IntoIterator<Item = R>) -> AppResult<String>
 where
     R: IntoIterator<Item = C>,
@@ -32,7 +34,8 @@ where
     let bytes = w
         .into_inner()
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))
+    let text = String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(format!("\u{feff}{text}"))
 }
 
 #[cfg(test)]
@@ -50,6 +53,6 @@ mod tests {
         assert_eq!(neutral("王芳"), "王芳");
         assert_eq!(neutral(""), "");
         let doc = csv_document(&["name"], [["-1+1"]]).unwrap();
-        assert_eq!(doc, "name\n'-1+1\n");
+        assert_eq!(doc, "\u{feff}name\n'-1+1\n");
     }
 }

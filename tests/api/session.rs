@@ -49,6 +49,43 @@ async fn five_failures_lock_the_account_even_for_the_right_password() {
     );
 }
 
+async fn login_from(app: &TestApp, username: &str, password: &str, from: &str) -> Status {
+    app.client
+        .post("/api/v1/session")
+        .remote(from.parse().unwrap())
+        .header(rocket::http::ContentType::JSON)
+        .body(serde_json::json!({"username": username, "password": password}).to_string())
+        .dispatch()
+        .await
+        .status()
+}
+
+#[tokio::test]
+async fn guesses_from_a_shared_office_address_do_not_lock_out_a_colleague() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    app.add_user("colleague", "staff", "").await;
+    app.logout().await;
+    let office = "10.1.2.3:40000";
+    // Someone on the office address guesses names and passwords.
+    for i in 0..10 {
+        let status = login_from(&app, &format!("guess{i}"), "wrong-password", office).await;
+        assert_eq!(status, Status::Unauthorized, "guess {i}");
+    }
+    // Past ten failures, wrong answers from the address get "too many" …
+    let status = login_from(&app, "guess-more", "wrong-password", office).await;
+    assert_eq!(status, Status::TooManyRequests);
+    let status = login_from(&app, "colleague", "wrong-password", office).await;
+    assert_eq!(status, Status::TooManyRequests);
+    // … but the colleague typing the right password gets in, from the same address.
+    let status = login_from(&app, "colleague", PASSWORD, office).await;
+    assert_eq!(status, Status::Ok);
+    // Another address is not slowed down at all.
+    app.logout().await;
+    let status = login_from(&app, "admin", "wrong-password", "10.9.9.9:40000").await;
+    assert_eq!(status, Status::Unauthorized);
+}
+
 #[tokio::test]
 async fn html_login_needs_the_csrf_token_and_then_works() {
     let app = spawn_app().await;

@@ -5,9 +5,7 @@ use super::{context, render, CsrfOnly, Download, Html};
 use crate::domain::invitation::{Answer, Attendance, Ratings};
 use crate::error::{AppError, AppResult};
 use crate::service::{events, invitations, replacement};
-use crate::store::invitations::InvitationRow;
 use crate::store::Store;
-use crate::web::api::invitations::roster_csv;
 use crate::web::guards::{Csrf, ExpertUser, Reader, Staff};
 use crate::web::i18n::Lang;
 use rocket::form::Form;
@@ -257,69 +255,41 @@ async fn roster_page(
 }
 
 #[get("/events/<id>/roster.csv")]
-async fn roster_csv_download(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Download> {
+async fn roster_csv_download(
+    _r: Reader,
+    lang: Lang,
+    store: &State<Store>,
+    id: i64,
+) -> AppResult<Download> {
     let event = events::get(store, id).await?;
-    let text = roster_csv(&invitations::roster(store, id).await?)?;
+    let orgs = super::roster_files::org_names(store, lang).await?;
+    let table =
+        super::roster_files::event_roster(&invitations::roster(store, id).await?, lang, &orgs);
     Ok(Download::new(
         ContentType::CSV,
-        text.into_bytes(),
+        table.csv()?.into_bytes(),
         &format!("{}-roster.csv", event.code),
     ))
 }
 
-/// The roster as an XLSX workbook, one row per invitation.
-pub fn roster_xlsx(rows: &[InvitationRow]) -> AppResult<Vec<u8>> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
-    let header = [
-        "panel",
-        "role",
-        "expert_id",
-        "name",
-        "title",
-        "org_id",
-        "email",
-        "phone",
-        "status",
-        "attendance",
-    ];
-    for (c, h) in header.iter().enumerate() {
-        sheet.write_string(0, c as u16, *h).map_err(err)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        let cells = [
-            &row.panel_code,
-            &row.role,
-            &row.expert_code,
-            &row.expert_name,
-            &row.title,
-            &row.organization_code,
-            row.email.as_deref().unwrap_or(""),
-            &row.phone,
-            &row.status,
-            &row.attendance,
-        ];
-        for (c, v) in cells.iter().enumerate() {
-            sheet
-                .write_string(r as u32 + 1, c as u16, *v)
-                .map_err(err)?;
-        }
-    }
-    book.save_to_buffer().map_err(err)
-}
-
 #[get("/events/<id>/roster.xlsx")]
-async fn roster_xlsx_download(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Download> {
+async fn roster_xlsx_download(
+    _r: Reader,
+    lang: Lang,
+    store: &State<Store>,
+    id: i64,
+) -> AppResult<Download> {
     let event = events::get(store, id).await?;
-    let bytes = roster_xlsx(&invitations::roster(store, id).await?)?;
+    let orgs = super::roster_files::org_names(store, lang).await?;
+    let table =
+        super::roster_files::event_roster(&invitations::roster(store, id).await?, lang, &orgs);
     let xlsx = ContentType::new(
         "application",
         "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     );
     Ok(Download::new(
         xlsx,
-        bytes,
+        table.xlsx()?,
         &format!("{}-roster.xlsx", event.code),
     ))
 }

@@ -8,6 +8,7 @@ mod experts;
 mod invitations;
 mod messages;
 mod pools;
+mod roster_files;
 mod tracking;
 mod verification;
 

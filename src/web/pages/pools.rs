@@ -7,7 +7,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::memberships::{self, DecisionInput};
 use crate::store::memberships::{roster, RosterFilter};
 use crate::store::Store;
-use crate::web::api::pools::{pool, roster_csv, RosterQuery};
+use crate::web::api::pools::{pool, RosterQuery};
 use crate::web::guards::{Admin, Csrf, CurrentUser, ExpertUser, Reader, Staff};
 use crate::web::i18n::Lang;
 use rocket::form::Form;
@@ -63,15 +63,18 @@ async fn pool_page(
 #[get("/pools/<name>/roster.csv?<query..>")]
 async fn roster_download(
     _r: Reader,
+    lang: Lang,
     store: &State<Store>,
     name: &str,
     query: RosterQuery,
 ) -> AppResult<Download> {
     let pool = pool(name)?;
     let (items, _) = roster(store, pool, &query.filter()).await?;
+    let orgs = super::roster_files::org_names(store, lang).await?;
+    let table = super::roster_files::pool_roster(&items, lang, &orgs);
     Ok(Download::new(
         ContentType::CSV,
-        roster_csv(&items)?.into_bytes(),
+        table.csv()?.into_bytes(),
         &format!("{pool}-roster.csv"),
     ))
 }
