@@ -93,6 +93,14 @@ pub struct Transition {
     pub override_reason: String,
 }
 
+impl Transition {
+    /// The same transition with its time as the bureau reads it (local minutes).
+    pub fn local(mut self) -> Self {
+        self.at = crate::clock::local_time(&self.at);
+        self
+    }
+}
+
 const SELECT: &str = "select m.membership_id, m.expert_id, e.code, e.name, m.pool, m.state, m.since, m.term_end, m.reason, m.pledge_at, m.suspended_until
     from membership m join expert e on e.expert_id = m.expert_id";
 

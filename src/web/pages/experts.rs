@@ -292,7 +292,11 @@ async fn show_page(v: &Viewer<'_>, store: &Store, id: ExpertId, own: bool) -> Ap
     );
     let mut memberships = Vec::new();
     for m in crate::store::memberships::for_expert(store, id).await? {
-        let transitions = crate::store::memberships::transitions(store, m.id).await?;
+        let transitions: Vec<_> = crate::store::memberships::transitions(store, m.id)
+            .await?
+            .into_iter()
+            .map(crate::store::memberships::Transition::local)
+            .collect();
         memberships.push(json!({"membership": m, "transitions": transitions}));
     }
     ctx.insert("memberships".into(), json!(memberships));

@@ -88,10 +88,14 @@ async fn membership_context(
     store: &Store,
     id: i64,
 ) -> AppResult<serde_json::Map<String, serde_json::Value>> {
-    let view = memberships::view(store, id).await?;
+    let mut view = memberships::view(store, id).await?;
     if !user.0.role.can_read_all() && user.0.expert_id != Some(view.membership.expert_id) {
         return Err(AppError::NotFound(format!("membership {id}")));
     }
+    view.transitions = std::mem::take(&mut view.transitions)
+        .into_iter()
+        .map(crate::store::memberships::Transition::local)
+        .collect();
     let mut ctx = context(lang, Some(&user.0), &csrf.0, &format!("/memberships/{id}"));
     ctx.insert(
         "actions".into(),
