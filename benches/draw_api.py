@@ -50,6 +50,15 @@ try:
             break
         except OSError:
             time.sleep(0.1)
+    # The scheduler's first round after an import writes a notice to every member whose term
+    # ends within 60 days (thousands at province scale): time the draws after it, not during.
+    last, stable = -1, 0
+    while stable < 3:
+        time.sleep(2)
+        total = call("GET", "/outbox?per_page=1")[1]["total"]
+        stable = stable + 1 if total == last else 0
+        last = total
+    print(f"outbox after the scheduler's first round: {last} messages")
     events = json.load(open(os.path.join(args.data, "events.json")))
     events = events if isinstance(events, list) else events["events"]
     ev = next(e for e in events if e["id"] == args.event)
