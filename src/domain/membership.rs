@@ -321,6 +321,10 @@ pub struct RuleCheck {
     pub overridable: bool,
     /// What was found.
     pub detail: String,
+    /// The same as a catalog message key and its values, for pages in the reader's language.
+    pub message: &'static str,
+    /// Values of the message's `{placeholders}`.
+    pub args: std::collections::BTreeMap<&'static str, String>,
 }
 
 /// What the entry rules need beyond the profile.
@@ -351,26 +355,42 @@ pub fn check_entry(
     } else {
         rules.max_entry_age
     };
-    let check = |rule, passed, detail: String| RuleCheck {
-        rule,
-        passed,
-        overridable: rule != "misconduct",
-        detail,
-    };
+    let check =
+        |rule, passed, detail: String, message, args: &[(&'static str, String)]| RuleCheck {
+            rule,
+            passed,
+            overridable: rule != "misconduct",
+            detail,
+            message,
+            args: args.iter().cloned().collect(),
+        };
     let mut checks = vec![
         check(
             "title_rank",
             rules.titles.contains(&profile.title),
             format!("title {} (admitted: {})", profile.title, titles.join(", ")),
+            "chk_title",
+            &[
+                ("title", profile.title.to_string()),
+                ("admitted", titles.join("、")),
+            ],
         ),
-        check(
-            "age",
-            age <= age_limit,
-            match profile.distinction {
-                Some(d) => format!("age {age} in {} (limit {age_limit} for {d})", today.year()),
-                None => format!("age {age} in {} (limit {age_limit})", today.year()),
-            },
-        ),
+        match profile.distinction {
+            Some(d) => check(
+                "age",
+                age <= age_limit,
+                format!("age {age} in {} (limit {age_limit} for {d})", today.year()),
+                "chk_age_distinguished",
+                &[("age", age.to_string()), ("limit", age_limit.to_string())],
+            ),
+            None => check(
+                "age",
+                age <= age_limit,
+                format!("age {age} in {} (limit {age_limit})", today.year()),
+                "chk_age",
+                &[("age", age.to_string()), ("limit", age_limit.to_string())],
+            ),
+        },
         match profile.career_start() {
             Some(start) => {
                 let years = today.year() - start;
@@ -381,48 +401,80 @@ pub fn check_entry(
                         "{years} years in the field since {start} (at least {})",
                         rules.min_years_in_field
                     ),
+                    "chk_years",
+                    &[
+                        ("years", years.to_string()),
+                        ("since", start.to_string()),
+                        ("min", rules.min_years_in_field.to_string()),
+                    ],
                 )
             }
             None => check(
                 "years_in_field",
                 rules.min_years_in_field == 0,
                 "start year in the field not recorded".into(),
+                "chk_years_unknown",
+                &[],
             ),
         },
         check(
             "discipline",
             !profile.disciplines.is_empty(),
             format!("{} discipline code(s)", profile.disciplines.len()),
+            "chk_disciplines",
+            &[("n", profile.disciplines.len().to_string())],
         ),
-        check(
-            "employer",
-            !profile.org_id.trim().is_empty(),
-            if profile.org_id.is_empty() {
-                "no current employer".into()
-            } else {
-                format!("employed at {}", profile.org_id)
-            },
-        ),
-        check(
-            "misconduct",
-            barred_until.is_none_or(|until| today >= until),
-            match barred_until {
-                Some(until) if today < until => {
-                    format!("removed for misconduct; may not re-enter before {until}")
-                }
-                _ => "no misconduct record in the bar period".into(),
-            },
-        ),
+        if profile.org_id.trim().is_empty() {
+            check(
+                "employer",
+                false,
+                "no current employer".into(),
+                "chk_no_employer",
+                &[],
+            )
+        } else {
+            check(
+                "employer",
+                true,
+                format!("employed at {}", profile.org_id),
+                "chk_employer",
+                &[("org", profile.org_id.clone())],
+            )
+        },
+        match barred_until {
+            Some(until) if today < until => check(
+                "misconduct",
+                false,
+                format!("removed for misconduct; may not re-enter before {until}"),
+                "chk_barred",
+                &[("until", until.to_string())],
+            ),
+            _ => check(
+                "misconduct",
+                true,
+                "no misconduct record in the bar period".into(),
+                "chk_no_misconduct",
+                &[],
+            ),
+        },
     ];
     if rules.require_pledge {
-        checks.push(check(
-            "pledge",
-            facts.pledge_signed.is_some(),
-            match &facts.pledge_signed {
-                Some(at) => format!("pledge signed {at}"),
-                None => "integrity and confidentiality pledge not signed".into(),
-            },
-        ));
+        checks.push(match &facts.pledge_signed {
+            Some(at) => check(
+                "pledge",
+                true,
+                format!("pledge signed {at}"),
+                "chk_pledge_signed",
+                &[("at", crate::clock::local_time(at))],
+            ),
+            None => check(
+                "pledge",
+                false,
+                "integrity and confidentiality pledge not signed".into(),
+                "chk_pledge_missing",
+                &[],
+            ),
+        });
     }
     checks
 }

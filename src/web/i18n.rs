@@ -34,6 +34,22 @@ pub fn catalog(lang: &str) -> &'static Catalog {
     }
 }
 
+/// A catalog message with its `{placeholders}` filled (the key itself when unknown).
+pub fn fill<'a>(
+    lang: &str,
+    key: &str,
+    args: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> String {
+    let mut text = catalog(lang)
+        .get(key)
+        .cloned()
+        .unwrap_or_else(|| key.to_string());
+    for (k, v) in args {
+        text = text.replace(&format!("{{{k}}}"), v);
+    }
+    text
+}
+
 /// Picks a language from an Accept-Language header value, honouring q-weights.
 pub fn from_accept_language(header: &str) -> Option<&'static str> {
     let mut tags: Vec<(f32, &str)> = header

@@ -132,6 +132,9 @@ async fn a_staff_member_draws_and_confirms_panels_in_the_browser() {
         "goog:chromeOptions".into(),
         serde_json::json!({"binary": "/usr/bin/chromium", "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=en-US", "--window-size=1280,900"]}),
     );
+    // The service's TLS (mail, SMS gateway) uses ring and fantoccini's default brings
+    // aws-lc-rs: with both compiled in, rustls wants the process to name one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let browser = ClientBuilder::rustls()
         .expect("tls")
         .capabilities(caps)

@@ -103,7 +103,30 @@ async fn membership_context(
             view.membership.state
         )),
     );
-    ctx.insert("view".into(), json!(view));
+    // Each entry check in the reader's language, employers by name.
+    let orgs = super::roster_files::org_names(store, lang).await?;
+    let mut view_json = json!(view);
+    if let Some(checks) = view_json["checks"].as_array_mut() {
+        for (json, check) in checks.iter_mut().zip(&view.checks) {
+            let args: Vec<(&str, String)> = check
+                .args
+                .iter()
+                .map(|(k, v)| {
+                    let v = match *k {
+                        "org" => orgs.get(v).cloned().unwrap_or_else(|| v.clone()),
+                        _ => v.clone(),
+                    };
+                    (*k, v)
+                })
+                .collect();
+            json["text"] = json!(crate::web::i18n::fill(
+                lang.0,
+                check.message,
+                args.iter().map(|(k, v)| (*k, v.as_str()))
+            ));
+        }
+    }
+    ctx.insert("view".into(), view_json);
     ctx.insert(
         "exit_reasons".into(),
         json!(crate::domain::membership::ExitReason::ALL
