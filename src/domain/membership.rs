@@ -323,7 +323,7 @@ pub struct RuleCheck {
     pub detail: String,
     /// The same as a catalog message key and its values, for pages in the reader's language.
     pub message: &'static str,
-    /// Values of the message's `{placeholders}`.
+    /// The values its `{name}` slots take.
     pub args: std::collections::BTreeMap<&'static str, String>,
 }
 

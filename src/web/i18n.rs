@@ -34,7 +34,7 @@ pub fn catalog(lang: &str) -> &'static Catalog {
     }
 }
 
-/// A catalog message with its `{placeholders}` filled (the key itself when unknown).
+/// A catalog message with its `{name}` slots filled (the key itself when unknown).
 pub fn fill<'a>(
     lang: &str,
     key: &str,

@@ -1,18 +1,11 @@
 //! The pool rules of DESIGN §2–§6 (issue 14), each through the API.
 
 use crate::helpers::*;
-use crate::workflow::{answer, confirm, decline, draw, event, review_pool, roster};
+use crate::pools::{act, expert};
+use crate::workflow::{answer, confirm, decline, draw, event, review_pool, roster, upload_items};
 use chrono::Days;
 use rocket::http::{Method, Status};
 use serde_json::{json, Value};
-
-async fn expert(app: &TestApp, name: &str, edit: impl Fn(&mut Value)) -> Value {
-    let mut body = profile_json(name);
-    edit(&mut body);
-    let (status, e) = app.send_json(Method::Post, "/api/v1/experts", &body).await;
-    assert_eq!(status, Status::Created, "{e}");
-    e
-}
 
 async fn nominate(app: &TestApp, code: &Value, pledge: bool) -> Value {
     let (status, m) = app
@@ -24,15 +17,6 @@ async fn nominate(app: &TestApp, code: &Value, pledge: bool) -> Value {
         .await;
     assert_eq!(status, Status::Created, "{m}");
     m
-}
-
-async fn act(app: &TestApp, id: &Value, body: Value) -> (Status, Value) {
-    app.send_json(
-        Method::Post,
-        &format!("/api/v1/memberships/{id}/transitions"),
-        &body,
-    )
-    .await
 }
 
 fn check<'a>(m: &'a Value, rule: &str) -> &'a Value {
@@ -455,18 +439,7 @@ async fn avoidance_reasons_prior_roles_and_deputies_reach_the_draw() {
          P9,铜冶炼烟气治理验收,,gspu,陈晨@gspu,45020,铜冶炼,摘要,{}：与申请人有竞争关系,{}:参与起草申请书,P1\n",
         codes[1], codes[2]
     );
-    let response = app
-        .client
-        .post(format!("/api/v1/events/{id}/items"))
-        .header(rocket::http::ContentType::CSV)
-        .body(csv)
-        .dispatch()
-        .await;
-    assert!(
-        response.status().code < 300,
-        "{:?}",
-        response.into_string().await
-    );
+    upload_items(&app, id, csv).await;
     let (status, _) = app
         .send_json(
             Method::Post,
@@ -575,12 +548,7 @@ async fn a_correspondence_review_needs_the_expert_free_over_its_window() {
     assert_eq!(status, Status::Created, "{e}");
     let ev = e["id"].as_i64().unwrap();
     let csv = "id,title_zh,title_en,applicant_org_id,team,disciplines,keywords_zh,abstract_zh,requested_avoid\nP1,铜冶炼烟气治理,,gspu,陈晨@gspu,45020,铜冶炼,摘要,\n";
-    app.client
-        .post(format!("/api/v1/events/{ev}/items"))
-        .header(rocket::http::ContentType::CSV)
-        .body(csv)
-        .dispatch()
-        .await;
+    upload_items(&app, ev, csv.to_string()).await;
     app.send_json(
         Method::Post,
         &format!("/api/v1/events/{ev}/panels"),

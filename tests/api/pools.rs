@@ -4,7 +4,7 @@ use crate::helpers::*;
 use rocket::http::{Method, Status};
 use serde_json::{json, Value};
 
-async fn expert(app: &TestApp, name: &str, edit: impl Fn(&mut Value)) -> Value {
+pub async fn expert(app: &TestApp, name: &str, edit: impl Fn(&mut Value)) -> Value {
     let mut body = profile_json(name);
     edit(&mut body);
     let (status, e) = app.send_json(Method::Post, "/api/v1/experts", &body).await;
@@ -24,7 +24,7 @@ async fn nominate(app: &TestApp, pool: &str, code: &Value) -> Value {
     m
 }
 
-async fn act(app: &TestApp, id: &Value, body: Value) -> (Status, Value) {
+pub async fn act(app: &TestApp, id: &Value, body: Value) -> (Status, Value) {
     app.send_json(
         Method::Post,
         &format!("/api/v1/memberships/{id}/transitions"),

@@ -83,18 +83,7 @@ pub async fn event(
             "P{i},铜冶炼烟气治理{i},,gspu,陈晨@gspu,45020,铜冶炼,摘要,\n"
         ));
     }
-    let response = app
-        .client
-        .post(format!("/api/v1/events/{id}/items"))
-        .header(rocket::http::ContentType::CSV)
-        .body(csv)
-        .dispatch()
-        .await;
-    assert!(
-        response.status().code < 300,
-        "items: {:?}",
-        response.status()
-    );
+    upload_items(app, id, csv).await;
     let (status, body) = app
         .send_json(
             Method::Post,
@@ -104,6 +93,23 @@ pub async fn event(
         .await;
     assert!(status.code < 300, "panels: {body}");
     id
+}
+
+/// Adds items to an event from CSV text in the projects.csv format, expecting success.
+pub async fn upload_items(app: &TestApp, id: i64, csv: String) {
+    let response = app
+        .client
+        .post(format!("/api/v1/events/{id}/items"))
+        .header(rocket::http::ContentType::CSV)
+        .body(csv)
+        .dispatch()
+        .await;
+    let status = response.status();
+    assert!(
+        status.code < 300,
+        "items: {status:?} {:?}",
+        response.into_string().await
+    );
 }
 
 /// Draws with `seed`; the draw's id.
