@@ -1,13 +1,37 @@
-//! The bureau's clock: dates and times as staff read them, in the server's local time zone
-//! (set the zone of the host or `TZ`, e.g. `Asia/Shanghai`). Stored times stay UTC text.
+//! The bureau's clock: dates and times as staff read them, in the bureau's time zone
+//! (`EXPERTPOOL_TIMEZONE`, default `Asia/Shanghai`, whatever zone the host is set to: a
+//! server in a data centre often runs on UTC). Stored times stay UTC text.
 
-use chrono::{DateTime, Local, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-/// Today's local date.
+/// The zone the bureau works in when `EXPERTPOOL_TIMEZONE` is not set.
+pub const DEFAULT_ZONE: Tz = chrono_tz::Asia::Shanghai;
+
+static ZONE: OnceLock<Tz> = OnceLock::new();
+
+/// Reads `EXPERTPOOL_TIMEZONE` (an IANA name such as `Asia/Shanghai` or `Asia/Urumqi`);
+/// the error names the variable. Called once at start-up; later calls keep the first zone.
+pub fn init_zone(raw: Option<&str>) -> Result<Tz, String> {
+    let zone = match raw.map(str::trim).filter(|z| !z.is_empty()) {
+        None => DEFAULT_ZONE,
+        Some(name) => name.parse::<Tz>().map_err(|_| {
+            format!("EXPERTPOOL_TIMEZONE: '{name}' is not a time zone name such as Asia/Shanghai")
+        })?,
+    };
+    Ok(*ZONE.get_or_init(|| zone))
+}
+
+/// The bureau's time zone.
+pub fn zone() -> Tz {
+    *ZONE.get_or_init(|| DEFAULT_ZONE)
+}
+
+/// Today's date in the bureau's zone.
 pub fn today() -> NaiveDate {
-    Local::now().date_naive()
+    Utc::now().with_timezone(&zone()).date_naive()
 }
 
 /// The clock that answer deadlines, reminders and the scheduler read: the real time plus an
@@ -31,7 +55,7 @@ impl Clock {
 
     /// Today's local date on this clock.
     pub fn today(&self) -> NaiveDate {
-        self.now().with_timezone(&Local).date_naive()
+        self.now().with_timezone(&zone()).date_naive()
     }
 
     /// Moves the clock forward (tests).
@@ -53,11 +77,23 @@ pub fn parse_stamp(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// A stored RFC 3339 time as local `YYYY-MM-DD HH:MM`; text that does not parse is shown as is.
-pub fn local_time(stored: &str) -> String {
-    DateTime::parse_from_rfc3339(stored)
-        .map(|t| t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|_| stored.to_string())
+/// An instant in the bureau's zone as people read it: `2026年11月29日 12:16` in Chinese,
+/// `2026-11-29 12:16` in English.
+pub fn show(at: DateTime<Utc>, lang: &str) -> String {
+    let local = at.with_timezone(&zone());
+    if lang == "en" {
+        local.format("%Y-%m-%d %H:%M").to_string()
+    } else {
+        local.format("%Y年%-m月%-d日 %H:%M").to_string()
+    }
+}
+
+/// A stored RFC 3339 time as people read it (see [`show`]); text that does not parse is
+/// shown as is.
+pub fn local_time(stored: &str, lang: &str) -> String {
+    parse_stamp(stored)
+        .map(|t| show(t, lang))
+        .unwrap_or_else(|| stored.to_string())
 }
 
 #[cfg(test)]
@@ -65,9 +101,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stored_times_read_as_local_minutes_and_bad_text_passes_through() {
-        let shown = local_time("2026-11-29T08:30:00.000Z");
-        assert_eq!(shown.len(), "2026-11-29 08:30".len());
-        assert_eq!(local_time("yesterday"), "yesterday");
+    fn stored_times_read_in_the_bureaus_zone_and_bad_text_passes_through() {
+        // (the zone is the default: no test sets EXPERTPOOL_TIMEZONE)
+        assert_eq!(local_time("2026-11-29T04:16:51.229Z", "zh"), "2026年11月29日 12:16");
+        assert_eq!(local_time("2026-11-29T20:05:00Z", "en"), "2026-11-30 04:05");
+        assert_eq!(local_time("yesterday", "zh"), "yesterday");
+    }
+
+    #[test]
+    fn a_zone_that_does_not_exist_is_named_in_the_error() {
+        let e = init_zone(Some("Mars/Olympus")).unwrap_err();
+        assert!(e.contains("EXPERTPOOL_TIMEZONE") && e.contains("Mars/Olympus"), "{e}");
     }
 }

@@ -177,7 +177,7 @@ pub fn database_url_from_env() -> String {
 
 impl Config {
     /// Reads `DATABASE_URL`, `EXPERTPOOL_SECRET_KEY` (hex, 64 bytes),
-    /// `EXPERTPOOL_ADMIN_PASSWORD` and `EXPERTPOOL_TEMPLATES_DIR`; generates and persists a key
+    /// `EXPERTPOOL_ADMIN_PASSWORD`, `EXPERTPOOL_TEMPLATES_DIR` and `EXPERTPOOL_TIMEZONE`; generates and persists a key
     /// when none is set.
     pub fn from_env() -> Result<Self, String> {
         let database_url = database_url_from_env();
@@ -189,6 +189,7 @@ impl Config {
         if secret_key.len() < 64 {
             return Err("the secret key must be 64 bytes (128 hex digits)".into());
         }
+        crate::clock::init_zone(std::env::var("EXPERTPOOL_TIMEZONE").ok().as_deref())?;
         Ok(Config {
             database_url,
             admin_password: std::env::var("EXPERTPOOL_ADMIN_PASSWORD")

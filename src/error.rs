@@ -167,14 +167,6 @@ impl AppError {
         }
     }
 
-    /// The message shown on a page: the field first when one is at fault.
-    pub fn for_page(&self) -> String {
-        match self {
-            AppError::Validation(v) => format!("{}: {}", v.field, v.message),
-            other => other.to_string(),
-        }
-    }
-
     /// The JSON body.
     pub fn json(&self) -> String {
         let message = match self {
@@ -209,7 +201,7 @@ impl<'r> Responder<'r, 'static> for AppError {
                 .sized_body(None, std::io::Cursor::new(self.json()))
                 .ok();
         }
-        crate::web::pages::error_page(req, status, &self.to_string()).respond_to(req)
+        crate::web::pages::app_error_page(req, &self).respond_to(req)
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod events;
 mod export;
 mod rows;
+pub mod sheet;
 
 pub use events::{EventFile, EventSpec};
 pub use export::{ExportError, Written};
@@ -73,28 +74,38 @@ pub fn parse_csv<T: DeserializeOwned>(file: &str, text: &str) -> Result<Vec<(u64
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
+            // Said plainly (the reader's own text names records and bytes, not rows).
+            let message = match e.kind() {
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => format!("the row has {len} cells, the header {expected_len}"),
+                csv::ErrorKind::Utf8 { .. } => "the row is not UTF-8 text".to_string(),
+                _ => e.to_string(),
+            };
             LoadError {
                 file: file.into(),
                 line,
                 field: "-".into(),
-                message: e.to_string(),
+                message,
             }
         })?;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let row: T = record.deserialize(Some(&headers)).map_err(|e| {
-            let field = match e.kind() {
-                csv::ErrorKind::Deserialize { err, .. } => err
-                    .field()
-                    .and_then(|i| headers.get(i as usize))
-                    .unwrap_or("-")
-                    .to_string(),
-                _ => "-".into(),
+            let (field, message) = match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => (
+                    err.field()
+                        .and_then(|i| headers.get(i as usize))
+                        .unwrap_or("-")
+                        .to_string(),
+                    err.kind().to_string(),
+                ),
+                _ => ("-".into(), e.to_string()),
             };
             LoadError {
                 file: file.into(),
                 line,
                 field,
-                message: e.to_string(),
+                message,
             }
         })?;
         out.push((line, row));

@@ -465,7 +465,7 @@ pub fn check_entry(
                 true,
                 format!("pledge signed {at}"),
                 "chk_pledge_signed",
-                &[("at", crate::clock::local_time(at))],
+                &[("at", crate::clock::local_time(at, "en"))],
             ),
             None => check(
                 "pledge",

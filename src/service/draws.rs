@@ -119,7 +119,16 @@ pub async fn draw(
         (outcome, input_json, parts)
     })
     .await?;
-    let outcome = outcome.map_err(draw_error)?;
+    let outcome = match (outcome, input_json) {
+        (Ok(outcome), input_json) => (outcome, input_json),
+        // An attempt that the rules make impossible is kept, with its input, for the record.
+        (Err(assign::DrawError::Infeasible(d)), Ok(input_json)) => {
+            super::attempts::record(store, actor, id, seed, input_json, d.to_string()).await?;
+            return Err(draw_error(assign::DrawError::Infeasible(d)));
+        }
+        (Err(e), _) => return Err(draw_error(e)),
+    };
+    let (outcome, input_json) = outcome;
     let result_json = serde_json::to_string(&outcome.result).map_err(corrupt)?;
     let solved_ms = started.elapsed().as_secs_f64() * 1e3 - loaded_ms;
     // The state is checked again inside the transaction.
@@ -195,7 +204,7 @@ impl Freshness {
             self.changed.join(", ")
         );
         if let Some(at) = &self.since {
-            text.push_str(&format!(" at {}", crate::clock::local_time(at)));
+            text.push_str(&format!(" at {}", crate::clock::local_time(at, "en")));
         }
         text.push_str("; draw again");
         text

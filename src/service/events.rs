@@ -390,7 +390,7 @@ pub(crate) fn apply_exclusions(
     rows: Vec<crate::store::events::ExclusionRow>,
     with_pins: bool,
 ) {
-    for x in rows {
+    for x in in_force(rows) {
         let note = PairNote {
             item: x.item_code,
             expert: x.expert_code,
@@ -509,5 +509,7 @@ pub use super::draws::{draw, overview, replay, PanelOverview, Replay, StoredDraw
 pub use super::panels::{group_panels, parse_panel_lines, pin, set_panels, PanelInput};
 
 mod items;
-pub use items::add_items_csv;
+pub use items::{add_items_csv, remove_item};
+mod decisions;
+pub use decisions::{in_force, lift};
 pub(crate) use items::item_of;

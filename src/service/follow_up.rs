@@ -8,7 +8,7 @@ use crate::service::events::{self, Event};
 use crate::store::audit::{self, Actor};
 use crate::store::events as store_e;
 use crate::store::Store;
-use chrono::{DateTime, Local, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use serde::Deserialize;
 
 /// Longest answer window: a month.
@@ -31,7 +31,7 @@ pub fn answer_hours(hours: u32) -> Result<u32, ValidationError> {
 /// and never less than an hour.
 pub fn deadline(event: &Event, sent: DateTime<Utc>) -> DateTime<Utc> {
     let local_instant = |date: chrono::NaiveDate, time: NaiveTime| {
-        Local
+        crate::clock::zone()
             .from_local_datetime(&date.and_time(time))
             .earliest()
             .map(|t| t.with_timezone(&Utc))

@@ -1,5 +1,6 @@
 //! Orchestration: validate against stored reference data, write, audit — in one transaction.
 
+pub mod attempts;
 pub mod auth;
 pub mod candidates;
 pub mod delivery;

@@ -7,7 +7,7 @@ use crate::error::AppResult;
 use crate::service::events::Event;
 use crate::store::outbox::{self, NewMessage};
 use crate::store::Store;
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::{Any, Transaction};
 
 /// The language messages are written in.
@@ -24,9 +24,7 @@ fn text(key: &str, values: &[(&str, &str)]) -> String {
 
 /// A local time as experts read it: `2026年12月1日 18:00`.
 pub fn local(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Local)
-        .format("%Y年%-m月%-d日 %H:%M")
-        .to_string()
+    crate::clock::show(at, "zh")
 }
 
 /// Where an expert can be reached.

@@ -87,11 +87,14 @@ pub struct PanelRow {
 /// A staff exclusion or a cleared possible conflict.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ExclusionRow {
-    /// Item code.
+    /// Id.
+    pub exclusion_id: i64,
+    /// Item code (the panel code for pins and removals).
     pub item_code: String,
     /// Expert code.
     pub expert_code: String,
-    /// `staff` or `cleared`.
+    /// `staff`, `cleared`, `declared`, `pin` or `remove`; `lift_<kind>` undoes an earlier
+    /// decision of that kind on the same pair.
     pub kind: String,
     /// Why.
     pub reason: String,
@@ -432,7 +435,35 @@ pub async fn insert_exclusion(
 
 /// An event's exclusions, oldest first.
 pub async fn exclusions(store: &Store, event: i64) -> Result<Vec<ExclusionRow>, StoreError> {
-    Ok(sqlx::query_as("select item_code, expert_code, kind, reason, actor, at from exclusion where event_id = $1 order by exclusion_id").bind(event).fetch_all(&store.pool).await?)
+    Ok(sqlx::query_as("select exclusion_id, item_code, expert_code, kind, reason, actor, at from exclusion where event_id = $1 order by exclusion_id").bind(event).fetch_all(&store.pool).await?)
+}
+
+/// Removes an item of a draft event from the event and from its panel; a panel left without
+/// items goes too. Returns the removed row (for the audit log), `None` when there is none.
+pub async fn delete_item(
+    tx: &mut Transaction<'_, Any>,
+    event: i64,
+    code: &str,
+) -> Result<Option<ItemRow>, StoreError> {
+    let row: Option<ItemRow> = sqlx::query_as("select item_id, code, title, applicant_orgs, team, disciplines, keywords, abstract, requested_avoid, avoid_reasons, prior_roles, earlier_items from item where event_id = $1 and code = $2")
+        .bind(event)
+        .bind(code)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    sqlx::query("delete from panel_item where item_id = $1")
+        .bind(row.item_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("delete from item where item_id = $1")
+        .bind(row.item_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("delete from panel where event_id = $1 and not exists (select 1 from panel_item pi where pi.panel_id = panel.panel_id)")
+        .bind(event)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Some(row))
 }
 
 /// Stores a draw.

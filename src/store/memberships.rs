@@ -95,8 +95,8 @@ pub struct Transition {
 
 impl Transition {
     /// The same transition with its time as the bureau reads it (local minutes).
-    pub fn local(mut self) -> Self {
-        self.at = crate::clock::local_time(&self.at);
+    pub fn local(mut self, lang: &str) -> Self {
+        self.at = crate::clock::local_time(&self.at, lang);
         self
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod draw_attempts;
 pub mod events;
 pub mod experts;
 pub mod export;
@@ -11,6 +12,7 @@ pub mod import;
 pub mod invitations;
 pub mod memberships;
 pub mod outbox;
+pub mod people;
 pub mod reference;
 mod search;
 pub mod sessions;

@@ -6,6 +6,9 @@ use rocket::request::{self, FromRequest, Request};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+mod messages;
+pub use messages::{error_text, field_label, translate};
+
 /// Supported languages, default first.
 pub const LANGUAGES: [&str; 2] = ["zh", "en"];
 /// The cookie that remembers a switch.

@@ -138,3 +138,33 @@ pub async fn add_items_csv(
     tx.commit().await?;
     Ok(items.len())
 }
+
+/// Removes an item entered by mistake, while the event is still a draft (no draw has used
+/// it); its panel loses it. The audit log keeps the whole row.
+pub async fn remove_item(store: &Store, actor: &Actor, id: i64, code: &str) -> AppResult<()> {
+    let (mut tx, event) = begin(store, id, EventAction::EditItems).await?;
+    // (checked inside the transaction, so a draw cannot slip in between)
+    if event.status != crate::domain::event::EventStatus::Draft {
+        return Err(AppError::Conflict {
+            message: format!(
+                "item {code} cannot be removed: the event has been drawn (items are removed only while it is a draft)"
+            ),
+            field: Some("item".into()),
+        });
+    }
+    let row = store_e::delete_item(&mut tx, id, code)
+        .await?
+        .ok_or_else(|| ValidationError::new("item", format!("no item {code} in this event")))?;
+    audit::record(
+        &mut tx,
+        actor,
+        "event.item_removed",
+        "event",
+        &event.code,
+        Some(&serde_json::json!(row)),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

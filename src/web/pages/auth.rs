@@ -75,12 +75,12 @@ async fn login(
         render(status, "base/login", ctx)
     };
     if let Err(e) = csrf.verify(&form.csrf) {
-        return Err(failed(e.status(), e.to_string()));
+        return Err(failed(e.status(), super::error_text(lang, &e)));
     }
     match auth::login(store, &form.username, &form.password, client.ip.clone()).await {
         Ok(user) => {
             if let Err(e) = start_session(cookies, store, user.id, &client).await {
-                return Err(failed(e.status(), e.to_string()));
+                return Err(failed(e.status(), super::error_text(lang, &e)));
             }
             Ok(Redirect::to(
                 if user.role == crate::domain::user::Role::Expert {
@@ -94,7 +94,7 @@ async fn login(
             Status::Unauthorized,
             crate::web::i18n::catalog(lang.0)["login_failed"].clone(),
         )),
-        Err(e) => Err(failed(e.status(), e.to_string())),
+        Err(e) => Err(failed(e.status(), super::error_text(lang, &e))),
     }
 }
 
@@ -131,8 +131,8 @@ async fn account(
         .into_iter()
         .map(|s| {
             json!({
-                "issued_at": crate::clock::local_time(&s.issued_at),
-                "last_seen": crate::clock::local_time(&s.last_seen),
+                "issued_at": crate::clock::local_time(&s.issued_at, lang.0),
+                "last_seen": crate::clock::local_time(&s.last_seen, lang.0),
                 "address": s.address,
                 "user_agent": s.user_agent,
                 "this_browser": crate::service::sessions::is_token_of(&token, &s),

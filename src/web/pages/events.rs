@@ -7,9 +7,13 @@ use crate::service::events::{self, EventInput};
 use crate::store::Store;
 use crate::web::guards::{Csrf, Reader, Staff};
 use crate::web::i18n::Lang;
+use super::event_page::{outcome, Step};
+use super::event_rules::RulesForm;
+use crate::dataset::sheet;
 use rocket::form::Form;
+use rocket::fs::TempFile;
 use rocket::http::Status;
-use rocket::response::Redirect;
+use rocket::response::{Flash, Redirect};
 use rocket::State;
 use serde_json::json;
 
@@ -112,205 +116,25 @@ async fn create(
                     .map(|k| k.as_str())
                     .collect::<Vec<_>>()),
             );
-            ctx.insert("error".into(), json!(e.for_page()));
+            ctx.insert("error".into(), json!(super::error_text(lang, &e)));
             Ok(Err(render(e.status(), "staff/events", ctx)))
         }
         Err(e) => Err(e),
     }
 }
 
-async fn event_page(
-    r: &Reader,
-    lang: Lang,
-    csrf: &Csrf,
-    store: &Store,
-    id: i64,
-    error: Option<&AppError>,
-) -> AppResult<Html> {
-    let event = events::get(store, id).await?;
-    let (items, panels) = events::contents(store, id).await?;
-    let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, &format!("/events/{id}"));
-    let overview = if panels.is_empty() {
-        vec![]
-    } else {
-        events::overview(store, id).await?
-    };
-    let draws = crate::store::events::draws(store, id).await?;
-    // The rules each seated member satisfies, read from the draw's own input.
-    let member_rules: std::collections::BTreeMap<String, Vec<String>> = match draws.first() {
-        Some(row) => match serde_json::from_str::<crate::assign::Problem>(&row.input_json) {
-            Ok(problem) => {
-                let seated: serde_json::Value =
-                    serde_json::from_str(&row.result_json).unwrap_or_default();
-                let keys: std::collections::BTreeSet<&str> = seated["panels"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|p| {
-                        p["members"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|m| m["expert"].as_str())
-                    })
-                    .collect();
-                let requirements = problem.rules.requirements();
-                problem
-                    .candidates
-                    .iter()
-                    .filter(|c| keys.contains(c.key.as_str()))
-                    .map(|c| {
-                        (
-                            c.key.clone(),
-                            requirements
-                                .iter()
-                                .filter(|(_, f, _)| c.matches(f))
-                                .map(|(_, f, _)| f.describe())
-                                .collect(),
-                        )
-                    })
-                    .collect()
-            }
-            Err(_) => Default::default(),
-        },
-        None => Default::default(),
-    };
-    ctx.insert("member_rules".into(), json!(member_rules));
-    // Only a draw that may still be confirmed is checked against the event as it is now.
-    let freshness = match (draws.first(), event.status) {
-        (Some(row), crate::domain::event::EventStatus::Drawn) => {
-            Some(crate::service::draws::freshness(store, &event, row).await?)
-        }
-        _ => None,
-    };
-    ctx.insert(
-        "freshness_since".into(),
-        json!(freshness
-            .as_ref()
-            .and_then(|f| f.since.as_deref())
-            .map(crate::clock::local_time)),
-    );
-    ctx.insert("freshness".into(), json!(freshness));
-    ctx.insert(
-        "draw_at".into(),
-        json!(draws
-            .first()
-            .map(|d| crate::clock::local_time(&d.at))
-            .unwrap_or_default()),
-    );
-    let seat_count: usize = draws
-        .first()
-        .and_then(|d| serde_json::from_str::<serde_json::Value>(&d.result_json).ok())
-        .map(|r| {
-            r["panels"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|p| p["members"].as_array().map_or(0, Vec::len))
-                .sum()
-        })
-        .unwrap_or(0);
-    ctx.insert("seat_count".into(), json!(seat_count.to_string()));
-    ctx.insert(
-        "started".into(),
-        json!(crate::clock::today() >= event.dates[0]),
-    );
-    let mut chain = crate::service::draws::chain(store, &event).await?;
-    for link in &mut chain.links {
-        link.at = crate::clock::local_time(&link.at);
-    }
-    ctx.insert("chain".into(), json!(chain));
-    let latest = draws.first().cloned().map(events::StoredDraw::from);
-    let manual: Vec<String> = panels
-        .iter()
-        .map(|p| {
-            format!(
-                "{}{}: {}",
-                p.code,
-                p.slot.as_ref().map(|s| format!(" {s}")).unwrap_or_default(),
-                p.items.join(", ")
-            )
-        })
-        .collect();
-    ctx.insert("manual_panels".into(), json!(manual.join("\n")));
-    ctx.insert(
-        "rules_json".into(),
-        json!(serde_json::to_string_pretty(&event.rules).unwrap_or_default()),
-    );
-    ctx.insert("event".into(), json!(event));
-    ctx.insert(
-        "items".into(),
-        json!(items.iter().map(item_view).collect::<Vec<_>>()),
-    );
-    ctx.insert("panels".into(), json!(panels));
-    ctx.insert("overview".into(), json!(overview));
-    ctx.insert("draw".into(), json!(latest));
-    let invitations = crate::service::invitations::roster(store, id).await?;
-    ctx.insert(
-        "invitation_count".into(),
-        json!(invitations.len().to_string()),
-    );
-    let mut messages: std::collections::BTreeMap<String, Vec<crate::store::outbox::Message>> =
-        Default::default();
-    for m in crate::store::outbox::for_event(store, id).await? {
-        if let Some(inv) = m.invitation_id {
-            messages.entry(inv.to_string()).or_default().push(m);
-        }
-    }
-    ctx.insert("messages".into(), json!(messages));
-    ctx.insert(
-        "invitations".into(),
-        json!(invitations
-            .iter()
-            .map(|i| {
-                let mut v = json!(i);
-                v["deadline_local"] = json!(i
-                    .answer_deadline
-                    .as_deref()
-                    .and_then(crate::clock::parse_stamp)
-                    .map(crate::service::notify::local));
-                v
-            })
-            .collect::<Vec<_>>()),
-    );
-    ctx.insert("draw_count".into(), json!(draws.len()));
-    ctx.insert("error".into(), json!(error.map(AppError::for_page)));
-    Ok(render(
-        error.map(|e| e.status()).unwrap_or(Status::Ok),
-        "staff/event",
-        ctx,
-    ))
-}
-
-#[get("/events/<id>")]
-async fn show(r: Reader, lang: Lang, csrf: Csrf, store: &State<Store>, id: i64) -> AppResult<Html> {
-    event_page(&r, lang, &csrf, store, id, None).await
-}
-
-/// Runs a staff action and shows the event again, with the error in place when it failed.
-async fn after(
-    r: Reader,
-    lang: Lang,
-    csrf: &Csrf,
-    store: &Store,
-    id: i64,
-    result: AppResult<()>,
-) -> AppResult<Result<Redirect, Html>> {
-    match result {
-        Ok(()) => Ok(Ok(Redirect::to(format!("/events/{id}")))),
-        Err(
-            e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_)),
-        ) => Ok(Err(event_page(&r, lang, csrf, store, id, Some(&e)).await?)),
-        Err(e) => Err(e),
-    }
-}
+/// The result of an action on `step`: back to the step with `notice`, or the error in place.
+type Outcome = AppResult<Result<Flash<Redirect>, Html>>;
 
 #[derive(FromForm)]
-struct ItemsForm {
+struct ItemsForm<'r> {
+    #[field(default = String::new())]
     csv: String,
+    file: Option<TempFile<'r>>,
     csrf: String,
 }
 
+/// Items from a CSV or Excel file, or from text pasted as CSV or as Excel cells.
 #[post("/events/<id>/items", data = "<form>")]
 async fn items(
     s: Staff,
@@ -318,13 +142,58 @@ async fn items(
     csrf: Csrf,
     store: &State<Store>,
     id: i64,
-    form: Form<ItemsForm>,
-) -> AppResult<Result<Redirect, Html>> {
+    form: Form<ItemsForm<'_>>,
+) -> Outcome {
     csrf.verify(&form.csrf)?;
-    let result = events::add_items_csv(store, &s.0.actor(), id, &form.csv)
+    let upload = match &form.file {
+        Some(file) if file.len() > 0 => {
+            let name = file
+                .raw_name()
+                .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_string())
+                .unwrap_or_default();
+            let mut bytes = Vec::new();
+            let mut reader = file.open().await.map_err(|e| {
+                AppError::BadRequest(format!("the uploaded file cannot be read: {e}"))
+            })?;
+            tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut bytes)
+                .await
+                .map_err(|e| AppError::BadRequest(format!("the uploaded file cannot be read: {e}")))?;
+            Some(sheet::upload_to_csv(&name, &bytes))
+        }
+        _ => None,
+    };
+    let text = match upload {
+        Some(Ok(text)) => text,
+        Some(Err(e)) => {
+            let result = Err(e.into());
+            return outcome(Reader(s.0), lang, &csrf, store, id, Step::Items, "", result, Some(("csv", &form.csv))).await;
+        }
+        None => sheet::pasted_to_csv(&form.csv),
+    };
+    let result = events::add_items_csv(store, &s.0.actor(), id, &text)
         .await
         .map(|_| ());
-    after(Reader(s.0), lang, &csrf, store, id, result).await
+    outcome(Reader(s.0), lang, &csrf, store, id, Step::Items, "done_items", result, Some(("csv", &form.csv))).await
+}
+
+#[derive(FromForm)]
+struct RemoveItemForm {
+    item: String,
+    csrf: String,
+}
+
+#[post("/events/<id>/items/remove", data = "<form>")]
+async fn remove_item(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<RemoveItemForm>,
+) -> Outcome {
+    csrf.verify(&form.csrf)?;
+    let result = events::remove_item(store, &s.0.actor(), id, form.item.trim()).await;
+    outcome(Reader(s.0), lang, &csrf, store, id, Step::Items, "done_item_removed", result, None).await
 }
 
 #[derive(FromForm)]
@@ -341,18 +210,12 @@ async fn group(
     store: &State<Store>,
     id: i64,
     form: Form<GroupForm>,
-) -> AppResult<Result<Redirect, Html>> {
+) -> Outcome {
     csrf.verify(&form.csrf)?;
     let result = events::group_panels(store, &s.0.actor(), id, form.items_per_panel)
         .await
         .map(|_| ());
-    after(Reader(s.0), lang, &csrf, store, id, result).await
-}
-
-#[derive(FromForm)]
-struct RulesForm {
-    rules: String,
-    csrf: String,
+    outcome(Reader(s.0), lang, &csrf, store, id, Step::Panels, "done_panels", result, None).await
 }
 
 #[post("/events/<id>/rules", data = "<form>")]
@@ -363,18 +226,15 @@ async fn rules(
     store: &State<Store>,
     id: i64,
     form: Form<RulesForm>,
-) -> AppResult<Result<Redirect, Html>> {
+) -> Outcome {
     csrf.verify(&form.csrf)?;
-    let result = match serde_json::from_str::<crate::assign::Rules>(&form.rules) {
+    let result = match form.to_rules() {
         Ok(rules) => events::set_rules(store, &s.0.actor(), id, rules)
             .await
             .map(|_| ()),
-        Err(e) => Err(AppError::Validation(crate::domain::ValidationError::new(
-            "rules",
-            format!("not valid rules JSON: {e}"),
-        ))),
+        Err(e) => Err(e.into()),
     };
-    after(Reader(s.0), lang, &csrf, store, id, result).await
+    outcome(Reader(s.0), lang, &csrf, store, id, Step::Draw, "done_rules", result, None).await
 }
 
 #[derive(FromForm)]
@@ -391,7 +251,7 @@ async fn manual_panels(
     store: &State<Store>,
     id: i64,
     form: Form<ManualPanelsForm>,
-) -> AppResult<Result<Redirect, Html>> {
+) -> Outcome {
     csrf.verify(&form.csrf)?;
     let result = match events::parse_panel_lines(&form.panels) {
         Ok(panels) => events::set_panels(store, &s.0.actor(), id, panels)
@@ -399,7 +259,7 @@ async fn manual_panels(
             .map(|_| ()),
         Err(e) => Err(e.into()),
     };
-    after(Reader(s.0), lang, &csrf, store, id, result).await
+    outcome(Reader(s.0), lang, &csrf, store, id, Step::Panels, "done_panels", result, Some(("panels", &form.panels))).await
 }
 
 #[derive(FromForm)]
@@ -419,7 +279,7 @@ async fn pin(
     store: &State<Store>,
     id: i64,
     form: Form<PinForm>,
-) -> AppResult<Result<Redirect, Html>> {
+) -> Outcome {
     csrf.verify(&form.csrf)?;
     let result = events::pin(
         store,
@@ -431,7 +291,7 @@ async fn pin(
         &form.reason,
     )
     .await;
-    after(Reader(s.0), lang, &csrf, store, id, result).await
+    outcome(Reader(s.0), lang, &csrf, store, id, Step::Eligible, "done_decision", result, None).await
 }
 
 #[derive(FromForm)]
@@ -451,7 +311,7 @@ async fn exclude(
     store: &State<Store>,
     id: i64,
     form: Form<ExclusionForm>,
-) -> AppResult<Result<Redirect, Html>> {
+) -> Outcome {
     csrf.verify(&form.csrf)?;
     let result = events::add_exclusion(
         store,
@@ -463,7 +323,29 @@ async fn exclude(
         &form.reason,
     )
     .await;
-    after(Reader(s.0), lang, &csrf, store, id, result).await
+    outcome(Reader(s.0), lang, &csrf, store, id, Step::Eligible, "done_decision", result, None).await
+}
+
+#[derive(FromForm)]
+struct LiftForm {
+    reason: String,
+    csrf: String,
+}
+
+/// Undoes an exclusion, a cleared conflict, a pin or a removal (a new record, with a reason).
+#[post("/events/<id>/decisions/<decision>/lift", data = "<form>")]
+async fn lift(
+    s: Staff,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    decision: i64,
+    form: Form<LiftForm>,
+) -> Outcome {
+    csrf.verify(&form.csrf)?;
+    let result = events::lift(store, &s.0.actor(), id, decision, &form.reason).await;
+    outcome(Reader(s.0), lang, &csrf, store, id, Step::Eligible, "done_lifted", result, None).await
 }
 
 #[derive(FromForm)]
@@ -481,7 +363,7 @@ async fn draw(
     store: &State<Store>,
     id: i64,
     form: Form<DrawForm>,
-) -> AppResult<Result<Redirect, Html>> {
+) -> Outcome {
     csrf.verify(&form.csrf)?;
     let seed = match form.seed.trim() {
         "" => Ok(None),
@@ -498,7 +380,7 @@ async fn draw(
             .map(|_| ()),
         Err(e) => Err(e),
     };
-    after(Reader(s.0), lang, &csrf, store, id, result).await
+    outcome(Reader(s.0), lang, &csrf, store, id, Step::Draw, "done_draw", result, None).await
 }
 
 #[post("/draws/<id>/replay", data = "<form>")]
@@ -528,45 +410,40 @@ async fn replay(
     Ok(render(Status::Ok, "supervisor/replay", ctx))
 }
 
-/// An item with its avoidances (and their reasons), prior roles and earlier items as lists.
-fn item_view(i: &crate::store::events::ItemRow) -> serde_json::Value {
-    let notes = |text: &str| -> std::collections::BTreeMap<String, String> {
-        serde_json::from_str(text).unwrap_or_default()
-    };
-    let reasons = notes(&i.avoid_reasons);
-    let avoid: Vec<serde_json::Value> = i
-        .requested_avoid
-        .split(';')
-        .filter(|c| !c.is_empty())
-        .map(|c| json!({"expert": c, "reason": reasons.get(c)}))
-        .collect();
-    let prior: Vec<serde_json::Value> = notes(&i.prior_roles)
-        .into_iter()
-        .map(|(expert, role)| json!({"expert": expert, "role": role}))
-        .collect();
-    let mut v = json!(i);
-    v["avoid"] = json!(avoid);
-    v["prior"] = json!(prior);
-    v["earlier"] = json!(i
-        .earlier_items
-        .split(';')
-        .filter(|c| !c.is_empty())
-        .collect::<Vec<_>>());
-    v
+/// Replays a failed attempt: the stored input should still have no assignment.
+#[post("/attempts/<id>/replay", data = "<form>")]
+async fn replay_attempt(
+    r: Reader,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    id: i64,
+    form: Form<super::CsrfOnly>,
+) -> AppResult<Html> {
+    csrf.verify(&form.csrf)?;
+    let outcome = crate::service::attempts::replay(store, id).await?;
+    let event = events::get(store, outcome.event_id).await?;
+    let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, &format!("/events/{}", event.id));
+    ctx.insert("attempt".into(), json!(outcome));
+    ctx.insert("event_id".into(), json!(event.id));
+    ctx.insert("event_code".into(), json!(event.code));
+    Ok(render(Status::Ok, "supervisor/replay", ctx))
 }
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![
         list,
         create,
-        show,
         rules,
         items,
+        remove_item,
         group,
         manual_panels,
         pin,
         exclude,
+        lift,
         draw,
-        replay
+        replay,
+        replay_attempt
     ]
 }

@@ -125,7 +125,7 @@ async fn show_page(v: &Viewer<'_>, store: &Store, id: ExpertId, own: bool) -> Ap
         let transitions: Vec<_> = crate::store::memberships::transitions(store, m.id)
             .await?
             .into_iter()
-            .map(crate::store::memberships::Transition::local)
+            .map(|t| t.local(v.lang.0))
             .collect();
         memberships.push(json!({"membership": m, "transitions": transitions}));
     }
@@ -154,7 +154,7 @@ async fn show_page(v: &Viewer<'_>, store: &Store, id: ExpertId, own: bool) -> Ap
             .take(20)
             .map(|m| {
                 let mut j = json!(m);
-                j["created_local"] = json!(crate::clock::local_time(&m.created_at));
+                j["created_local"] = json!(crate::clock::local_time(&m.created_at, v.lang.0));
                 j
             })
             .collect();
@@ -229,8 +229,8 @@ async fn form_page(
             ctx.insert(
                 "error".into(),
                 json!(match e {
-                    AppError::Validation(v) => v.message.clone(),
-                    other => other.to_string(),
+                    AppError::Validation(bad) => crate::web::i18n::translate(v.lang.0, &bad.message),
+                    other => super::error_text(v.lang, other),
                 }),
             );
             ctx.insert("error_field".into(), json!(e.field()));

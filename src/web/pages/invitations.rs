@@ -10,31 +10,23 @@ use crate::web::guards::{Csrf, ExpertUser, Reader, Staff};
 use crate::web::i18n::Lang;
 use rocket::form::Form;
 use rocket::http::{ContentType, Status};
-use rocket::response::Redirect;
+use super::event_page::Step;
+use rocket::response::{Flash, Redirect};
 use rocket::State;
 use serde_json::json;
 
-/// Shows an error on the event page, or goes back to it.
+/// Goes back to the event's step with a success message, or shows the error there.
 async fn back(
     r: Reader,
     lang: Lang,
     csrf: &Csrf,
+    store: &Store,
     id: i64,
+    step: Step,
+    notice: &str,
     result: AppResult<()>,
-) -> AppResult<Result<Redirect, Html>> {
-    match result {
-        Ok(()) => Ok(Ok(Redirect::to(format!("/events/{id}#roster")))),
-        Err(
-            e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_)),
-        ) => {
-            let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, &format!("/events/{id}"));
-            ctx.insert("status".into(), json!(e.status().code));
-            ctx.insert("message".into(), json!(e.for_page()));
-            ctx.insert("back".into(), json!(format!("/events/{id}")));
-            Ok(Err(render(e.status(), "error/error", ctx)))
-        }
-        Err(e) => Err(e),
-    }
+) -> AppResult<Result<Flash<Redirect>, Html>> {
+    super::event_page::outcome(r, lang, csrf, store, id, step, notice, result, None).await
 }
 
 #[derive(FromForm)]
@@ -51,12 +43,12 @@ async fn confirm(
     store: &State<Store>,
     id: i64,
     form: Form<ConfirmForm>,
-) -> AppResult<Result<Redirect, Html>> {
+) -> AppResult<Result<Flash<Redirect>, Html>> {
     csrf.verify(&form.csrf)?;
     let result = invitations::confirm(store, &s.0.actor(), id, form.draw)
         .await
         .map(|_| ());
-    back(Reader(s.0), lang, &csrf, id, result).await
+    back(Reader(s.0), lang, &csrf, store, id, Step::Invite, "done_invited", result).await
 }
 
 #[post("/events/<id>/advance", data = "<form>")]
@@ -67,12 +59,18 @@ async fn advance(
     store: &State<Store>,
     id: i64,
     form: Form<CsrfOnly>,
-) -> AppResult<Result<Redirect, Html>> {
+) -> AppResult<Result<Flash<Redirect>, Html>> {
     csrf.verify(&form.csrf)?;
+    let inviting = events::get(store, id).await?.status == crate::domain::event::EventStatus::Inviting;
     let result = invitations::advance(store, &s.0.actor(), id)
         .await
         .map(|_| ());
-    back(Reader(s.0), lang, &csrf, id, result).await
+    let (step, notice) = if inviting {
+        (Step::Roster, "done_roster_confirmed")
+    } else {
+        (Step::After, "done_closed")
+    };
+    back(Reader(s.0), lang, &csrf, store, id, step, notice, result).await
 }
 
 #[derive(FromForm)]
@@ -95,7 +93,7 @@ async fn staff_answer(
     store: &State<Store>,
     id: i64,
     form: Form<AnswerForm>,
-) -> AppResult<Result<Redirect, Html>> {
+) -> AppResult<Result<Flash<Redirect>, Html>> {
     csrf.verify(&form.csrf)?;
     let inv = invitations::get(store, id).await?;
     let result = match Answer::parse(&form.answer, form.pledge, &form.reason, &form.conflict_item) {
@@ -104,7 +102,7 @@ async fn staff_answer(
             .map(|_| ()),
         Err(e) => Err(e.into()),
     };
-    back(Reader(s.0), lang, &csrf, inv.event_id, result).await
+    back(Reader(s.0), lang, &csrf, store, inv.event_id, Step::Invite, "done_answer", result).await
 }
 
 #[post("/me/invitations/<id>/answer", data = "<form>")]
@@ -130,7 +128,7 @@ async fn own_answer(
         ) => {
             let mut ctx = context(lang, Some(&e.user.0), &csrf.0, "/me");
             ctx.insert("status".into(), json!(err.status().code));
-            ctx.insert("message".into(), json!(err.for_page()));
+            ctx.insert("message".into(), json!(super::error_text(lang, &err)));
             ctx.insert("back".into(), json!("/me"));
             Ok(Err(render(err.status(), "error/error", ctx)))
         }
@@ -146,13 +144,13 @@ async fn replace(
     store: &State<Store>,
     id: i64,
     form: Form<CsrfOnly>,
-) -> AppResult<Result<Redirect, Html>> {
+) -> AppResult<Result<Flash<Redirect>, Html>> {
     csrf.verify(&form.csrf)?;
     let inv = invitations::get(store, id).await?;
     let result = replacement::replace(store, &s.0.actor(), id)
         .await
         .map(|_| ());
-    back(Reader(s.0), lang, &csrf, inv.event_id, result).await
+    back(Reader(s.0), lang, &csrf, store, inv.event_id, Step::Invite, "done_replaced", result).await
 }
 
 #[derive(FromForm)]
@@ -170,13 +168,13 @@ async fn waive(
     store: &State<Store>,
     id: i64,
     form: Form<WaiveForm>,
-) -> AppResult<Result<Redirect, Html>> {
+) -> AppResult<Result<Flash<Redirect>, Html>> {
     csrf.verify(&form.csrf)?;
     let inv = invitations::get(store, id).await?;
     let result = invitations::waive(store, &s.0.actor(), id, &form.reason)
         .await
         .map(|_| ());
-    back(Reader(s.0), lang, &csrf, inv.event_id, result).await
+    back(Reader(s.0), lang, &csrf, store, inv.event_id, Step::Invite, "done_waived", result).await
 }
 
 #[derive(FromForm)]
@@ -199,7 +197,7 @@ async fn attendance(
     store: &State<Store>,
     id: i64,
     form: Form<AttendanceForm>,
-) -> AppResult<Result<Redirect, Html>> {
+) -> AppResult<Result<Flash<Redirect>, Html>> {
     csrf.verify(&form.csrf)?;
     let inv = invitations::get(store, id).await?;
     let parsed = Attendance::parse(&form.attendance).and_then(|a| {
@@ -224,7 +222,7 @@ async fn attendance(
             .map(|_| ()),
         Err(e) => Err(e.into()),
     };
-    back(Reader(s.0), lang, &csrf, inv.event_id, result).await
+    back(Reader(s.0), lang, &csrf, store, inv.event_id, Step::After, "done_attendance", result).await
 }
 
 #[get("/events/<id>/roster")]

@@ -77,7 +77,7 @@ async fn answer(
                 &csrf,
                 token,
                 view.as_ref(),
-                Some((e.status(), e.for_page())),
+                Some((e.status(), super::error_text(lang, &e))),
                 false,
             )
         }
@@ -113,8 +113,8 @@ async fn outbox_page(
             .iter()
             .map(|m| {
                 let mut v = json!(m);
-                v["created_local"] = json!(crate::clock::local_time(&m.created_at));
-                v["sent_local"] = json!(m.sent_at.as_deref().map(crate::clock::local_time));
+                v["created_local"] = json!(crate::clock::local_time(&m.created_at, lang.0));
+                v["sent_local"] = json!(m.sent_at.as_deref().map(|t| crate::clock::local_time(t, lang.0)));
                 v
             })
             .collect::<Vec<_>>()),

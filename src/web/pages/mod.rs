@@ -3,6 +3,8 @@
 mod admin;
 mod audit;
 mod auth;
+mod event_page;
+mod event_rules;
 mod events;
 mod experts;
 mod invitations;
@@ -28,6 +30,7 @@ pub fn routes() -> Vec<rocket::Route> {
     all.extend(audit::routes());
     all.extend(pools::routes());
     all.extend(events::routes());
+    all.extend(event_page::routes());
     all.extend(invitations::routes());
     all.extend(messages::routes());
     all.extend(tracking::routes());
@@ -83,8 +86,30 @@ pub fn render(status: Status, name: &'static str, ctx: Map<String, Value>) -> Ht
 
 /// The error page (for errors raised by handlers and for catchers).
 pub fn error_page(req: &Request<'_>, status: Status, message: &str) -> Html {
-    let lang = req
-        .cookies()
+    let lang = request_lang(req);
+    let mut ctx = context(Lang(lang), None, "", req.uri().path().as_str());
+    ctx.insert("status".into(), json!(status.code));
+    ctx.insert("message".into(), json!(crate::web::i18n::translate(lang, message)));
+    render(status, "error/error", ctx)
+}
+
+/// The page for an error a handler returned, in the reader's language.
+pub fn app_error_page(req: &Request<'_>, e: &crate::error::AppError) -> Html {
+    let lang = request_lang(req);
+    let mut ctx = context(Lang(lang), None, "", req.uri().path().as_str());
+    ctx.insert("status".into(), json!(e.status().code));
+    ctx.insert("message".into(), json!(crate::web::i18n::error_text(lang, e)));
+    render(e.status(), "error/error", ctx)
+}
+
+/// An error in the reader's language (for pages that show it in place).
+pub fn error_text(lang: Lang, e: &crate::error::AppError) -> String {
+    crate::web::i18n::error_text(lang.0, e)
+}
+
+/// The language of a request outside a handler (catchers, error responses).
+fn request_lang(req: &Request<'_>) -> &'static str {
+    req.cookies()
         .get(crate::web::i18n::LANG_COOKIE)
         .map(|c| if c.value() == "en" { "en" } else { "zh" })
         .or_else(|| {
@@ -92,9 +117,5 @@ pub fn error_page(req: &Request<'_>, status: Status, message: &str) -> Html {
                 .get_one("Accept-Language")
                 .and_then(crate::web::i18n::from_accept_language)
         })
-        .unwrap_or("zh");
-    let mut ctx = context(Lang(lang), None, "", req.uri().path().as_str());
-    ctx.insert("status".into(), json!(status.code));
-    ctx.insert("message".into(), json!(message));
-    render(status, "error/error", ctx)
+        .unwrap_or("zh")
 }

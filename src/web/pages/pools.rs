@@ -52,7 +52,7 @@ async fn pool_page(
         "rules".into(),
         json!(memberships::rules(store, pool).await?),
     );
-    ctx.insert("error".into(), json!(error.map(AppError::for_page)));
+    ctx.insert("error".into(), json!(error.map(|e| super::error_text(lang, e))));
     Ok(render(
         error.map(AppError::status).unwrap_or(Status::Ok),
         "admin/pool",
@@ -94,7 +94,7 @@ async fn membership_context(
     }
     view.transitions = std::mem::take(&mut view.transitions)
         .into_iter()
-        .map(crate::store::memberships::Transition::local)
+        .map(|t| t.local(lang.0))
         .collect();
     let mut ctx = context(lang, Some(&user.0), &csrf.0, &format!("/memberships/{id}"));
     ctx.insert(
@@ -187,7 +187,7 @@ async fn error_back(
     e: AppError,
 ) -> AppResult<Html> {
     let mut ctx = membership_context(user, lang, csrf, store, id).await?;
-    ctx.insert("error".into(), json!(e.for_page()));
+    ctx.insert("error".into(), json!(super::error_text(lang, &e)));
     Ok(render(e.status(), "admin/membership", ctx))
 }
 

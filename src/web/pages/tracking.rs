@@ -308,7 +308,7 @@ async fn submit(
             | AppError::WrongState(_)
             | AppError::Forbidden(_)),
         ) => {
-            let message = e.for_page();
+            let message = super::error_text(lang, &e);
             plan_page(
                 &reader,
                 lang,
