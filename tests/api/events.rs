@@ -354,18 +354,37 @@ async fn the_event_pages_walk_from_creation_to_a_replayed_draw() {
         "{html}"
     );
     assert!(
-        html.contains("title=正高"),
-        "each member's satisfied rules are shown"
+        html.contains("满足的组成要求") && !html.contains("title="),
+        "each member's satisfied rules are shown in words"
     );
-    // Staff edit the rules on the page; bad JSON is refused with the field named.
+    // Staff edit the rules in a form; a wrong value is refused with the field named, in Chinese.
+    let rules_form = |panel_size: &str| {
+        format!(
+            "csrf={token}&panel_size={panel_size}&max_per_org=1&max_panels_per_expert=1&max_reviews_per_12_months=10&alternate_ratio=2&conflict_mode=strict&min_fit=0.1&past_org_years=3&relation_years=3&max_requested_avoid=3&randomness=0.2&fairness_weight=0.1&minimum%5B0%5D.kind=count&minimum%5B0%5D.value=1&minimum%5B0%5D.filter.title=%E6%AD%A3%E9%AB%98&leader.enabled=true&leader.filter.title=%E6%AD%A3%E9%AB%98"
+        )
+    };
     let bad = app
         .client
         .post(format!("{location}/rules"))
         .header(ContentType::Form)
-        .body(format!("csrf={token}&rules=%7B%22panel_size%22%3A0%7D"))
+        .body(rules_form("0"))
         .dispatch()
         .await;
     assert_eq!(bad.status(), Status::UnprocessableEntity);
+    let bad = bad.into_string().await.unwrap();
+    assert!(bad.contains("每组人数：须在 1 到 50 之间"), "{bad}");
+    let good = app
+        .client
+        .post(format!("{location}/rules"))
+        .header(ContentType::Form)
+        .body(rules_form("4"))
+        .dispatch()
+        .await;
+    assert_eq!(good.status(), Status::SeeOther);
+    let (_, detail) = app.get_json(&format!("/api/v1{location}")).await;
+    assert_eq!(detail["rules"]["panel_size"], 4);
+    assert_eq!(detail["rules"]["min_count"][0]["filter"]["title"][0], "正高");
+    assert_eq!(detail["rules"]["leader"]["filter"]["title"][0], "正高");
     let draw_id = html
         .split("/draws/")
         .nth(1)

@@ -230,7 +230,7 @@ async fn page(
             decisions(store, lang, id, &mut ctx).await?;
         }
         Step::Draw => {
-            ctx.insert("form".into(), super::event_rules::form_view(&event.rules));
+            ctx.insert("form".into(), super::event_rules::form_view(lang, &event.rules));
             draw_step(store, lang, &event, &draws, &view, &orgs, &mut ctx).await?;
         }
         Step::Invite | Step::Roster | Step::After => {

@@ -4,6 +4,7 @@
 use crate::assign::rules::{ConflictMode, Filter, LeaderRule, MinCount, MinShare, Rules};
 use crate::domain::expert::{ExpertType, Gender, Region, Title};
 use crate::domain::ValidationError;
+use crate::web::i18n::{catalog, Lang};
 use serde_json::{json, Value};
 
 /// Who a rule counts: ticked values per attribute (none ticked = anyone).
@@ -179,7 +180,7 @@ impl RulesForm {
 
 /// What the form shows: the rules' values, the minimum rows (two empty ones to add), and the
 /// values each checkbox group offers.
-pub(super) fn form_view(rules: &Rules) -> Value {
+pub(super) fn form_view(lang: Lang, rules: &Rules) -> Value {
     let mut rows: Vec<Value> = rules
         .min_count
         .iter()
@@ -199,13 +200,25 @@ pub(super) fn form_view(rules: &Rules) -> Value {
         "minimum": rows,
         "leader": role(&rules.leader),
         "deputy": role(&rules.deputy),
+        // Labels come ready: a template cannot look up a catalog key with Chinese in it
+        // (`title_正高`) without Tera slicing inside a character.
         "choices": {
-            "title": Title::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
-            "types": ExpertType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
-            "region": Region::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
-            "gender": Gender::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+            "title": choices(lang, "title_", Title::ALL.iter().map(|t| t.as_str())),
+            "types": choices(lang, "type_", ExpertType::ALL.iter().map(|t| t.as_str())),
+            "region": choices(lang, "region_", Region::ALL.iter().map(|t| t.as_str())),
+            "gender": choices(lang, "gender_", Gender::ALL.iter().map(|t| t.as_str())),
         },
     })
+}
+
+fn choices<'a>(lang: Lang, prefix: &str, values: impl Iterator<Item = &'a str>) -> Vec<Value> {
+    let t = catalog(lang.0);
+    values
+        .map(|v| {
+            let label = t.get(&format!("{prefix}{v}")).cloned().unwrap_or_else(|| v.to_string());
+            json!({"value": v, "label": label})
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -271,7 +284,7 @@ mod tests {
         assert_eq!(rules.min_share[0].count_for(5), 2);
         assert_eq!(rules.leader.as_ref().unwrap().filter.title, vec![Title::Senior]);
         assert!(rules.deputy.is_none());
-        let view = form_view(&rules);
+        let view = form_view(Lang("zh"), &rules);
         // the two rows, then two empty ones to add more
         assert_eq!(view["minimum"].as_array().unwrap().len(), 4);
         assert_eq!(view["minimum"][1]["value"], "1/3");

@@ -62,7 +62,7 @@ async fn list(
         }
         pairs
             .iter()
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .map(|(k, v)| format!("{k}={}", super::urlencode(v)))
             .collect::<Vec<_>>()
             .join("&")
     };
@@ -77,17 +77,6 @@ async fn list(
     Ok(render(Status::Ok, "staff/experts", ctx))
 }
 
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 async fn show_page(v: &Viewer<'_>, store: &Store, id: ExpertId, own: bool) -> AppResult<Html> {
     let expert = experts::get(store, id).await?;

@@ -119,3 +119,25 @@ fn request_lang(req: &Request<'_>) -> &'static str {
         })
         .unwrap_or("zh")
 }
+
+/// Percent-encodes a query value (a list's filters carried into its page and export links).
+pub(super) fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A query string from pairs, values encoded.
+pub(super) fn query_string(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
