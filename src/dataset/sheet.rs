@@ -47,6 +47,101 @@ pub fn pasted_to_csv(text: &str) -> String {
     String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
+/// Chinese column names an office sheet uses for the item columns (`projects.csv` names work
+/// as they are).
+const ITEM_HEADERS: [(&str, &str); 16] = [
+    ("编号", "id"),
+    ("项目编号", "id"),
+    ("项目名称", "title_zh"),
+    ("名称", "title_zh"),
+    ("英文名称", "title_en"),
+    ("申报单位", "applicant_org_id"),
+    ("项目组成员", "team"),
+    ("学科", "disciplines"),
+    ("学科代码", "disciplines"),
+    ("关键词", "keywords_zh"),
+    ("摘要", "abstract_zh"),
+    ("申请回避", "requested_avoid"),
+    ("申请回避专家", "requested_avoid"),
+    ("曾任角色", "prior_role"),
+    ("前期项目", "earlier_items"),
+    ("前期项目编号", "earlier_items"),
+];
+
+/// The Chinese header row of an item sheet, as the template offers it.
+pub fn item_template_header() -> Vec<&'static str> {
+    vec![
+        "项目编号",
+        "项目名称",
+        "英文名称",
+        "申报单位",
+        "项目组成员",
+        "学科代码",
+        "关键词",
+        "摘要",
+        "申请回避专家",
+        "曾任角色",
+        "前期项目编号",
+    ]
+}
+
+/// Item CSV with Chinese column names renamed to the `projects.csv` ones, and applicant
+/// organizations given by name (`兰州大学`) replaced by their codes; several applicants are
+/// separated by `;` (or `；`, `、`).
+pub fn normalize_items(csv_text: &str, org_code_of: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(csv_text.as_bytes());
+    let mut out = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    let mut org_column = None;
+    for (n, record) in reader.records().enumerate() {
+        let Ok(record) = record else {
+            // Leave broken text to the parser, which names the line.
+            return csv_text.to_string();
+        };
+        let cells: Vec<String> = if n == 0 {
+            record
+                .iter()
+                .map(|h| {
+                    let h = h.trim();
+                    ITEM_HEADERS
+                        .iter()
+                        .find(|(zh, _)| *zh == h)
+                        .map_or(h, |(_, en)| en)
+                        .to_string()
+                })
+                .collect()
+        } else {
+            record
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if Some(i) != org_column {
+                        return c.to_string();
+                    }
+                    c.split([';', '；', '、'])
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(|p| org_code_of(p).unwrap_or_else(|| p.to_string()))
+                        .collect::<Vec<_>>()
+                        .join(";")
+                })
+                .collect()
+        };
+        if n == 0 {
+            org_column = cells.iter().position(|h| h == "applicant_org_id");
+        }
+        if out.write_record(&cells).is_err() {
+            return csv_text.to_string();
+        }
+    }
+    out.into_inner()
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_else(|| csv_text.to_string())
+}
+
 fn workbook_to_csv(bytes: &[u8]) -> Result<String, String> {
     use calamine::Reader;
     let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
@@ -73,6 +168,16 @@ mod tests {
         let csv = pasted_to_csv(pasted);
         assert_eq!(csv, "id,title_zh\nP1,\"土壤修复, 第二期\"\n");
         assert_eq!(pasted_to_csv("id,title\nP1,x\n"), "id,title\nP1,x\n");
+    }
+
+    #[test]
+    fn chinese_headers_and_organization_names_are_understood() {
+        let lookup = |name: &str| (name == "兰州大学").then(|| "lzu".to_string());
+        let csv = "项目编号,项目名称,申报单位,学科代码\nP1,土壤修复,兰州大学、gsau,21050\n";
+        assert_eq!(
+            normalize_items(csv, &lookup),
+            "id,title_zh,applicant_org_id,disciplines\nP1,土壤修复,lzu;gsau,21050\n"
+        );
     }
 
     #[test]

@@ -94,8 +94,17 @@ pub async fn add_items_csv(
     let orgs = reference::organizations(store).await?;
     let codes: HashSet<&str> = disciplines.iter().map(|d| d.code.as_str()).collect();
     let org_ids: HashSet<&str> = orgs.iter().map(|o| o.id.as_str()).collect();
+    // Office sheets name columns in Chinese and applicants by name.
+    let by_name: BTreeMap<&str, &str> = orgs
+        .iter()
+        .flat_map(|o| [(o.name_zh.as_str(), o.id.as_str()), (o.name_en.as_str(), o.id.as_str())])
+        .filter(|(name, _)| !name.is_empty())
+        .collect();
+    let csv_text = crate::dataset::sheet::normalize_items(csv_text, &|name| {
+        by_name.get(name).map(|c| c.to_string())
+    });
     let items =
-        crate::dataset::parse_items("items.csv", csv_text, &codes, &org_ids).map_err(|e| {
+        crate::dataset::parse_items("items.csv", &csv_text, &codes, &org_ids).map_err(|e| {
             AppError::Validation(ValidationError::new(
                 format!("line {}: {}", e.line, e.field),
                 e.message,

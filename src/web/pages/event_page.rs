@@ -204,10 +204,23 @@ async fn page(
     let orgs = super::roster_files::org_names(store, lang).await?;
     match step {
         Step::Items => {
+            let disciplines: BTreeMap<String, String> =
+                crate::store::reference::disciplines(store, "")
+                    .await?
+                    .into_iter()
+                    .map(|d| {
+                        let name = if lang.0 == "en" { d.name_en } else { d.name_zh };
+                        (d.code.as_str().to_string(), name)
+                    })
+                    .collect();
             ctx.insert(
                 "items".into(),
-                json!(items.iter().map(item_view).collect::<Vec<_>>()),
+                json!(items
+                    .iter()
+                    .map(|i| item_view(i, &orgs, &disciplines))
+                    .collect::<Vec<_>>()),
             );
+            ctx.insert("item_columns".into(), json!(crate::dataset::sheet::item_template_header()));
         }
         Step::Panels => {
             let manual: Vec<String> = panels
@@ -566,8 +579,20 @@ async fn invitations(
     Ok(())
 }
 
-/// An item with its avoidances (and their reasons), prior roles and earlier items as lists.
-fn item_view(i: &crate::store::events::ItemRow) -> Value {
+/// An item with applicants and disciplines by name, its avoidances (and their reasons), prior
+/// roles and earlier items as lists.
+fn item_view(
+    i: &crate::store::events::ItemRow,
+    orgs: &BTreeMap<String, String>,
+    disciplines: &BTreeMap<String, String>,
+) -> Value {
+    let names = |codes: &str, names: &BTreeMap<String, String>| -> Vec<String> {
+        codes
+            .split(';')
+            .filter(|c| !c.is_empty())
+            .map(|c| names.get(c).cloned().unwrap_or_else(|| c.to_string()))
+            .collect()
+    };
     let notes = |text: &str| -> BTreeMap<String, String> {
         serde_json::from_str(text).unwrap_or_default()
     };
@@ -583,6 +608,8 @@ fn item_view(i: &crate::store::events::ItemRow) -> Value {
         .map(|(expert, role)| json!({"expert": expert, "role": role}))
         .collect();
     let mut v = json!(i);
+    v["applicants"] = json!(names(&i.applicant_orgs, orgs));
+    v["discipline_names"] = json!(names(&i.disciplines, disciplines));
     v["avoid"] = json!(avoid);
     v["prior"] = json!(prior);
     v["earlier"] = json!(i

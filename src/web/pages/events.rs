@@ -430,9 +430,24 @@ async fn replay_attempt(
     Ok(render(Status::Ok, "supervisor/replay", ctx))
 }
 
+/// An empty item sheet with the Chinese column names: what a clerk fills in Excel and uploads.
+#[get("/events/items-template.csv")]
+async fn items_template(_s: Staff) -> AppResult<super::Download> {
+    let text = crate::web::export::csv_document(
+        &sheet::item_template_header(),
+        Vec::<Vec<&str>>::new(),
+    )?;
+    Ok(super::Download::new(
+        rocket::http::ContentType::CSV,
+        text.into_bytes(),
+        "items-template.csv",
+    ))
+}
+
 pub fn routes() -> Vec<rocket::Route> {
     routes![
         list,
+        items_template,
         create,
         rules,
         items,
