@@ -16,7 +16,7 @@ pub(crate) async fn record(
     event_id: i64,
     seed: u64,
     input_json: String,
-    reason: String,
+    diagnosis: &assign::diagnose::Diagnosis,
 ) -> AppResult<i64> {
     use sha2::{Digest, Sha256};
     let event = get(store, event_id).await?;
@@ -28,7 +28,8 @@ pub(crate) async fn record(
         // The same fingerprint a draw's input gets: SHA-256 of its canonical JSON.
         input_hash: hex::encode(Sha256::digest(input_json.as_bytes())),
         input_json,
-        reason,
+        // Kept as data (findings with their rule codes), so each reader gets it in words.
+        reason: serde_json::to_string(diagnosis).map_err(corrupt)?,
         actor: actor.name.clone(),
         at: crate::store::now(),
     };

@@ -123,7 +123,7 @@ pub async fn draw(
         (Ok(outcome), input_json) => (outcome, input_json),
         // An attempt that the rules make impossible is kept, with its input, for the record.
         (Err(assign::DrawError::Infeasible(d)), Ok(input_json)) => {
-            super::attempts::record(store, actor, id, seed, input_json, d.to_string()).await?;
+            super::attempts::record(store, actor, id, seed, input_json, &d).await?;
             return Err(draw_error(assign::DrawError::Infeasible(d)));
         }
         (Err(e), _) => return Err(draw_error(e)),

@@ -21,7 +21,7 @@ pub struct Attempt {
     /// Input JSON (left out of lists).
     #[serde(skip)]
     pub input_json: String,
-    /// Why no assignment exists (the engine's diagnosis).
+    /// Why no assignment exists: the engine's diagnosis as JSON (findings with rule codes).
     pub reason: String,
     /// Who.
     pub actor: String,

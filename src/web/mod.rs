@@ -50,11 +50,15 @@ fn page_unauthorized(req: &Request<'_>) -> Redirect {
 
 #[catch(default)]
 fn page_error(status: Status, req: &Request<'_>) -> pages::Html {
+    // (English here as everywhere in the code; the page shows it in the reader's language)
     let message = match status.code {
+        400 => "the request could not be read",
         403 => "you are not allowed to see this page",
         404 => "page not found",
-        422 => "the form could not be read",
-        _ => status.reason().unwrap_or("error"),
+        413 => "the file or the form is too large",
+        422 => "the form could not be read: a field is missing or has the wrong kind of value; go back and check the form",
+        500 => "internal error",
+        _ => "the request failed",
     };
     pages::error_page(req, status, message)
 }

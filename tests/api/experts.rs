@@ -241,7 +241,8 @@ async fn the_expert_list_pages_and_the_form_reports_errors_in_place() {
         .unwrap();
     assert!(form.contains("name=\"csrf\" value=\""), "{form}");
     let token = csrf_token(&form);
-    let body = format!("csrf={token}&name=%E5%B7%B1&gender=M&birth_year=1970&title=%E6%AD%A3%E9%AB%98&org_id=lzu&region=province&disciplines=12345&types=technical");
+    // The pickers: the employer by name, disciplines one per row (by code or by name).
+    let body = format!("csrf={token}&name=%E5%B7%B1&gender=M&birth_year=1970&title=%E6%AD%A3%E9%AB%98&org=%E5%85%B0%E5%B7%9E%E5%A4%A7%E5%AD%A6&region=province&disciplines%5B0%5D=12345&disciplines%5B1%5D=&types=technical");
     let response = app
         .client
         .post("/experts")
@@ -252,9 +253,30 @@ async fn the_expert_list_pages_and_the_form_reports_errors_in_place() {
     assert_eq!(response.status(), Status::UnprocessableEntity);
     let html = response.into_string().await.unwrap();
     assert!(
-        html.contains("disciplines[0]") && html.contains("class=\"invalid\""),
-        "{html}"
+        html.contains("学科（第 1 行）") && html.contains("class=\"invalid\""),
+        "the wrong discipline is named in words and marked: {html}"
     );
+    assert!(
+        html.contains("value=\"兰州大学\""),
+        "the form comes back as typed"
+    );
+    // Picked by name, the discipline and employer are stored as codes; a past employer row
+    // goes into the work history.
+    let body = format!("csrf={token}&name=%E5%B7%B1&gender=M&birth_year=1970&title=%E6%AD%A3%E9%AB%98&org=%E5%85%B0%E5%B7%9E%E5%A4%A7%E5%AD%A6&region=province&disciplines%5B0%5D=45020%20x&jobs%5B0%5D.org=lzjtu&jobs%5B0%5D.from=2001&jobs%5B0%5D.to=2005&away%5B0%5D.from=2026-12-01&away%5B0%5D.to=2026-12-02&types=technical");
+    let response = app
+        .client
+        .post("/experts")
+        .header(rocket::http::ContentType::Form)
+        .body(body)
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::SeeOther, "{:?}", response.into_string().await);
+    let location = response.headers().get_one("Location").unwrap().to_string();
+    let (_, saved) = app.get_json(&format!("/api/v1{location}")).await;
+    assert_eq!(saved["org_id"], "lzu", "{saved}");
+    assert_eq!(saved["disciplines"][0], "45020");
+    assert_eq!(saved["employments"][0]["org_id"], "lzjtu");
+    assert_eq!(saved["unavailable"][0]["from"], "2026-12-01");
 }
 
 #[tokio::test]

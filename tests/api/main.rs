@@ -29,3 +29,4 @@ mod tracking;
 mod workflow;
 mod workflow_history;
 mod workflow_walk;
+mod zh_pages;

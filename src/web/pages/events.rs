@@ -380,6 +380,14 @@ async fn draw(
             .map(|_| ()),
         Err(e) => Err(e),
     };
+    // The page lists the failed attempt with its diagnosis in words: point there.
+    let result = result.map_err(|e| match e {
+        AppError::Conflict { field: Some(f), .. } if f == "rules" => AppError::Conflict {
+            message: "no panel assignment meets the rules: the attempt and why are listed under every draw below; change the rules or the exclusions and draw again".into(),
+            field: Some(f),
+        },
+        other => other,
+    });
     outcome(Reader(s.0), lang, &csrf, store, id, Step::Draw, "done_draw", result, None).await
 }
 

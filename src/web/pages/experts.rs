@@ -18,7 +18,7 @@ use rocket::State;
 use serde_json::json;
 
 mod profile_form;
-use profile_form::ProfileForm;
+use profile_form::{Pickers, ProfileForm};
 
 #[get("/experts?<query..>")]
 async fn list(
@@ -207,9 +207,39 @@ async fn form_page(
             .map(|t| t.as_str())
             .collect::<Vec<_>>()),
     );
+    let pick = pickers(store, v.lang).await?;
     ctx.insert(
         "organizations".into(),
-        json!(reference::organizations(store).await?),
+        json!(pick.orgs.values().collect::<Vec<_>>()),
+    );
+    ctx.insert(
+        "disciplines".into(),
+        json!(pick
+            .disciplines
+            .iter()
+            .map(|(code, name)| format!("{code} {name}"))
+            .collect::<Vec<_>>()),
+    );
+    ctx.insert(
+        "titles".into(),
+        json!(crate::domain::expert::Title::ALL
+            .iter()
+            .map(|t| {
+                let key = format!("title_{}", t.as_str());
+                let label = crate::web::i18n::catalog(v.lang.0)
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or_else(|| t.as_str().to_string());
+                json!({"value": t.as_str(), "label": label})
+            })
+            .collect::<Vec<_>>()),
+    );
+    ctx.insert(
+        "relation_kinds".into(),
+        json!(crate::domain::expert::RelationKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()),
     );
     ctx.insert("error".into(), serde_json::Value::Null);
     ctx.insert("error_field".into(), serde_json::Value::Null);
@@ -223,6 +253,10 @@ async fn form_page(
                 }),
             );
             ctx.insert("error_field".into(), json!(e.field()));
+            ctx.insert(
+                "error_label".into(),
+                json!(e.field().map(|f| crate::web::i18n::field_label(v.lang.0, &f))),
+            );
             e.status()
         }
         None => Status::Ok,
@@ -239,7 +273,7 @@ async fn new_form(s: Staff, lang: Lang, csrf: Csrf, store: &State<Store>) -> App
             csrf: &csrf,
         },
         store,
-        &ProfileForm::default(),
+        &ProfileForm::default().with_blank_rows(),
         "/experts",
         None,
         false,
@@ -256,6 +290,7 @@ async fn edit_form(
     id: i64,
 ) -> AppResult<Html> {
     let expert = experts::get(store, ExpertId(id)).await?;
+    let pick = pickers(store, lang).await?;
     form_page(
         &Viewer {
             user: &s.0,
@@ -263,7 +298,7 @@ async fn edit_form(
             csrf: &csrf,
         },
         store,
-        &ProfileForm::from_profile(&expert.profile),
+        &ProfileForm::from_profile(&expert.profile, &pick),
         &format!("/experts/{id}"),
         None,
         false,
@@ -279,6 +314,7 @@ async fn edit_me_form(
     store: &State<Store>,
 ) -> AppResult<Html> {
     let expert = experts::own_view(experts::get(store, e.expert).await?);
+    let pick = pickers(store, lang).await?;
     form_page(
         &Viewer {
             user: &e.user,
@@ -286,12 +322,30 @@ async fn edit_me_form(
             csrf: &csrf,
         },
         store,
-        &ProfileForm::from_profile(&expert.profile),
+        &ProfileForm::from_profile(&expert.profile, &pick),
         "/me",
         None,
         true,
     )
     .await
+}
+
+/// What the pickers offer: organizations and disciplines by name in the reader's language.
+async fn pickers(store: &Store, lang: Lang) -> AppResult<Pickers> {
+    let orgs = super::roster_files::org_names(store, lang).await?;
+    let disciplines = reference::disciplines(store, "")
+        .await?
+        .into_iter()
+        .map(|d| {
+            let name = if lang.0 == "en" && !d.name_en.is_empty() {
+                d.name_en
+            } else {
+                d.name_zh
+            };
+            (d.code.as_str().to_string(), name)
+        })
+        .collect();
+    Ok(Pickers { orgs, disciplines })
 }
 
 /// Saves a form; on bad input the form comes back with the message and the field marked.
@@ -306,7 +360,8 @@ async fn save(
     v.csrf.verify(&form.csrf)?;
     let actor: Actor = v.user.actor();
     let shown = form.without_token();
-    let result = match form.into_input() {
+    let pick = pickers(store, v.lang).await?;
+    let result = match form.into_input(&pick) {
         Err(e) => Err(AppError::Validation(e)),
         Ok(input) => match target {
             Some(id) => experts::update(store, &actor, id, input, editor).await,

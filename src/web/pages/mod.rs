@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod event_draws;
 mod event_page;
 mod event_rules;
 mod events;
