@@ -103,7 +103,10 @@ mod tests {
     #[test]
     fn stored_times_read_in_the_bureaus_zone_and_bad_text_passes_through() {
         // (the zone is the default: no test sets EXPERTPOOL_TIMEZONE)
-        assert_eq!(local_time("2026-11-29T04:16:51.229Z", "zh"), "2026年11月29日 12:16");
+        assert_eq!(
+            local_time("2026-11-29T04:16:51.229Z", "zh"),
+            "2026年11月29日 12:16"
+        );
         assert_eq!(local_time("2026-11-29T20:05:00Z", "en"), "2026-11-30 04:05");
         assert_eq!(local_time("yesterday", "zh"), "yesterday");
     }
@@ -111,6 +114,9 @@ mod tests {
     #[test]
     fn a_zone_that_does_not_exist_is_named_in_the_error() {
         let e = init_zone(Some("Mars/Olympus")).unwrap_err();
-        assert!(e.contains("EXPERTPOOL_TIMEZONE") && e.contains("Mars/Olympus"), "{e}");
+        assert!(
+            e.contains("EXPERTPOOL_TIMEZONE") && e.contains("Mars/Olympus"),
+            "{e}"
+        );
     }
 }

@@ -40,7 +40,9 @@ pub fn pasted_to_csv(text: &str) -> String {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut out = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    let mut out = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
     for record in reader.records().flatten() {
         let _ = out.write_record(record.iter().map(str::trim));
     }
@@ -93,7 +95,9 @@ pub fn normalize_items(csv_text: &str, org_code_of: &dyn Fn(&str) -> Option<Stri
         .has_headers(false)
         .flexible(true)
         .from_reader(csv_text.as_bytes());
-    let mut out = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    let mut out = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
     let mut org_column = None;
     for (n, record) in reader.records().enumerate() {
         let Ok(record) = record else {
@@ -150,9 +154,14 @@ fn workbook_to_csv(bytes: &[u8]) -> Result<String, String> {
         .worksheet_range_at(0)
         .ok_or("the workbook has no sheet")?
         .map_err(|e| format!("the first sheet cannot be read ({e})"))?;
-    let mut out = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    let mut out = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
     for row in sheet.rows() {
-        let cells: Vec<String> = row.iter().map(|c| c.to_string().trim().to_string()).collect();
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| c.to_string().trim().to_string())
+            .collect();
         out.write_record(&cells).map_err(|e| e.to_string())?;
     }
     String::from_utf8(out.into_inner().map_err(|e| e.to_string())?).map_err(|e| e.to_string())

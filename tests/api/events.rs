@@ -383,7 +383,10 @@ async fn the_event_pages_walk_from_creation_to_a_replayed_draw() {
     assert_eq!(good.status(), Status::SeeOther);
     let (_, detail) = app.get_json(&format!("/api/v1{location}")).await;
     assert_eq!(detail["rules"]["panel_size"], 4);
-    assert_eq!(detail["rules"]["min_count"][0]["filter"]["title"][0], "正高");
+    assert_eq!(
+        detail["rules"]["min_count"][0]["filter"]["title"][0],
+        "正高"
+    );
     assert_eq!(detail["rules"]["leader"]["filter"]["title"][0], "正高");
     let draw_id = html
         .split("/draws/")

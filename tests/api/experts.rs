@@ -270,7 +270,12 @@ async fn the_expert_list_pages_and_the_form_reports_errors_in_place() {
         .body(body)
         .dispatch()
         .await;
-    assert_eq!(response.status(), Status::SeeOther, "{:?}", response.into_string().await);
+    assert_eq!(
+        response.status(),
+        Status::SeeOther,
+        "{:?}",
+        response.into_string().await
+    );
     let location = response.headers().get_one("Location").unwrap().to_string();
     let (_, saved) = app.get_json(&format!("/api/v1{location}")).await;
     assert_eq!(saved["org_id"], "lzu", "{saved}");

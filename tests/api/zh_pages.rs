@@ -46,7 +46,9 @@ fn visible_text(html: &str) -> String {
             (false, c) => out.push(c),
         }
     }
-    out.replace("&amp;", "&").replace("&quot;", "\"").replace("&#x27;", "'")
+    out.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
 }
 
 /// What a zh page must not show; returns the offending words.
@@ -68,7 +70,11 @@ fn foreign_words(text: &str) -> Vec<String> {
     // words; a message is a sentence).
     let mut run: Vec<&str> = Vec::new();
     for word in text.split_whitespace() {
-        if word.len() > 1 && word.chars().all(|c| c.is_ascii_lowercase() || ",.:;'()".contains(c)) {
+        if word.len() > 1
+            && word
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || ",.:;'()".contains(c))
+        {
             run.push(word);
             if run.len() >= 4 {
                 bad.push(run.join(" "));
@@ -143,7 +149,9 @@ async fn every_role_reads_chinese_in_every_state() {
     assert_eq!(status, Status::Conflict);
 
     // Before invitations: every step of the drawn event.
-    for step in ["items", "panels", "eligible", "draw", "invite", "roster", "after"] {
+    for step in [
+        "items", "panels", "eligible", "draw", "invite", "roster", "after",
+    ] {
         let uri = format!("/events/{id}?step={step}");
         let (status, html) = page(&app, &uri).await;
         assert_chinese(&uri, status, &html);
@@ -209,10 +217,8 @@ async fn every_role_reads_chinese_in_every_state() {
     assert_chinese("a profile without a birth year", status, &html);
 
     let expert_id = experts[0]["id"].clone();
-    let membership = app
-        .get_json("/api/v1/pools/review/memberships")
-        .await
-        .1["items"][0]["membership_id"]
+    let membership = app.get_json("/api/v1/pools/review/memberships").await.1["items"][0]
+        ["membership_id"]
         .clone();
     let staff_pages = [
         "/".to_string(),
@@ -258,6 +264,12 @@ fn the_check_itself_catches_keys_codes_and_english() {
     assert!(!foreign_words(&visible_text("<p>状态：<b>st_pending</b></p>")).is_empty());
     assert!(!foreign_words(&visible_text("<p>退出原因：term_expired</p>")).is_empty());
     assert!(!foreign_words(&visible_text("<p>birth year: is not a year</p>")).is_empty());
-    assert!(!foreign_words(&visible_text("<input placeholder=\"the expert is required\">")).is_empty());
-    assert!(foreign_words(&visible_text("<p>张三 E00012 · 兰州大学（lzu）</p><script>var a_b = 1;</script>")).is_empty());
+    assert!(!foreign_words(&visible_text(
+        "<input placeholder=\"the expert is required\">"
+    ))
+    .is_empty());
+    assert!(foreign_words(&visible_text(
+        "<p>张三 E00012 · 兰州大学（lzu）</p><script>var a_b = 1;</script>"
+    ))
+    .is_empty());
 }

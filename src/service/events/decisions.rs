@@ -20,7 +20,9 @@ pub fn in_force(rows: Vec<ExclusionRow>) -> Vec<ExclusionRow> {
     for row in rows {
         match row.kind.strip_prefix("lift_") {
             Some(kind) => out.retain(|x| {
-                !(x.kind == kind && x.item_code == row.item_code && x.expert_code == row.expert_code)
+                !(x.kind == kind
+                    && x.item_code == row.item_code
+                    && x.expert_code == row.expert_code)
             }),
             None => out.push(row),
         }
@@ -42,7 +44,9 @@ pub async fn lift(
     let row = in_force(rows)
         .into_iter()
         .find(|x| x.exclusion_id == decision)
-        .ok_or_else(|| ValidationError::new("decision", "no such decision in force on this event"))?;
+        .ok_or_else(|| {
+            ValidationError::new("decision", "no such decision in force on this event")
+        })?;
     if !LIFTABLE.contains(&row.kind.as_str()) {
         return Err(ValidationError::new(
             "decision",

@@ -97,7 +97,12 @@ pub async fn add_items_csv(
     // Office sheets name columns in Chinese and applicants by name.
     let by_name: BTreeMap<&str, &str> = orgs
         .iter()
-        .flat_map(|o| [(o.name_zh.as_str(), o.id.as_str()), (o.name_en.as_str(), o.id.as_str())])
+        .flat_map(|o| {
+            [
+                (o.name_zh.as_str(), o.id.as_str()),
+                (o.name_en.as_str(), o.id.as_str()),
+            ]
+        })
         .filter(|(name, _)| !name.is_empty())
         .collect();
     let csv_text = crate::dataset::sheet::normalize_items(csv_text, &|name| {

@@ -95,9 +95,9 @@ fn table() -> &'static Table {
 fn matches<'t>(parts: &[Part], text: &'t str, out: &mut Vec<(String, &'t str)>) -> bool {
     match parts.split_first() {
         None => text.is_empty(),
-        Some((Part::Text(t), rest)) => {
-            text.strip_prefix(t.as_str()).is_some_and(|tail| matches(rest, tail, out))
-        }
+        Some((Part::Text(t), rest)) => text
+            .strip_prefix(t.as_str())
+            .is_some_and(|tail| matches(rest, tail, out)),
         Some((Part::Slot(name), rest)) => {
             // (a value may be empty: `'' is not a year`)
             let mut ends: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
@@ -175,7 +175,10 @@ pub fn field_label(lang: &str, field: &str) -> String {
     for segment in rest.split('.').filter(|s| !s.is_empty()) {
         match segment.split_once('[') {
             Some((name, index)) => {
-                let n = index.trim_end_matches(']').parse::<usize>().map_or(0, |i| i + 1);
+                let n = index
+                    .trim_end_matches(']')
+                    .parse::<usize>()
+                    .map_or(0, |i| i + 1);
                 parts.push(format!("{}（{}）", label(name), row(n)));
             }
             None => parts.push(label(segment)),
@@ -205,8 +208,14 @@ pub fn error_text(lang: &str, e: &AppError) -> String {
                 lang,
                 "err_event_state",
                 [
-                    ("status", word(format!("status_{}", w.status.as_str())).as_str()),
-                    ("action", word(format!("action_{}", w.action.as_str())).as_str()),
+                    (
+                        "status",
+                        word(format!("status_{}", w.status.as_str())).as_str(),
+                    ),
+                    (
+                        "action",
+                        word(format!("action_{}", w.action.as_str())).as_str(),
+                    ),
                     (
                         "allowed",
                         w.allowed
@@ -239,7 +248,10 @@ mod tests {
         assert_eq!(translate("zh", "is required"), "必填");
         assert_eq!(translate("zh", "'abc' is not a year"), "“abc”不是年份");
         assert_eq!(
-            translate("zh", "membership 7: the term must end after today; nothing was changed"),
+            translate(
+                "zh",
+                "membership 7: the term must end after today; nothing was changed"
+            ),
             "成员资格 #7：任期截止日期须晚于今天；未做任何更改"
         );
         assert_eq!(translate("en", "is required"), "is required");
@@ -250,7 +262,10 @@ mod tests {
     fn fields_are_labelled_with_their_line_and_row() {
         assert_eq!(field_label("zh", "birth_year"), "出生年份");
         assert_eq!(field_label("zh", "line 3: id"), "第 3 行 · 编号");
-        assert_eq!(field_label("zh", "minimum[1].value"), "最低要求（第 2 行） · 数值");
+        assert_eq!(
+            field_label("zh", "minimum[1].value"),
+            "最低要求（第 2 行） · 数值"
+        );
         assert_eq!(field_label("en", "panel_size"), "panel size");
         let e = AppError::Validation(ValidationError::new("birth_year", "'' is not a year"));
         assert_eq!(error_text("zh", &e), "出生年份：“”不是年份");
@@ -271,7 +286,10 @@ mod tests {
             assert!(seen.insert(en.clone()), "twice: {en}");
             for x in &p.parts {
                 if let Part::Slot(s) = x {
-                    assert!(p.zh.contains(&format!("{{{s}}}")), "{en}: the Chinese drops {{{s}}}");
+                    assert!(
+                        p.zh.contains(&format!("{{{s}}}")),
+                        "{en}: the Chinese drops {{{s}}}"
+                    );
                 }
             }
         }

@@ -18,7 +18,7 @@ fn action_key(action: &str) -> String {
 }
 
 /// A stored value in words: codes with a catalog word (`state` `active` → 在库), text as is,
-/// lists joined, nested objects compact.
+/// lists joined, a list of records counted.
 fn value_words(lang: Lang, key: &str, v: &Value) -> String {
     let t = catalog(lang.0);
     match v {
@@ -28,10 +28,16 @@ fn value_words(lang: Lang, key: &str, v: &Value) -> String {
             format!("state_{s}"),
             format!("st_{s}"),
             format!("status_{s}"),
+            format!("reason_{s}"),
         ]
         .iter()
         .find_map(|k| t.get(k).cloned())
         .unwrap_or_else(|| s.clone()),
+        Value::Array(items) if items.iter().any(|i| i.is_object()) => crate::web::i18n::fill(
+            lang.0,
+            "n_entries",
+            [("n", items.len().to_string().as_str())],
+        ),
         Value::Array(items) => items
             .iter()
             .map(|i| value_words(lang, key, i))
@@ -41,43 +47,70 @@ fn value_words(lang: Lang, key: &str, v: &Value) -> String {
             .get(if *b { "yes" } else { "no" })
             .cloned()
             .unwrap_or_else(|| b.to_string()),
+        Value::Object(o) => {
+            crate::web::i18n::fill(lang.0, "n_entries", [("n", o.len().to_string().as_str())])
+        }
         other => other.to_string(),
+    }
+}
+
+/// The differences between two recorded values, nested records field by field.
+fn diff(
+    lang: Lang,
+    path: &[String],
+    key: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+    out: &mut Vec<String>,
+) {
+    if before == after {
+        return;
+    }
+    let here = || {
+        let mut labels = path.to_vec();
+        labels.push(field_label(lang.0, key));
+        labels.retain(|l| !l.is_empty());
+        labels.join(" · ")
+    };
+    match (before, after) {
+        (Some(Value::Object(b)), Some(Value::Object(a))) => {
+            let mut deeper = path.to_vec();
+            if !key.is_empty() {
+                deeper.push(field_label(lang.0, key));
+            }
+            let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+            for k in keys {
+                diff(lang, &deeper, k, b.get(k), a.get(k), out);
+            }
+        }
+        (Some(x), Some(y)) => out.push(format!(
+            "{}：{} → {}",
+            here(),
+            value_words(lang, key, x),
+            value_words(lang, key, y)
+        )),
+        (Some(x), None) | (None, Some(x)) => {
+            out.push(format!("{}：{}", here(), value_words(lang, key, x)))
+        }
+        (None, None) => {}
     }
 }
 
 /// What an entry changed, field by field: `label: before → after` (or the values recorded).
 fn changes(lang: Lang, e: &AuditEntry) -> Vec<String> {
-    let parse = |s: &Option<String>| -> Value {
-        s.as_deref()
-            .and_then(|t| serde_json::from_str(t).ok())
-            .unwrap_or(Value::Null)
+    let parse = |s: &Option<String>| -> Option<Value> {
+        s.as_deref().and_then(|t| serde_json::from_str(t).ok())
     };
-    let (before, after) = (parse(&e.before_json), parse(&e.after_json));
-    let empty = serde_json::Map::new();
-    let (b, a) = match (&before, &after) {
-        (Value::Object(b), Value::Object(a)) => (b, a),
-        (Value::Object(b), _) => (b, &empty),
-        (_, Value::Object(a)) => (&empty, a),
-        _ => return vec![],
-    };
-    let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
-    keys.into_iter()
-        .filter(|k| b.get(*k) != a.get(*k) || b.is_empty() || a.is_empty())
-        .map(|k| {
-            let label = field_label(lang.0, k);
-            match (b.get(k), a.get(k)) {
-                (Some(x), Some(y)) => format!(
-                    "{label}：{} → {}",
-                    value_words(lang, k, x),
-                    value_words(lang, k, y)
-                ),
-                (Some(x), None) | (None, Some(x)) => {
-                    format!("{label}：{}", value_words(lang, k, x))
-                }
-                (None, None) => label,
-            }
-        })
-        .collect()
+    let mut out = Vec::new();
+    diff(
+        lang,
+        &[],
+        "",
+        parse(&e.before_json).as_ref(),
+        parse(&e.after_json).as_ref(),
+        &mut out,
+    );
+    out
 }
 
 fn entry_view(lang: Lang, e: &AuditEntry) -> Value {
@@ -117,7 +150,10 @@ async fn list(
     let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, "/audit");
     ctx.insert(
         "items".into(),
-        json!(items.iter().map(|e| entry_view(lang, e)).collect::<Vec<_>>()),
+        json!(items
+            .iter()
+            .map(|e| entry_view(lang, e))
+            .collect::<Vec<_>>()),
     );
     ctx.insert("total".into(), json!(total));
     ctx.insert("actions".into(), json!(action_choices(lang)));
@@ -133,7 +169,10 @@ async fn list(
         ])),
     );
     ctx.insert("page".into(), json!(f.page));
-    ctx.insert("pages".into(), json!((total + f.per_page - 1) / f.per_page.max(1)));
+    ctx.insert(
+        "pages".into(),
+        json!((total + f.per_page - 1) / f.per_page.max(1)),
+    );
     ctx.insert("has_next".into(), json!(f.page * f.per_page < total));
     Ok(render(Status::Ok, "supervisor/audit", ctx))
 }
@@ -151,10 +190,16 @@ async fn csv(
     f.per_page = 50_000;
     let (items, _) = search(store, &f).await?;
     let t = catalog(lang.0);
-    let header: Vec<&str> = ["col_at", "col_actor", "col_action", "col_entity", "col_change"]
-        .iter()
-        .map(|k| t.get(*k).map(String::as_str).unwrap_or(k))
-        .collect();
+    let header: Vec<&str> = [
+        "col_at",
+        "col_actor",
+        "col_action",
+        "col_entity",
+        "col_change",
+    ]
+    .iter()
+    .map(|k| t.get(*k).map(String::as_str).unwrap_or(k))
+    .collect();
     let rows = items.iter().map(|e| {
         let v = entry_view(lang, e);
         let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();

@@ -33,7 +33,11 @@ pub(super) fn diagnosis_lines(lang: Lang, stored: &str) -> Vec<String> {
                 .as_str()
                 .unwrap_or_default()
                 .split('+')
-                .map(|r| t.get(&format!("diag_{r}")).cloned().unwrap_or_else(|| r.to_string()))
+                .map(|r| {
+                    t.get(&format!("diag_{r}"))
+                        .cloned()
+                        .unwrap_or_else(|| r.to_string())
+                })
                 .collect();
             let all = t.get("diag_all_panels").cloned().unwrap_or_default();
             let panel = f["panel"].as_str().unwrap_or(&all);
@@ -124,10 +128,30 @@ pub(super) fn describe(lang: Lang, f: &Filter) -> String {
             parts.push(words.join(&or));
         }
     };
-    group(f.title.iter().map(|v| word(format!("title_{}", v.as_str()))).collect());
-    group(f.types.iter().map(|v| word(format!("type_{}", v.as_str()))).collect());
-    group(f.region.iter().map(|v| word(format!("region_{}", v.as_str()))).collect());
-    group(f.gender.iter().map(|v| word(format!("gender_{}", v.as_str()))).collect());
+    group(
+        f.title
+            .iter()
+            .map(|v| word(format!("title_{}", v.as_str())))
+            .collect(),
+    );
+    group(
+        f.types
+            .iter()
+            .map(|v| word(format!("type_{}", v.as_str())))
+            .collect(),
+    );
+    group(
+        f.region
+            .iter()
+            .map(|v| word(format!("region_{}", v.as_str())))
+            .collect(),
+    );
+    group(
+        f.gender
+            .iter()
+            .map(|v| word(format!("gender_{}", v.as_str())))
+            .collect(),
+    );
     if parts.is_empty() {
         word("any_expert".into())
     } else {
@@ -278,4 +302,3 @@ pub(super) async fn draw_step(
     );
     Ok(())
 }
-

@@ -187,7 +187,10 @@ async fn page(
     );
     ctx.insert("step".into(), json!(step.as_str()));
     ctx.insert("next_step".into(), json!(next.as_str()));
-    ctx.insert("counts".into(), json!({"items": items.len(), "panels": panels.len(), "draws": draws.len()}));
+    ctx.insert(
+        "counts".into(),
+        json!({"items": items.len(), "panels": panels.len(), "draws": draws.len()}),
+    );
     ctx.insert(
         "notice".into(),
         json!(view
@@ -195,7 +198,10 @@ async fn page(
             .as_deref()
             .and_then(|key| catalog(lang.0).get(key))),
     );
-    ctx.insert("error".into(), json!(view.error.map(|e| super::error_text(lang, e))));
+    ctx.insert(
+        "error".into(),
+        json!(view.error.map(|e| super::error_text(lang, e))),
+    );
     ctx.insert(
         "kept".into(),
         json!(view.kept.map(|(k, v)| BTreeMap::from([(k, v)]))),
@@ -219,7 +225,10 @@ async fn page(
                     .map(|i| item_view(i, &orgs, &disciplines))
                     .collect::<Vec<_>>()),
             );
-            ctx.insert("item_columns".into(), json!(crate::dataset::sheet::item_template_header()));
+            ctx.insert(
+                "item_columns".into(),
+                json!(crate::dataset::sheet::item_template_header()),
+            );
         }
         Step::Panels => {
             let manual: Vec<String> = panels
@@ -242,8 +251,20 @@ async fn page(
             decisions(store, lang, id, &mut ctx).await?;
         }
         Step::Draw => {
-            ctx.insert("form".into(), super::event_rules::form_view(lang, &event.rules));
-            super::event_draws::draw_step(store, lang, &event, &draws, (view.draw, view.compare), &orgs, &mut ctx).await?;
+            ctx.insert(
+                "form".into(),
+                super::event_rules::form_view(lang, &event.rules),
+            );
+            super::event_draws::draw_step(
+                store,
+                lang,
+                &event,
+                &draws,
+                (view.draw, view.compare),
+                &orgs,
+                &mut ctx,
+            )
+            .await?;
         }
         Step::Invite | Step::Roster | Step::After => {
             invitations(store, lang, &event, &draws, &orgs, &mut ctx).await?;
@@ -347,7 +368,10 @@ async fn invitations(
             })
             .collect::<Vec<_>>()),
     );
-    ctx.insert("latest_draw".into(), json!(draws.first().map(|d| d.draw_id)));
+    ctx.insert(
+        "latest_draw".into(),
+        json!(draws.first().map(|d| d.draw_id)),
+    );
     Ok(())
 }
 
@@ -365,9 +389,8 @@ fn item_view(
             .map(|c| names.get(c).cloned().unwrap_or_else(|| c.to_string()))
             .collect()
     };
-    let notes = |text: &str| -> BTreeMap<String, String> {
-        serde_json::from_str(text).unwrap_or_default()
-    };
+    let notes =
+        |text: &str| -> BTreeMap<String, String> { serde_json::from_str(text).unwrap_or_default() };
     let reasons = notes(&i.avoid_reasons);
     let avoid: Vec<Value> = i
         .requested_avoid
@@ -422,6 +445,8 @@ mod tests {
         assert_eq!(p.next(), Step::After);
         p.status = EventStatus::Closed;
         assert_eq!(p.next(), Step::After);
-        assert!(Step::ALL.iter().all(|s| Step::parse(s.as_str()) == Some(*s)));
+        assert!(Step::ALL
+            .iter()
+            .all(|s| Step::parse(s.as_str()) == Some(*s)));
     }
 }

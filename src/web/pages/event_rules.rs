@@ -192,9 +192,7 @@ pub(super) fn form_view(lang: Lang, rules: &Rules) -> Value {
     for _ in 0..2 {
         rows.push(json!({"kind": "count", "value": "", "filter": Filter::default()}));
     }
-    let role = |r: &Option<LeaderRule>| {
-        json!({"enabled": r.is_some(), "filter": r.as_ref().map(|r| r.filter.clone()).unwrap_or_default()})
-    };
+    let role = |r: &Option<LeaderRule>| json!({"enabled": r.is_some(), "filter": r.as_ref().map(|r| r.filter.clone()).unwrap_or_default()});
     json!({
         "rules": rules,
         "minimum": rows,
@@ -215,7 +213,10 @@ fn choices<'a>(lang: Lang, prefix: &str, values: impl Iterator<Item = &'a str>) 
     let t = catalog(lang.0);
     values
         .map(|v| {
-            let label = t.get(&format!("{prefix}{v}")).cloned().unwrap_or_else(|| v.to_string());
+            let label = t
+                .get(&format!("{prefix}{v}"))
+                .cloned()
+                .unwrap_or_else(|| v.to_string());
             json!({"value": v, "label": label})
         })
         .collect()
@@ -282,7 +283,10 @@ mod tests {
         let rules = form().to_rules().unwrap();
         assert_eq!(rules.min_count.len(), 1);
         assert_eq!(rules.min_share[0].count_for(5), 2);
-        assert_eq!(rules.leader.as_ref().unwrap().filter.title, vec![Title::Senior]);
+        assert_eq!(
+            rules.leader.as_ref().unwrap().filter.title,
+            vec![Title::Senior]
+        );
         assert!(rules.deputy.is_none());
         let view = form_view(Lang("zh"), &rules);
         // the two rows, then two empty ones to add more

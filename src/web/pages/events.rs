@@ -1,15 +1,15 @@
 //! Event pages: list and create; an event's items, panels, eligibility and draws.
 
+use super::event_page::{outcome, Step};
+use super::event_rules::RulesForm;
 use super::{context, render, Html};
+use crate::dataset::sheet;
 use crate::domain::event::{EventKind, EventMode};
 use crate::error::{AppError, AppResult};
 use crate::service::events::{self, EventInput};
 use crate::store::Store;
 use crate::web::guards::{Csrf, Reader, Staff};
 use crate::web::i18n::Lang;
-use super::event_page::{outcome, Step};
-use super::event_rules::RulesForm;
-use crate::dataset::sheet;
 use rocket::form::Form;
 use rocket::fs::TempFile;
 use rocket::http::Status;
@@ -157,7 +157,9 @@ async fn items(
             })?;
             tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut bytes)
                 .await
-                .map_err(|e| AppError::BadRequest(format!("the uploaded file cannot be read: {e}")))?;
+                .map_err(|e| {
+                    AppError::BadRequest(format!("the uploaded file cannot be read: {e}"))
+                })?;
             Some(sheet::upload_to_csv(&name, &bytes))
         }
         _ => None,
@@ -166,14 +168,36 @@ async fn items(
         Some(Ok(text)) => text,
         Some(Err(e)) => {
             let result = Err(e.into());
-            return outcome(Reader(s.0), lang, &csrf, store, id, Step::Items, "", result, Some(("csv", &form.csv))).await;
+            return outcome(
+                Reader(s.0),
+                lang,
+                &csrf,
+                store,
+                id,
+                Step::Items,
+                "",
+                result,
+                Some(("csv", &form.csv)),
+            )
+            .await;
         }
         None => sheet::pasted_to_csv(&form.csv),
     };
     let result = events::add_items_csv(store, &s.0.actor(), id, &text)
         .await
         .map(|_| ());
-    outcome(Reader(s.0), lang, &csrf, store, id, Step::Items, "done_items", result, Some(("csv", &form.csv))).await
+    outcome(
+        Reader(s.0),
+        lang,
+        &csrf,
+        store,
+        id,
+        Step::Items,
+        "done_items",
+        result,
+        Some(("csv", &form.csv)),
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -193,7 +217,18 @@ async fn remove_item(
 ) -> Outcome {
     csrf.verify(&form.csrf)?;
     let result = events::remove_item(store, &s.0.actor(), id, form.item.trim()).await;
-    outcome(Reader(s.0), lang, &csrf, store, id, Step::Items, "done_item_removed", result, None).await
+    outcome(
+        Reader(s.0),
+        lang,
+        &csrf,
+        store,
+        id,
+        Step::Items,
+        "done_item_removed",
+        result,
+        None,
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -215,7 +250,18 @@ async fn group(
     let result = events::group_panels(store, &s.0.actor(), id, form.items_per_panel)
         .await
         .map(|_| ());
-    outcome(Reader(s.0), lang, &csrf, store, id, Step::Panels, "done_panels", result, None).await
+    outcome(
+        Reader(s.0),
+        lang,
+        &csrf,
+        store,
+        id,
+        Step::Panels,
+        "done_panels",
+        result,
+        None,
+    )
+    .await
 }
 
 #[post("/events/<id>/rules", data = "<form>")]
@@ -234,7 +280,18 @@ async fn rules(
             .map(|_| ()),
         Err(e) => Err(e.into()),
     };
-    outcome(Reader(s.0), lang, &csrf, store, id, Step::Draw, "done_rules", result, None).await
+    outcome(
+        Reader(s.0),
+        lang,
+        &csrf,
+        store,
+        id,
+        Step::Draw,
+        "done_rules",
+        result,
+        None,
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -259,7 +316,18 @@ async fn manual_panels(
             .map(|_| ()),
         Err(e) => Err(e.into()),
     };
-    outcome(Reader(s.0), lang, &csrf, store, id, Step::Panels, "done_panels", result, Some(("panels", &form.panels))).await
+    outcome(
+        Reader(s.0),
+        lang,
+        &csrf,
+        store,
+        id,
+        Step::Panels,
+        "done_panels",
+        result,
+        Some(("panels", &form.panels)),
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -291,7 +359,18 @@ async fn pin(
         &form.reason,
     )
     .await;
-    outcome(Reader(s.0), lang, &csrf, store, id, Step::Eligible, "done_decision", result, None).await
+    outcome(
+        Reader(s.0),
+        lang,
+        &csrf,
+        store,
+        id,
+        Step::Eligible,
+        "done_decision",
+        result,
+        None,
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -323,7 +402,18 @@ async fn exclude(
         &form.reason,
     )
     .await;
-    outcome(Reader(s.0), lang, &csrf, store, id, Step::Eligible, "done_decision", result, None).await
+    outcome(
+        Reader(s.0),
+        lang,
+        &csrf,
+        store,
+        id,
+        Step::Eligible,
+        "done_decision",
+        result,
+        None,
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -345,7 +435,18 @@ async fn lift(
 ) -> Outcome {
     csrf.verify(&form.csrf)?;
     let result = events::lift(store, &s.0.actor(), id, decision, &form.reason).await;
-    outcome(Reader(s.0), lang, &csrf, store, id, Step::Eligible, "done_lifted", result, None).await
+    outcome(
+        Reader(s.0),
+        lang,
+        &csrf,
+        store,
+        id,
+        Step::Eligible,
+        "done_lifted",
+        result,
+        None,
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -388,7 +489,18 @@ async fn draw(
         },
         other => other,
     });
-    outcome(Reader(s.0), lang, &csrf, store, id, Step::Draw, "done_draw", result, None).await
+    outcome(
+        Reader(s.0),
+        lang,
+        &csrf,
+        store,
+        id,
+        Step::Draw,
+        "done_draw",
+        result,
+        None,
+    )
+    .await
 }
 
 #[post("/draws/<id>/replay", data = "<form>")]
@@ -431,7 +543,12 @@ async fn replay_attempt(
     csrf.verify(&form.csrf)?;
     let outcome = crate::service::attempts::replay(store, id).await?;
     let event = events::get(store, outcome.event_id).await?;
-    let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, &format!("/events/{}", event.id));
+    let mut ctx = context(
+        lang,
+        Some(&r.0 .0),
+        &csrf.0,
+        &format!("/events/{}", event.id),
+    );
     ctx.insert("attempt".into(), json!(outcome));
     ctx.insert("event_id".into(), json!(event.id));
     ctx.insert("event_code".into(), json!(event.code));
@@ -441,10 +558,8 @@ async fn replay_attempt(
 /// An empty item sheet with the Chinese column names: what a clerk fills in Excel and uploads.
 #[get("/events/items-template.csv")]
 async fn items_template(_s: Staff) -> AppResult<super::Download> {
-    let text = crate::web::export::csv_document(
-        &sheet::item_template_header(),
-        Vec::<Vec<&str>>::new(),
-    )?;
+    let text =
+        crate::web::export::csv_document(&sheet::item_template_header(), Vec::<Vec<&str>>::new())?;
     Ok(super::Download::new(
         rocket::http::ContentType::CSV,
         text.into_bytes(),

@@ -77,7 +77,6 @@ async fn list(
     Ok(render(Status::Ok, "staff/experts", ctx))
 }
 
-
 async fn show_page(v: &Viewer<'_>, store: &Store, id: ExpertId, own: bool) -> AppResult<Html> {
     let expert = experts::get(store, id).await?;
     let orgs = reference::organizations(store).await?;
@@ -248,14 +247,17 @@ async fn form_page(
             ctx.insert(
                 "error".into(),
                 json!(match e {
-                    AppError::Validation(bad) => crate::web::i18n::translate(v.lang.0, &bad.message),
+                    AppError::Validation(bad) =>
+                        crate::web::i18n::translate(v.lang.0, &bad.message),
                     other => super::error_text(v.lang, other),
                 }),
             );
             ctx.insert("error_field".into(), json!(e.field()));
             ctx.insert(
                 "error_label".into(),
-                json!(e.field().map(|f| crate::web::i18n::field_label(v.lang.0, &f))),
+                json!(e
+                    .field()
+                    .map(|f| crate::web::i18n::field_label(v.lang.0, &f))),
             );
             e.status()
         }

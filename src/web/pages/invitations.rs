@@ -1,6 +1,7 @@
 //! Invitation pages: the expert's answers, staff's confirmation, replacements, attendance,
 //! and the roster (printable, CSV, XLSX).
 
+use super::event_page::Step;
 use super::{context, render, CsrfOnly, Download, Html};
 use crate::domain::invitation::{Answer, Attendance, Ratings};
 use crate::error::{AppError, AppResult};
@@ -10,7 +11,6 @@ use crate::web::guards::{Csrf, ExpertUser, Reader, Staff};
 use crate::web::i18n::Lang;
 use rocket::form::Form;
 use rocket::http::{ContentType, Status};
-use super::event_page::Step;
 use rocket::response::{Flash, Redirect};
 use rocket::State;
 use serde_json::json;
@@ -48,7 +48,17 @@ async fn confirm(
     let result = invitations::confirm(store, &s.0.actor(), id, form.draw)
         .await
         .map(|_| ());
-    back(Reader(s.0), lang, &csrf, store, id, Step::Invite, "done_invited", result).await
+    back(
+        Reader(s.0),
+        lang,
+        &csrf,
+        store,
+        id,
+        Step::Invite,
+        "done_invited",
+        result,
+    )
+    .await
 }
 
 #[post("/events/<id>/advance", data = "<form>")]
@@ -61,7 +71,8 @@ async fn advance(
     form: Form<CsrfOnly>,
 ) -> AppResult<Result<Flash<Redirect>, Html>> {
     csrf.verify(&form.csrf)?;
-    let inviting = events::get(store, id).await?.status == crate::domain::event::EventStatus::Inviting;
+    let inviting =
+        events::get(store, id).await?.status == crate::domain::event::EventStatus::Inviting;
     let result = invitations::advance(store, &s.0.actor(), id)
         .await
         .map(|_| ());
@@ -102,7 +113,17 @@ async fn staff_answer(
             .map(|_| ()),
         Err(e) => Err(e.into()),
     };
-    back(Reader(s.0), lang, &csrf, store, inv.event_id, Step::Invite, "done_answer", result).await
+    back(
+        Reader(s.0),
+        lang,
+        &csrf,
+        store,
+        inv.event_id,
+        Step::Invite,
+        "done_answer",
+        result,
+    )
+    .await
 }
 
 #[post("/me/invitations/<id>/answer", data = "<form>")]
@@ -150,7 +171,17 @@ async fn replace(
     let result = replacement::replace(store, &s.0.actor(), id)
         .await
         .map(|_| ());
-    back(Reader(s.0), lang, &csrf, store, inv.event_id, Step::Invite, "done_replaced", result).await
+    back(
+        Reader(s.0),
+        lang,
+        &csrf,
+        store,
+        inv.event_id,
+        Step::Invite,
+        "done_replaced",
+        result,
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -174,7 +205,17 @@ async fn waive(
     let result = invitations::waive(store, &s.0.actor(), id, &form.reason)
         .await
         .map(|_| ());
-    back(Reader(s.0), lang, &csrf, store, inv.event_id, Step::Invite, "done_waived", result).await
+    back(
+        Reader(s.0),
+        lang,
+        &csrf,
+        store,
+        inv.event_id,
+        Step::Invite,
+        "done_waived",
+        result,
+    )
+    .await
 }
 
 #[derive(FromForm)]
@@ -222,7 +263,17 @@ async fn attendance(
             .map(|_| ()),
         Err(e) => Err(e.into()),
     };
-    back(Reader(s.0), lang, &csrf, store, inv.event_id, Step::After, "done_attendance", result).await
+    back(
+        Reader(s.0),
+        lang,
+        &csrf,
+        store,
+        inv.event_id,
+        Step::After,
+        "done_attendance",
+        result,
+    )
+    .await
 }
 
 #[get("/events/<id>/roster")]

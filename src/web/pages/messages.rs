@@ -114,7 +114,10 @@ async fn outbox_page(
             .map(|m| {
                 let mut v = json!(m);
                 v["created_local"] = json!(crate::clock::local_time(&m.created_at, lang.0));
-                v["sent_local"] = json!(m.sent_at.as_deref().map(|t| crate::clock::local_time(t, lang.0)));
+                v["sent_local"] = json!(m
+                    .sent_at
+                    .as_deref()
+                    .map(|t| crate::clock::local_time(t, lang.0)));
                 v
             })
             .collect::<Vec<_>>()),

@@ -90,7 +90,10 @@ pub fn error_page(req: &Request<'_>, status: Status, message: &str) -> Html {
     let lang = request_lang(req);
     let mut ctx = context(Lang(lang), None, "", req.uri().path().as_str());
     ctx.insert("status".into(), json!(status.code));
-    ctx.insert("message".into(), json!(crate::web::i18n::translate(lang, message)));
+    ctx.insert(
+        "message".into(),
+        json!(crate::web::i18n::translate(lang, message)),
+    );
     render(status, "error/error", ctx)
 }
 
@@ -99,7 +102,10 @@ pub fn app_error_page(req: &Request<'_>, e: &crate::error::AppError) -> Html {
     let lang = request_lang(req);
     let mut ctx = context(Lang(lang), None, "", req.uri().path().as_str());
     ctx.insert("status".into(), json!(e.status().code));
-    ctx.insert("message".into(), json!(crate::web::i18n::error_text(lang, e)));
+    ctx.insert(
+        "message".into(),
+        json!(crate::web::i18n::error_text(lang, e)),
+    );
     render(e.status(), "error/error", ctx)
 }
 

@@ -52,7 +52,10 @@ async fn pool_page(
         "rules".into(),
         json!(memberships::rules(store, pool).await?),
     );
-    ctx.insert("error".into(), json!(error.map(|e| super::error_text(lang, e))));
+    ctx.insert(
+        "error".into(),
+        json!(error.map(|e| super::error_text(lang, e))),
+    );
     Ok(render(
         error.map(AppError::status).unwrap_or(Status::Ok),
         "admin/pool",

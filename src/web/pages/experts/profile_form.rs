@@ -46,7 +46,10 @@ impl Pickers {
     }
 
     fn org_label(&self, code: &str) -> String {
-        self.orgs.get(code).cloned().unwrap_or_else(|| code.to_string())
+        self.orgs
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
     }
 
     fn discipline_label(&self, code: &str) -> String {
@@ -63,8 +66,11 @@ fn inner_code(typed: &str) -> Option<String> {
     let inner = typed[open..]
         .trim_start_matches(['（', '('])
         .trim_end_matches(['）', ')']);
-    (!inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-        .then(|| inner.to_string())
+    (!inner.is_empty()
+        && inner
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    .then(|| inner.to_string())
 }
 
 /// A past employer with its years.
@@ -343,7 +349,11 @@ mod tests {
         for typed in ["兰州大学", "lzu", "兰州大学（lzu）", " 兰州大学 (lzu) "] {
             assert_eq!(p.org_code(typed), "lzu", "{typed}");
         }
-        assert_eq!(p.org_code("不存在的大学"), "不存在的大学", "left for the checks to name");
+        assert_eq!(
+            p.org_code("不存在的大学"),
+            "不存在的大学",
+            "left for the checks to name"
+        );
         for typed in ["45020 冶金工程", "45020", "冶金工程"] {
             assert_eq!(p.discipline_code(typed), "45020", "{typed}");
         }
