@@ -110,7 +110,7 @@ async fn members(
     Vec<MemberLine>,
     std::sync::Arc<HashMap<i64, Vec<Participation>>>,
 )> {
-    let (lines, _) = roster(store, pool, &RosterFilter::default()).await?;
+    let lines = roster(store, pool, &RosterFilter::default()).await?.lines;
     let registry = experts::all(store).await?;
     let profiles: HashMap<i64, &crate::store::experts::StoredExpert> =
         registry.iter().map(|e| (e.id.0, e)).collect();

@@ -7,7 +7,6 @@ use crate::domain::membership::{EntryRules, MembershipState, Pool, Standing};
 use crate::domain::ExpertId;
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, Transaction};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A membership with its expert's name.
@@ -380,85 +379,6 @@ pub async fn misconduct_exits(
     Ok(out)
 }
 
-/// Roster filters.
-#[derive(Debug, Clone, Default)]
-pub struct RosterFilter {
-    /// State (empty: any).
-    pub state: String,
-    /// Term ending before this date (empty: any).
-    pub term_before: String,
-    /// Discipline code prefix.
-    pub discipline: String,
-    /// Region.
-    pub region: String,
-    /// Title.
-    pub title: String,
-    /// Name or code part.
-    pub q: String,
-}
-
-/// One roster line.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct RosterLine {
-    /// Membership id.
-    pub membership_id: i64,
-    /// Expert id.
-    pub expert_id: i64,
-    /// Code.
-    pub code: String,
-    /// Name.
-    pub name: String,
-    /// Title.
-    pub title: String,
-    /// Employer code.
-    pub organization_code: String,
-    /// Region.
-    pub region: String,
-    /// State.
-    pub state: String,
-    /// Since.
-    pub since: String,
-    /// Term end.
-    pub term_end: Option<String>,
-    /// Reason.
-    pub reason: String,
-    /// Last day of a suspension.
-    pub suspended_until: Option<String>,
-}
-
-/// The memberships of a pool matching the filter (all of them, for pages and exports), and
-/// the count of the pool's memberships by state.
-pub async fn roster(
-    store: &Store,
-    pool: Pool,
-    f: &RosterFilter,
-) -> Result<(Vec<RosterLine>, BTreeMap<String, i64>), StoreError> {
-    let sql = "select m.membership_id, e.expert_id, e.code, e.name, e.title, e.organization_code, e.region, m.state, m.since, m.term_end, m.reason, m.suspended_until
-        from membership m join expert e on e.expert_id = m.expert_id
-        where m.pool = $1 and ($2 = '' or m.state = $2) and ($3 = '' or (m.term_end is not null and m.term_end < $3))
-          and ($4 = '' or exists (select 1 from expert_discipline d where d.expert_id = e.expert_id and d.code like $5))
-          and ($6 = '' or e.region = $6) and ($7 = '' or e.title = $7) and ($8 = '' or lower(e.name) like $9 or lower(e.code) like $9)
-        order by e.code, m.membership_id";
-    let lines: Vec<RosterLine> = sqlx::query_as(sql)
-        .bind(pool.as_str())
-        .bind(f.state.trim())
-        .bind(f.term_before.trim())
-        .bind(f.discipline.trim())
-        .bind(format!("{}%", f.discipline.trim()))
-        .bind(f.region.trim())
-        .bind(f.title.trim())
-        .bind(f.q.trim())
-        .bind(format!("%{}%", f.q.trim().to_lowercase()))
-        .fetch_all(&store.pool)
-        .await?;
-    let counts: Vec<(String, i64)> =
-        sqlx::query_as("select state, count(*) from membership where pool = $1 group by state")
-            .bind(pool.as_str())
-            .fetch_all(&store.pool)
-            .await?;
-    Ok((lines, counts.into_iter().collect()))
-}
-
 /// Active and suspended members of a pool whose term ended before `date`.
 pub async fn expired(
     tx: &mut Transaction<'_, Any>,
@@ -548,5 +468,7 @@ pub async fn set_rules(
     super::settings::set(tx, super::settings::Table::EntryRules, pool, rules, actor).await
 }
 
+mod roster;
 mod streaks;
+pub use roster::{roster, RosterFilter, RosterLine, RosterPage};
 pub use streaks::{active_since, answers_since, open_in};

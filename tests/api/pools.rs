@@ -1,7 +1,7 @@
 //! Pool memberships end to end (issue: the two pools).
 
 use crate::helpers::*;
-use rocket::http::{Method, Status};
+use rocket::http::{ContentType, Method, Status};
 use serde_json::{json, Value};
 
 pub async fn expert(app: &TestApp, name: &str, edit: impl Fn(&mut Value)) -> Value {
@@ -420,5 +420,105 @@ async fn entry_rules_are_configurable_and_audited() {
             .parse::<i32>()
             .unwrap()
             + 5
+    );
+}
+
+#[tokio::test]
+async fn the_pool_page_pages_sorts_and_previews_ending_terms_before_ending_them() {
+    let app = sample_app().await;
+    app.login_admin().await;
+    let (_, all) = app.get_json("/api/v1/pools/review/memberships").await;
+    let total = all["total"].as_i64().unwrap();
+    assert!(total > 100);
+    // Paged on the server: fifty lines, the page count, the next page keeps filter and order.
+    let page = app
+        .client
+        .get("/pools/review?sort=name&dir=desc")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.matches("/memberships/").count(),
+        50,
+        "fifty lines a page"
+    );
+    let pages = (total + 49) / 50;
+    assert!(page.contains(&format!("第 1 &#x2F; {pages} 页")), "{pages}");
+    let next = page
+        .split("href=\"")
+        .find(|h| h.contains("page=2"))
+        .unwrap();
+    assert!(
+        next.contains("sort=name") && next.contains("dir=desc"),
+        "{next}"
+    );
+    assert!(
+        page.contains("data-select-all"),
+        "bulk actions can select all"
+    );
+    // The API pages and sorts the same way.
+    let (_, first) = app
+        .get_json("/api/v1/pools/review/memberships?sort=name&dir=desc&per_page=5")
+        .await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 5);
+    assert_eq!(first["total"].as_i64().unwrap(), total);
+    let names: Vec<&str> = first["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(names, sorted, "sorted by name, descending");
+    // Ending terms: a preview lists who and how many; nothing changes until confirmed.
+    let preview = app
+        .client
+        .get("/pools/review/expire-terms?before=2027-06-30")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let (_, due) = app
+        .get_json("/api/v1/pools/review/memberships?term_before=2027-06-30")
+        .await;
+    let serving = due["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["state"] == "active" || m["state"] == "suspended")
+        .count();
+    assert!(serving > 0, "the sample has terms ending by mid-2027");
+    assert!(
+        preview.contains(&format!("结束 {serving} 位成员的任期？")),
+        "the confirmation names the count"
+    );
+    let (_, unchanged) = app
+        .get_json("/api/v1/pools/review/memberships?term_before=2027-06-30")
+        .await;
+    assert_eq!(unchanged, due, "a preview changes nothing");
+    let token = csrf_token(&preview);
+    let done = app
+        .client
+        .post("/pools/review/expire-terms")
+        .header(ContentType::Form)
+        .body(format!("csrf={token}&before=2027-06-30"))
+        .dispatch()
+        .await;
+    assert_eq!(done.status(), Status::SeeOther);
+    let after = app
+        .client
+        .get(done.headers().get_one("Location").unwrap().to_string())
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        after.contains("任期已结束。"),
+        "a success message follows the action"
     );
 }

@@ -31,15 +31,20 @@ pub async fn bulk(
     }
     let mut tx = store.begin_write().await?;
     for (i, &id) in ids.iter().enumerate() {
+        // Errors name the expert, not the membership's number.
+        let who = store_m::get(&mut tx, id)
+            .await
+            .map_err(not_found(id))
+            .map(|m| format!("{} ({})", m.expert_name, m.expert_code))?;
         decide_in(&mut tx, store, actor, decider, id, input, today())
             .await
             .map_err(|e| match e {
                 AppError::Validation(v) => AppError::Validation(ValidationError::new(
                     format!("ids[{i}].{}", v.field),
-                    format!("membership {id}: {}", v.message),
+                    format!("{who}: {}", v.message),
                 )),
                 AppError::Conflict { message, .. } => AppError::Conflict {
-                    message: format!("membership {id}: {message}; nothing was changed"),
+                    message: format!("{who}: {message}; nothing was changed"),
                     field: Some(format!("ids[{i}]")),
                 },
                 other => other,
@@ -73,15 +78,16 @@ pub async fn decide_many(
             )
             .into());
         }
+        let who = format!("{} ({})", m.expert_name, m.expert_code);
         decide_in(&mut tx, store, actor, decider, *id, input, today())
             .await
             .map_err(|e| match e {
                 AppError::Validation(v) => AppError::Validation(ValidationError::new(
                     format!("decisions[{i}].{}", v.field),
-                    format!("membership {id}: {}", v.message),
+                    format!("{who}: {}", v.message),
                 )),
                 AppError::Conflict { message, .. } => AppError::Conflict {
-                    message: format!("membership {id}: {message}; nothing was changed"),
+                    message: format!("{who}: {message}; nothing was changed"),
                     field: Some(format!("decisions[{i}]")),
                 },
                 other => other,

@@ -29,11 +29,17 @@ pub struct RosterQuery {
     pub region: Option<String>,
     pub title: Option<String>,
     pub q: Option<String>,
+    /// `code`, `name`, `title`, `org`, `region`, `state`, `since` or `term_end`.
+    pub sort: Option<String>,
+    /// `asc` (default) or `desc`.
+    pub dir: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
 }
 
 impl RosterQuery {
-    /// The store filter.
-    pub fn filter(&self) -> RosterFilter {
+    /// The store filter; unpaged unless `per_page` is given (`default_per_page` 0).
+    pub fn filter_paged(&self, default_per_page: i64) -> RosterFilter {
         let s = |v: &Option<String>| v.clone().unwrap_or_default();
         RosterFilter {
             state: s(&self.state),
@@ -42,6 +48,18 @@ impl RosterQuery {
             region: s(&self.region),
             title: s(&self.title),
             q: s(&self.q),
+            sort: s(&self.sort),
+            desc: self.dir.as_deref() == Some("desc"),
+            page: self.page.unwrap_or(1).clamp(1, 100_000),
+            per_page: self.per_page.unwrap_or(default_per_page).clamp(0, 1000),
+        }
+    }
+
+    /// Every matching line (exports), in the chosen order.
+    pub fn filter(&self) -> RosterFilter {
+        RosterFilter {
+            per_page: 0,
+            ..self.filter_paged(0)
         }
     }
 }
@@ -60,11 +78,11 @@ async fn roster(
     name: &str,
     query: RosterQuery,
 ) -> AppResult<Json<Roster>> {
-    let (items, counts) = load_roster(store, pool(name)?, &query.filter()).await?;
+    let page = load_roster(store, pool(name)?, &query.filter_paged(0)).await?;
     Ok(Json(Roster {
-        total: items.len(),
-        items,
-        counts,
+        total: page.total as usize,
+        items: page.lines,
+        counts: page.counts,
     }))
 }
 
@@ -107,8 +125,8 @@ async fn roster_export(
     name: &str,
     query: RosterQuery,
 ) -> AppResult<(ContentType, String)> {
-    let (items, _) = load_roster(store, pool(name)?, &query.filter()).await?;
-    Ok((ContentType::CSV, roster_csv(&items)?))
+    let page = load_roster(store, pool(name)?, &query.filter()).await?;
+    Ok((ContentType::CSV, roster_csv(&page.lines)?))
 }
 
 #[derive(Deserialize)]

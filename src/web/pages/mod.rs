@@ -148,3 +148,18 @@ pub(super) fn query_string(pairs: &[(&str, &str)]) -> String {
         .collect::<Vec<_>>()
         .join("&")
 }
+
+/// The title ranks with their words, for selects and checkboxes (a template cannot look up
+/// a catalog key with Chinese in it).
+pub(super) fn title_choices(lang: Lang) -> Vec<Value> {
+    crate::domain::expert::Title::ALL
+        .iter()
+        .map(|t| {
+            let label = catalog(lang.0)
+                .get(&format!("title_{}", t.as_str()))
+                .cloned()
+                .unwrap_or_else(|| t.as_str().to_string());
+            json!({"value": t.as_str(), "label": label})
+        })
+        .collect()
+}

@@ -9,10 +9,12 @@ use crate::store::memberships::{roster, RosterFilter};
 use crate::store::Store;
 use crate::web::api::pools::{pool, RosterQuery};
 use crate::web::guards::{Admin, Csrf, CurrentUser, ExpertUser, Reader, Staff};
+use crate::web::i18n::catalog;
 use crate::web::i18n::Lang;
 use rocket::form::Form;
 use rocket::http::{ContentType, Status};
-use rocket::response::Redirect;
+use rocket::request::FlashMessage;
+use rocket::response::{Flash, Redirect};
 use rocket::State;
 use serde_json::json;
 
@@ -22,10 +24,27 @@ async fn roster_page(
     lang: Lang,
     csrf: Csrf,
     store: &State<Store>,
+    flash: Option<FlashMessage<'_>>,
     name: &str,
     query: RosterQuery,
 ) -> AppResult<Html> {
-    pool_page(&r.0, lang, &csrf, store, pool(name)?, &query.filter(), None).await
+    let notice = flash.and_then(|f| catalog(lang.0).get(f.message()).cloned());
+    pool_page(
+        &r.0,
+        lang,
+        &csrf,
+        store,
+        pool(name)?,
+        &query.filter_paged(50),
+        Outcome::Notice(notice),
+    )
+    .await
+}
+
+/// What the pool page reports besides the roster.
+enum Outcome<'a> {
+    Notice(Option<String>),
+    Error(&'a AppError),
 }
 
 /// The pool page: roster with filter, counts, entry rules; with an error when an action failed.
@@ -36,17 +55,69 @@ async fn pool_page(
     store: &Store,
     pool: Pool,
     f: &RosterFilter,
-    error: Option<&AppError>,
+    outcome: Outcome<'_>,
 ) -> AppResult<Html> {
-    let (items, counts) = roster(store, pool, f).await?;
+    let (notice, error) = match outcome {
+        Outcome::Notice(n) => (n, None),
+        Outcome::Error(e) => (None, Some(e)),
+    };
+    let page = roster(store, pool, f).await?;
     let mut ctx = context(lang, Some(&user.0), &csrf.0, &format!("/pools/{pool}"));
+    ctx.insert("notice".into(), json!(notice));
     ctx.insert("pool".into(), json!(pool));
-    ctx.insert("shown".into(), json!(items.len()));
+    ctx.insert("total".into(), json!(page.total));
+    let orgs = super::roster_files::org_names(store, lang).await?;
+    let today = crate::clock::today().to_string();
     ctx.insert(
         "items".into(),
-        json!(items.iter().take(500).collect::<Vec<_>>()),
+        json!(page
+            .lines
+            .iter()
+            .map(|m| {
+                let mut v = json!(m);
+                v["org_name"] = json!(orgs
+                    .get(&m.organization_code)
+                    .cloned()
+                    .unwrap_or_else(|| m.organization_code.clone()));
+                // A term that has ended while the member still counts as serving.
+                v["term_over"] = json!(
+                    matches!(m.state.as_str(), "active" | "suspended")
+                        && m.term_end.as_deref().is_some_and(|t| t < today.as_str())
+                );
+                v
+            })
+            .collect::<Vec<_>>()),
     );
-    ctx.insert("counts".into(), json!(counts));
+    ctx.insert("counts".into(), json!(page.counts));
+    let filters = [
+        ("state", f.state.as_str()),
+        ("term_before", f.term_before.as_str()),
+        ("discipline", f.discipline.as_str()),
+        ("region", f.region.as_str()),
+        ("title", f.title.as_str()),
+        ("q", f.q.as_str()),
+    ];
+    // Links keep the filter; sorting keeps it and starts at page 1.
+    ctx.insert("filter_query".into(), json!(super::query_string(&filters)));
+    let dir = if f.desc { "desc" } else { "asc" };
+    ctx.insert(
+        "page_query".into(),
+        json!(format!(
+            "{}&sort={}&dir={dir}",
+            super::query_string(&filters),
+            f.sort
+        )),
+    );
+    ctx.insert(
+        "sort".into(),
+        json!({"by": if f.sort.is_empty() { "code" } else { f.sort.as_str() }, "desc": f.desc}),
+    );
+    let pages = (page.total + f.per_page - 1) / f.per_page.max(1);
+    ctx.insert(
+        "paging".into(),
+        json!({"page": f.page, "pages": pages, "per_page": f.per_page}),
+    );
+    ctx.insert("titles".into(), json!(super::title_choices(lang)));
     ctx.insert("filter".into(), json!({"state": f.state, "term_before": f.term_before, "discipline": f.discipline, "region": f.region, "title": f.title, "q": f.q}));
     ctx.insert(
         "rules".into(),
@@ -72,7 +143,7 @@ async fn roster_download(
     query: RosterQuery,
 ) -> AppResult<Download> {
     let pool = pool(name)?;
-    let (items, _) = roster(store, pool, &query.filter()).await?;
+    let items = roster(store, pool, &query.filter()).await?.lines;
     let orgs = super::roster_files::org_names(store, lang).await?;
     let table = super::roster_files::pool_roster(&items, lang, &orgs);
     Ok(Download::new(
@@ -239,8 +310,12 @@ async fn pool_error(
         csrf,
         store,
         pool,
-        &RosterFilter::default(),
-        Some(&e),
+        &RosterFilter {
+            page: 1,
+            per_page: 50,
+            ..RosterFilter::default()
+        },
+        Outcome::Error(&e),
     )
     .await
 }
@@ -253,7 +328,7 @@ async fn bulk_approve(
     store: &State<Store>,
     name: &str,
     form: Form<BulkForm>,
-) -> AppResult<Result<Redirect, Html>> {
+) -> AppResult<Result<Flash<Redirect>, Html>> {
     csrf.verify(&form.csrf)?;
     let pool = pool(name)?;
     let input = DecisionInput {
@@ -262,7 +337,10 @@ async fn bulk_approve(
         ..Default::default()
     };
     match memberships::bulk(store, &a.0.actor(), a.0 .0.expert_id, &form.ids, &input).await {
-        Ok(_) => Ok(Ok(Redirect::to(format!("/pools/{pool}?state=active")))),
+        Ok(_) => Ok(Ok(Flash::success(
+            Redirect::to(format!("/pools/{pool}?state=active")),
+            "done_approved",
+        ))),
         Err(
             e @ (AppError::Validation(_)
             | AppError::Conflict { .. }
@@ -287,7 +365,7 @@ async fn expire(
     store: &State<Store>,
     name: &str,
     form: Form<ExpiryForm>,
-) -> AppResult<Result<Redirect, Html>> {
+) -> AppResult<Result<Flash<Redirect>, Html>> {
     csrf.verify(&form.csrf)?;
     let pool = pool(name)?;
     let result = match crate::domain::expert::parse_date("before", &form.before) {
@@ -295,12 +373,54 @@ async fn expire(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(_) => Ok(Ok(Redirect::to(format!("/pools/{pool}?state=exited")))),
+        Ok(_) => Ok(Ok(Flash::success(
+            Redirect::to(format!("/pools/{pool}?state=exited")),
+            "done_expired",
+        ))),
         Err(
             e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_)),
         ) => Ok(Err(pool_error(&a, lang, &csrf, store, pool, e).await?)),
         Err(e) => Err(e),
     }
+}
+
+/// Which terms would end: the list and its count before anything is changed.
+#[get("/pools/<name>/expire-terms?<before>")]
+async fn expire_preview(
+    a: Admin,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    name: &str,
+    before: &str,
+) -> AppResult<Html> {
+    let pool = pool(name)?;
+    let date = crate::domain::expert::parse_date("before", before)?;
+    let filter = RosterFilter {
+        term_before: date.to_string(),
+        ..RosterFilter::default()
+    };
+    let orgs = super::roster_files::org_names(store, lang).await?;
+    let lines: Vec<serde_json::Value> = roster(store, pool, &filter)
+        .await?
+        .lines
+        .into_iter()
+        .filter(|m| matches!(m.state.as_str(), "active" | "suspended"))
+        .map(|m| {
+            let mut v = json!(m);
+            v["org_name"] = json!(orgs
+                .get(&m.organization_code)
+                .cloned()
+                .unwrap_or(m.organization_code));
+            v
+        })
+        .collect();
+    let mut ctx = context(lang, Some(&a.0 .0), &csrf.0, &format!("/pools/{pool}"));
+    ctx.insert("pool".into(), json!(pool));
+    ctx.insert("before".into(), json!(date.to_string()));
+    ctx.insert("count".into(), json!(lines.len().to_string()));
+    ctx.insert("lines".into(), json!(lines));
+    Ok(render(Status::Ok, "admin/expire", ctx))
 }
 
 #[derive(FromForm)]
@@ -441,7 +561,7 @@ async fn save_rules(
     store: &State<Store>,
     name: &str,
     form: Form<RulesForm>,
-) -> AppResult<Result<Redirect, Html>> {
+) -> AppResult<Result<Flash<Redirect>, Html>> {
     csrf.verify(&form.csrf)?;
     let pool = pool(name)?;
     let titles = form
@@ -462,7 +582,10 @@ async fn save_rules(
         newcomer_share_percent: form.newcomer_share_percent,
     };
     match memberships::set_rules(store, &a.0.actor(), pool, rules).await {
-        Ok(_) => Ok(Ok(Redirect::to(format!("/pools/{pool}")))),
+        Ok(_) => Ok(Ok(Flash::success(
+            Redirect::to(format!("/pools/{pool}")),
+            "done_rules_saved",
+        ))),
         Err(e @ AppError::Validation(_)) => {
             Ok(Err(pool_error(&a, lang, &csrf, store, pool, e).await?))
         }
@@ -472,6 +595,7 @@ async fn save_rules(
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![
+        expire_preview,
         save_rules,
         roster_page,
         roster_download,
