@@ -4,7 +4,9 @@
 // send none.
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  var question = form.getAttribute("data-confirm");
+  // A button may carry its own question (one form, a harmless and a lasting button).
+  var button = event.submitter;
+  var question = (button && button.getAttribute("data-confirm-button")) || form.getAttribute("data-confirm");
   if (!question) return;
   var counted = form.getAttribute("data-count");
   if (counted) {
@@ -23,4 +25,11 @@ document.addEventListener("change", function (event) {
   form.querySelectorAll('input[name="' + name + '"]').forEach(function (box) {
     box.checked = event.target.checked;
   });
+});
+// A print link prints the page.
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    event.preventDefault();
+    window.print();
+  }
 });

@@ -276,16 +276,35 @@ async fn attendance(
     .await
 }
 
-#[get("/events/<id>/roster")]
+/// The roster to print on A4 (portrait, or landscape with e-mail), live seats only, panel
+/// by panel, with a signature column and the supervisor's signature lines.
+#[get("/events/<id>/roster?<orient>")]
 async fn roster_page(
     r: Reader,
     lang: Lang,
     csrf: Csrf,
     store: &State<Store>,
     id: i64,
+    orient: Option<&str>,
 ) -> AppResult<Html> {
     let event = events::get(store, id).await?;
-    let rows = invitations::roster(store, id).await?;
+    let mut rows = invitations::roster(store, id).await?;
+    rows.retain(|i| matches!(i.status.as_str(), "pending" | "accepted"));
+    // Panel by panel, the leader first, then the deputy, then the members by name.
+    let rank = |role: &str| match role {
+        "leader" => 0,
+        "deputy" => 1,
+        _ => 2,
+    };
+    rows.sort_by(|a, b| {
+        (a.panel_code.as_str(), rank(&a.role), a.expert_name.as_str()).cmp(&(
+            b.panel_code.as_str(),
+            rank(&b.role),
+            b.expert_name.as_str(),
+        ))
+    });
+    let orgs = super::roster_files::org_names(store, lang).await?;
+    let titles = super::title_choices(lang);
     let mut ctx = context(
         lang,
         Some(&r.0 .0),
@@ -294,10 +313,35 @@ async fn roster_page(
     );
     ctx.insert("event".into(), json!(event));
     ctx.insert(
+        "landscape".into(),
+        json!(orient == Some("landscape")),
+    );
+    ctx.insert(
+        "printed".into(),
+        json!(crate::clock::show(chrono::Utc::now(), lang.0)),
+    );
+    ctx.insert(
         "rows".into(),
         json!(rows
             .iter()
-            .filter(|i| matches!(i.status.as_str(), "pending" | "accepted"))
+            .map(|i| {
+                let mut v = json!(i);
+                v["org_name"] = json!(orgs
+                    .get(&i.organization_code)
+                    .cloned()
+                    .unwrap_or_else(|| i.organization_code.clone()));
+                // `EV…-APPLICATION-P01` → `P01`: the sheet's header names the event.
+                v["panel_short"] = json!(i
+                    .panel_code
+                    .strip_prefix(&format!("{}-", event.code))
+                    .unwrap_or(&i.panel_code));
+                v["title_word"] = titles
+                    .iter()
+                    .find(|t| t["value"] == i.title.as_str())
+                    .map(|t| t["label"].clone())
+                    .unwrap_or_else(|| json!(i.title));
+                v
+            })
             .collect::<Vec<_>>()),
     );
     Ok(render(Status::Ok, "staff/roster", ctx))

@@ -14,6 +14,7 @@ use rocket::form::Form;
 use rocket::http::{ContentType, Status};
 use rocket::State;
 use serde_json::json;
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 
 /// Every chart of the dashboard as (id, title, rows).
@@ -173,7 +174,18 @@ async fn plan_page(
         &csrf.0,
         &format!("/pools/{pool}/rotation"),
     );
-    ctx.insert("plan".into(), json!(plan));
+    let words = Words::load(store, lang).await?;
+    let mut plan = json!(plan);
+    for list in ["expiring", "flagged"] {
+        for m in plan[list].as_array_mut().into_iter().flatten() {
+            words.member(m);
+        }
+    }
+    for c in plan["applicants"].as_array_mut().into_iter().flatten() {
+        // (an applicant's line is flattened into the candidate)
+        words.member(c);
+    }
+    ctx.insert("plan".into(), plan);
     ctx.insert(
         "exit_reasons".into(),
         json!(crate::domain::membership::ExitReason::ALL
@@ -182,7 +194,11 @@ async fn plan_page(
             .collect::<Vec<_>>()),
     );
     let status = match extra {
-        Some((value, status)) => {
+        Some((mut value, status)) => {
+            if let Some(preview) = value.get_mut("preview") {
+                let rows = words.composition(&preview["before"], &preview["after"]);
+                preview["rows"] = json!(rows);
+            }
             if let Some(obj) = value.as_object() {
                 for (k, v) in obj {
                     ctx.insert(k.clone(), v.clone());
@@ -193,6 +209,91 @@ async fn plan_page(
         None => Status::Ok,
     };
     Ok(render(status, "admin/rotation", ctx))
+}
+
+/// The words a rotation plan is read in: disciplines, regions, titles, genders by name,
+/// flags and their findings in the reader's language.
+struct Words {
+    lang: Lang,
+    disciplines: BTreeMap<String, String>,
+}
+
+impl Words {
+    async fn load(store: &Store, lang: Lang) -> AppResult<Self> {
+        let disciplines = crate::store::reference::disciplines(store, "")
+            .await?
+            .into_iter()
+            .map(|d| {
+                let name = if lang.0 == "en" { d.name_en } else { d.name_zh };
+                (d.code.as_str().to_string(), name)
+            })
+            .collect();
+        Ok(Words { lang, disciplines })
+    }
+
+    fn word(&self, dim: &str, key: &str) -> String {
+        let t = catalog(self.lang.0);
+        match dim {
+            "discipline" => self
+                .disciplines
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| key.to_string()),
+            "age" => key.to_string(),
+            _ => t
+                .get(&format!("{dim}_{key}"))
+                .cloned()
+                .unwrap_or_else(|| key.to_string()),
+        }
+    }
+
+    /// A member line with its words beside its codes.
+    fn member(&self, m: &mut serde_json::Value) {
+        let fields: Vec<String> = m["fields"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.as_str())
+            .map(|f| self.word("discipline", f))
+            .collect();
+        m["fields_words"] = json!(fields);
+        m["region_word"] = json!(self.word("region", m["region"].as_str().unwrap_or_default()));
+        m["title_word"] = json!(self.word("title", m["title"].as_str().unwrap_or_default()));
+        let t = catalog(self.lang.0);
+        if let Some(flags) = m["flags"].as_array_mut() {
+            for f in flags {
+                let code = f["code"].as_str().unwrap_or_default().to_string();
+                f["label"] = json!(t.get(&format!("flag_{code}")).cloned().unwrap_or(code));
+                f["detail"] = json!(crate::web::i18n::translate(
+                    self.lang.0,
+                    f["detail"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+    }
+
+    /// Before and after, per dimension: rows of (word, before, after).
+    fn composition(&self, before: &serde_json::Value, after: &serde_json::Value) -> Vec<serde_json::Value> {
+        let t = catalog(self.lang.0);
+        before
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(dim, counts)| {
+                let mut keys: std::collections::BTreeSet<&String> =
+                    counts.as_object().into_iter().flatten().map(|(k, _)| k).collect();
+                keys.extend(after[dim].as_object().into_iter().flatten().map(|(k, _)| k));
+                let entries: Vec<serde_json::Value> = keys
+                    .into_iter()
+                    .map(|k| {
+                        json!({"label": self.word(dim, k), "before": counts[k].as_u64().unwrap_or(0),
+                               "after": after[dim][k].as_u64().unwrap_or(0)})
+                    })
+                    .collect();
+                json!({"dim": t.get(&format!("dim_{dim}")).cloned().unwrap_or_else(|| dim.clone()), "entries": entries})
+            })
+            .collect()
+    }
 }
 
 #[get("/pools/<name>/rotation?<date>")]
