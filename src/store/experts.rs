@@ -80,6 +80,31 @@ pub struct ExpertFilter {
     pub page: i64,
     /// Page size.
     pub per_page: i64,
+    /// Column to sort by: `code` (default), `name`, `title`, `org`, `region`, `updated`.
+    pub sort: String,
+    /// Descending order.
+    pub desc: bool,
+}
+
+impl ExpertFilter {
+    /// The SQL order, from a fixed list (nothing typed reaches the statement); `code_column`
+    /// is the code the page is keyed by (`e.code` or the gram index's `g.code`).
+    pub(crate) fn order_by(&self, code_column: &str) -> String {
+        let column = match self.sort.as_str() {
+            "name" => "e.name",
+            "title" => "e.title",
+            "org" => "o.name_zh",
+            "region" => "e.region",
+            "updated" => "e.updated_at",
+            _ => code_column,
+        };
+        let dir = if self.desc { "desc" } else { "asc" };
+        if column == code_column {
+            format!("{column} {dir}")
+        } else {
+            format!("{column} {dir}, {code_column}")
+        }
+    }
 }
 
 pub(crate) fn split(text: &str) -> Vec<String> {

@@ -142,7 +142,8 @@ pub async fn search(
     }
     // The gram alone (two ideographs, no other filter): the count and the page's keys come
     // from the postings, without reading a profile.
-    let postings_only = indexed && c.sql.len() == 1;
+    let by_code = f.sort.is_empty() || f.sort == "code";
+    let postings_only = indexed && c.sql.len() == 1 && by_code && !f.desc;
     let per_page = f.per_page.clamp(1, 200);
     // Bounded, so that no page number can overflow the offset.
     let offset = (f.page.clamp(1, 100_000) - 1) * per_page;
@@ -177,6 +178,7 @@ pub async fn search(
             "expert e"
         };
         let joins = if org.is_empty() { "" } else { with_org };
+        // (sorting by employer reads the organization's name)
         let total = count(
             store,
             &c,
@@ -186,7 +188,7 @@ pub async fn search(
         if offset >= total {
             return Ok((Vec::new(), total));
         }
-        let order = if indexed { "g.code" } else { "e.code" };
+        let order = f.order_by(if indexed { "g.code" } else { "e.code" });
         let sql = format!("select {COLUMNS} from {experts} {with_org} {where_} order by {order} limit {per_page} offset {offset}");
         (
             c.bind(sqlx::query(&sql)).fetch_all(&store.pool).await?,

@@ -26,6 +26,10 @@ pub struct ListQuery {
     pub to_verify: Option<bool>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// `code`, `name`, `title`, `org`, `region` or `updated`.
+    pub sort: Option<String>,
+    /// `asc` (default) or `desc`.
+    pub dir: Option<String>,
 }
 
 impl ListQuery {
@@ -42,6 +46,8 @@ impl ListQuery {
             to_verify: self.to_verify.unwrap_or(false),
             page: self.page.unwrap_or(1).clamp(1, 100_000),
             per_page: self.per_page.unwrap_or(20).clamp(1, 200),
+            sort: s(&self.sort),
+            desc: self.dir.as_deref() == Some("desc"),
         }
     }
 }

@@ -134,9 +134,11 @@ struct View<'a> {
     /// The draw to show (default the latest) and one to compare it with.
     draw: Option<i64>,
     compare: Option<i64>,
+    /// How the invitations are sorted: `panel` (default), `name`, `org`, `status`.
+    sort: Option<String>,
 }
 
-#[get("/events/<id>?<step>&<draw>&<compare>")]
+#[get("/events/<id>?<step>&<draw>&<compare>&<sort>")]
 async fn show(
     r: Reader,
     lang: Lang,
@@ -147,12 +149,14 @@ async fn show(
     step: Option<&str>,
     draw: Option<i64>,
     compare: Option<i64>,
+    sort: Option<&str>,
 ) -> AppResult<Html> {
     let view = View {
         step: step.and_then(Step::parse),
         notice: flash.map(|f| f.message().to_string()),
         draw,
         compare,
+        sort: sort.map(String::from),
         ..View::default()
     };
     page(&r, lang, &csrf, store, id, view).await
@@ -267,7 +271,8 @@ async fn page(
             .await?;
         }
         Step::Invite | Step::Roster | Step::After => {
-            invitations(store, lang, &event, &draws, &orgs, &mut ctx).await?;
+            let sort = view.sort.as_deref().unwrap_or("panel");
+            invitations(store, lang, &event, &draws, &orgs, sort, &mut ctx).await?;
         }
     }
     if step == Step::After || step == Step::Draw {
@@ -332,9 +337,22 @@ async fn invitations(
     event: &events::Event,
     draws: &[crate::store::events::DrawRow],
     orgs: &BTreeMap<String, String>,
+    sort: &str,
     ctx: &mut serde_json::Map<String, Value>,
 ) -> AppResult<()> {
-    let rows = crate::service::invitations::roster(store, event.id).await?;
+    let mut rows = crate::service::invitations::roster(store, event.id).await?;
+    match sort {
+        "name" => rows.sort_by(|a, b| a.expert_name.cmp(&b.expert_name)),
+        "org" => rows.sort_by(|a, b| {
+            let name = |code: &String| orgs.get(code).cloned().unwrap_or_default();
+            name(&a.organization_code).cmp(&name(&b.organization_code))
+        }),
+        "status" => rows.sort_by(|a, b| a.status.cmp(&b.status)),
+        _ => rows.sort_by(|a, b| {
+            (a.panel_code.as_str(), a.invitation_id).cmp(&(b.panel_code.as_str(), b.invitation_id))
+        }),
+    }
+    ctx.insert("inv_sort".into(), json!(sort));
     let mut messages: BTreeMap<String, Vec<Value>> = Default::default();
     for m in crate::store::outbox::for_event(store, event.id).await? {
         if let Some(inv) = m.invitation_id {

@@ -17,10 +17,104 @@ use rocket::response::{Flash, Redirect};
 use rocket::State;
 use serde_json::json;
 
-#[get("/events")]
-async fn list(r: Reader, lang: Lang, csrf: Csrf, store: &State<Store>) -> AppResult<Html> {
-    let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, "/events");
-    ctx.insert("events".into(), json!(events::list(store).await?));
+/// The events list's filter, order and page.
+#[derive(FromForm, Default)]
+struct ListQuery {
+    #[field(default = String::new())]
+    q: String,
+    #[field(default = String::new())]
+    status: String,
+    #[field(default = String::new())]
+    sort: String,
+    #[field(default = String::new())]
+    dir: String,
+    #[field(default = 1)]
+    page: usize,
+}
+
+/// Events per page.
+const PER_PAGE: usize = 30;
+
+/// The list: every event of the bureau (hundreds a year at most) filtered, sorted and cut
+/// into pages here, newest first unless asked otherwise.
+async fn list_context(
+    lang: Lang,
+    user: &crate::store::users::User,
+    csrf: &Csrf,
+    store: &Store,
+    query: &ListQuery,
+) -> AppResult<serde_json::Map<String, serde_json::Value>> {
+    let mut ctx = context(lang, Some(user), &csrf.0, "/events");
+    let q = query.q.trim().to_lowercase();
+    let mut all: Vec<events::Event> = events::list(store)
+        .await?
+        .into_iter()
+        .filter(|e| query.status.is_empty() || e.status.as_str() == query.status)
+        .filter(|e| {
+            q.is_empty()
+                || e.title.to_lowercase().contains(&q)
+                || e.code.to_lowercase().contains(&q)
+        })
+        .collect();
+    let sort = if query.sort.is_empty() {
+        "date"
+    } else {
+        query.sort.as_str()
+    };
+    // Dates read newest first by default; names and codes A to Z.
+    let desc = match query.dir.as_str() {
+        "asc" => false,
+        "desc" => true,
+        _ => sort == "date",
+    };
+    all.sort_by(|a, b| {
+        let order = match sort {
+            "code" => a.code.cmp(&b.code),
+            "title" => a.title.cmp(&b.title),
+            "kind" => a.kind.as_str().cmp(b.kind.as_str()),
+            "status" => a.status.as_str().cmp(b.status.as_str()),
+            _ => a.dates.first().cmp(&b.dates.first()),
+        };
+        let order = order.then(a.id.cmp(&b.id));
+        if desc {
+            order.reverse()
+        } else {
+            order
+        }
+    });
+    let total = all.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = query.page.clamp(1, pages);
+    let shown: Vec<_> = all
+        .into_iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .collect();
+    ctx.insert("events".into(), json!(shown));
+    ctx.insert("total".into(), json!(total));
+    ctx.insert("paging".into(), json!({"page": page, "pages": pages}));
+    ctx.insert("sort".into(), json!({"by": sort, "desc": desc}));
+    ctx.insert(
+        "filter".into(),
+        json!({"q": query.q, "status": query.status}),
+    );
+    let filters = [("q", query.q.as_str()), ("status", query.status.as_str())];
+    ctx.insert("filter_query".into(), json!(super::query_string(&filters)));
+    ctx.insert(
+        "page_query".into(),
+        json!(format!(
+            "{}&sort={sort}&dir={}",
+            super::query_string(&filters),
+            if desc { "desc" } else { "asc" }
+        )),
+    );
+    ctx.insert(
+        "statuses".into(),
+        json!(crate::domain::event::EventStatus::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()),
+    );
     ctx.insert(
         "kinds".into(),
         json!(EventKind::ALL
@@ -36,6 +130,18 @@ async fn list(r: Reader, lang: Lang, csrf: Csrf, store: &State<Store>) -> AppRes
             .collect::<Vec<_>>()),
     );
     ctx.insert("error".into(), serde_json::Value::Null);
+    Ok(ctx)
+}
+
+#[get("/events?<query..>")]
+async fn list(
+    r: Reader,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    query: ListQuery,
+) -> AppResult<Html> {
+    let ctx = list_context(lang, &r.0 .0, &csrf, store, &query).await?;
     Ok(render(Status::Ok, "staff/events", ctx))
 }
 
@@ -100,22 +206,7 @@ async fn create(
         Err(
             e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::WrongState(_)),
         ) => {
-            let mut ctx = context(lang, Some(&s.0 .0), &csrf.0, "/events");
-            ctx.insert("events".into(), json!(events::list(store).await?));
-            ctx.insert(
-                "kinds".into(),
-                json!(EventKind::ALL
-                    .iter()
-                    .map(|k| k.as_str())
-                    .collect::<Vec<_>>()),
-            );
-            ctx.insert(
-                "modes".into(),
-                json!(EventMode::ALL
-                    .iter()
-                    .map(|k| k.as_str())
-                    .collect::<Vec<_>>()),
-            );
+            let mut ctx = list_context(lang, &s.0 .0, &csrf, store, &ListQuery::default()).await?;
             ctx.insert("error".into(), json!(super::error_text(lang, &e)));
             Ok(Err(render(e.status(), "staff/events", ctx)))
         }

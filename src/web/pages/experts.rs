@@ -32,7 +32,31 @@ async fn list(
     let (items, total) = search(store, &f).await?;
     let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, "/experts");
     let pages = (total + f.per_page - 1) / f.per_page;
-    ctx.insert("items".into(), json!(items));
+    let titles = super::title_choices(lang);
+    ctx.insert(
+        "items".into(),
+        json!(items
+            .iter()
+            .map(|e| {
+                let mut v = json!(e);
+                v["title_word"] = titles
+                    .iter()
+                    .find(|t| t["value"] == v["title"])
+                    .map(|t| t["label"].clone())
+                    .unwrap_or_else(|| v["title"].clone());
+                // Fields waiting for verification, by name.
+                v["to_verify"] = json!(v["to_verify"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f.as_str())
+                    .map(|f| crate::web::i18n::field_label(lang.0, f))
+                    .collect::<Vec<_>>());
+                v
+            })
+            .collect::<Vec<_>>()),
+    );
+    ctx.insert("titles".into(), json!(titles));
     ctx.insert("total".into(), json!(total));
     ctx.insert("page".into(), json!(f.page));
     ctx.insert("pages".into(), json!(pages.max(1)));
@@ -60,12 +84,33 @@ async fn list(
         if f.to_verify {
             pairs.push(("to_verify".into(), "true".into()));
         }
+        if !f.sort.is_empty() {
+            pairs.push(("sort".into(), f.sort.clone()));
+            pairs.push(("dir".into(), if f.desc { "desc" } else { "asc" }.into()));
+        }
         pairs
             .iter()
             .map(|(k, v)| format!("{k}={}", super::urlencode(v)))
             .collect::<Vec<_>>()
             .join("&")
     };
+    ctx.insert(
+        "sort".into(),
+        json!({"by": if f.sort.is_empty() { "code" } else { f.sort.as_str() }, "desc": f.desc}),
+    );
+    // The list's filter without order and page, for the sortable column headers.
+    ctx.insert(
+        "filter_query".into(),
+        json!(super::query_string(&[
+            ("q", f.q.as_str()),
+            ("discipline", f.discipline.as_str()),
+            ("org", f.org.as_str()),
+            ("title", f.title.as_str()),
+            ("region", f.region.as_str()),
+            ("type", f.expert_type.as_str()),
+            ("per_page", f.per_page.to_string().as_str()),
+        ])),
+    );
     ctx.insert(
         "prev_query".into(),
         json!((f.page > 1).then(|| qs(f.page - 1))),

@@ -312,10 +312,7 @@ async fn roster_page(
         &format!("/events/{id}/roster"),
     );
     ctx.insert("event".into(), json!(event));
-    ctx.insert(
-        "landscape".into(),
-        json!(orient == Some("landscape")),
-    );
+    ctx.insert("landscape".into(), json!(orient == Some("landscape")));
     ctx.insert(
         "printed".into(),
         json!(crate::clock::show(chrono::Utc::now(), lang.0)),

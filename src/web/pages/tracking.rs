@@ -273,7 +273,11 @@ impl Words {
     }
 
     /// Before and after, per dimension: rows of (word, before, after).
-    fn composition(&self, before: &serde_json::Value, after: &serde_json::Value) -> Vec<serde_json::Value> {
+    fn composition(
+        &self,
+        before: &serde_json::Value,
+        after: &serde_json::Value,
+    ) -> Vec<serde_json::Value> {
         let t = catalog(self.lang.0);
         before
             .as_object()
