@@ -9,7 +9,7 @@ use serde_json::json;
 
 /// The text a reader sees: the body without tags, scripts and styles, plus the attributes
 /// that are read out or shown (placeholders, labels, titles, confirmation questions).
-fn visible_text(html: &str) -> String {
+pub fn visible_text(html: &str) -> String {
     let mut source = html.to_string();
     // (a textarea holds what the user typed, not the page's words)
     for tag in ["script", "style", "textarea"] {
@@ -23,6 +23,9 @@ fn visible_text(html: &str) -> String {
     let mut out = String::new();
     let mut in_tag = false;
     let mut tag = String::new();
+    // Inside an element marked `class="data"` (what people typed: titles, keywords, in any
+    // language), until its end tag.
+    let mut data_until: Option<String> = None;
     for c in source.chars() {
         match (in_tag, c) {
             (false, '<') => {
@@ -32,6 +35,21 @@ fn visible_text(html: &str) -> String {
             }
             (true, '>') => {
                 in_tag = false;
+                let name: String = tag
+                    .trim_start_matches('/')
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect();
+                if let Some(end) = &data_until {
+                    if tag.starts_with('/') && &name == end {
+                        data_until = None;
+                    }
+                    continue;
+                }
+                if tag.contains("class=\"data\"") {
+                    data_until = Some(name);
+                    continue;
+                }
                 for attr in ["placeholder", "aria-label", "title", "data-confirm"] {
                     let key = format!("{attr}=\"");
                     if let Some(at) = tag.find(&key) {
@@ -43,6 +61,7 @@ fn visible_text(html: &str) -> String {
                 }
             }
             (true, c) => tag.push(c),
+            (false, _) if data_until.is_some() => {}
             (false, c) => out.push(c),
         }
     }
@@ -52,7 +71,7 @@ fn visible_text(html: &str) -> String {
 }
 
 /// What a zh page must not show; returns the offending words.
-fn foreign_words(text: &str) -> Vec<String> {
+pub fn foreign_words(text: &str) -> Vec<String> {
     let keys: std::collections::BTreeSet<&String> = expertpool::web::i18n::catalog("zh")
         .keys()
         .filter(|k| k.contains('_'))

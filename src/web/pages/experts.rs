@@ -144,6 +144,19 @@ async fn show_page(v: &Viewer<'_>, store: &Store, id: ExpertId, own: bool) -> Ap
         if own { "/me" } else { "/experts" },
     );
     ctx.insert("org_name".into(), json!(org_name(&expert.profile.org_id)));
+    let pick = pickers(store, v.lang).await?;
+    ctx.insert(
+        "discipline_names".into(),
+        json!(expert
+            .profile
+            .disciplines
+            .iter()
+            .map(|d| match pick.disciplines.get(d.as_str()) {
+                Some(name) => format!("{name}（{}）", d.as_str()),
+                None => d.as_str().to_string(),
+            })
+            .collect::<Vec<_>>()),
+    );
     ctx.insert(
         "employment_names".into(),
         json!(expert
