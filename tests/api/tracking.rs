@@ -184,3 +184,46 @@ async fn flag_thresholds_are_configurable_per_pool() {
     );
     let _ = ContentType::JSON;
 }
+
+#[tokio::test]
+async fn the_pool_page_edits_the_flag_thresholds_naming_a_wrong_field() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    let page = app
+        .client
+        .get("/pools/review")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("预警阈值"),
+        "the thresholds are on the pool page"
+    );
+    let token = csrf_token(&page);
+    let form = |no_shows: &str| {
+        format!("csrf={token}&no_shows_12_months={no_shows}&low_rating_below=3.5&low_rating_last=4&decline_rate_percent=40&decline_last=6&max_age=68&term_ending_days=45&profile_stale_years=2")
+    };
+    let bad = app
+        .client
+        .post("/pools/review/flag-rules")
+        .header(rocket::http::ContentType::Form)
+        .body(form("两次"))
+        .dispatch()
+        .await;
+    assert_eq!(bad.status(), Status::UnprocessableEntity);
+    assert!(bad.into_string().await.unwrap().contains("缺席次数"));
+    let good = app
+        .client
+        .post("/pools/review/flag-rules")
+        .header(rocket::http::ContentType::Form)
+        .body(form("3"))
+        .dispatch()
+        .await;
+    assert_eq!(good.status(), Status::SeeOther);
+    let (_, rules) = app.get_json("/api/v1/pools/review/flag-rules").await;
+    assert_eq!(rules["no_shows_12_months"], 3);
+    assert_eq!(rules["max_age"], 68);
+    assert!((rules["decline_rate_above"].as_f64().unwrap() - 0.4).abs() < 1e-9);
+}

@@ -9,6 +9,7 @@ mod event_rules;
 mod events;
 mod experts;
 mod invitations;
+mod memberships;
 mod messages;
 mod pools;
 mod roster_files;
@@ -30,6 +31,7 @@ pub fn routes() -> Vec<rocket::Route> {
     all.extend(admin::routes());
     all.extend(audit::routes());
     all.extend(pools::routes());
+    all.extend(memberships::routes());
     all.extend(events::routes());
     all.extend(event_page::routes());
     all.extend(invitations::routes());

@@ -429,6 +429,81 @@ async fn submit(
     }
 }
 
+/// The flag thresholds as typed on the pool page (numbers as text, so a wrong one is named).
+#[derive(FromForm)]
+struct FlagForm {
+    no_shows_12_months: String,
+    low_rating_below: String,
+    low_rating_last: String,
+    decline_rate_percent: String,
+    decline_last: String,
+    max_age: String,
+    term_ending_days: String,
+    profile_stale_years: String,
+    csrf: String,
+}
+
+impl FlagForm {
+    fn rules(&self) -> Result<crate::domain::tracking::FlagRules, crate::domain::ValidationError> {
+        fn number<T: std::str::FromStr>(
+            field: &str,
+            raw: &str,
+        ) -> Result<T, crate::domain::ValidationError> {
+            raw.trim().parse().map_err(|_| {
+                crate::domain::ValidationError::new(
+                    field,
+                    format!("'{}' is not a number", raw.trim()),
+                )
+            })
+        }
+        Ok(crate::domain::tracking::FlagRules {
+            no_shows_12_months: number("no_shows_12_months", &self.no_shows_12_months)?,
+            low_rating_below: number("low_rating_below", &self.low_rating_below)?,
+            low_rating_last: number("low_rating_last", &self.low_rating_last)?,
+            decline_rate_above: number::<f64>("decline_rate_percent", &self.decline_rate_percent)?
+                / 100.0,
+            decline_last: number("decline_last", &self.decline_last)?,
+            max_age: number("max_age", &self.max_age)?,
+            term_ending_days: number("term_ending_days", &self.term_ending_days)?,
+            profile_stale_years: number("profile_stale_years", &self.profile_stale_years)?,
+        })
+    }
+}
+
+/// The pool's flag thresholds, edited on the pool page.
+#[post("/pools/<name>/flag-rules", data = "<form>")]
+async fn save_flag_rules(
+    a: crate::web::guards::Admin,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    name: &str,
+    form: rocket::form::Form<FlagForm>,
+) -> AppResult<Result<rocket::response::Flash<rocket::response::Redirect>, Html>> {
+    csrf.verify(&form.csrf)?;
+    let pool = pool(name)?;
+    let result = match form.rules() {
+        Ok(rules) => tracking::set_flag_rules(store, &a.0.actor(), pool, rules)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(()) => Ok(Ok(rocket::response::Flash::success(
+            rocket::response::Redirect::to(format!("/pools/{pool}")),
+            "done_flags_saved",
+        ))),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+            let mut ctx = context(lang, Some(&a.0 .0), &csrf.0, &format!("/pools/{pool}"));
+            ctx.insert("status".into(), json!(e.status().code));
+            ctx.insert("message".into(), json!(super::error_text(lang, &e)));
+            ctx.insert("back".into(), json!(format!("/pools/{pool}")));
+            Ok(Err(render(e.status(), "error/error", ctx)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 pub fn routes() -> Vec<rocket::Route> {
-    routes![dashboard, dashboard_csv, rotation, submit]
+    routes![dashboard, dashboard_csv, rotation, submit, save_flag_rules]
 }
