@@ -82,7 +82,7 @@ fn table() -> &'static Table {
                 }
             })
             .collect();
-        patterns.sort_by(|a, b| b.weight.cmp(&a.weight));
+        patterns.sort_by_key(|p| std::cmp::Reverse(p.weight));
         Table {
             patterns,
             fields: source.field,

@@ -39,7 +39,7 @@ async fn page(
     ctx.insert("users".into(), json!(users));
     let status = match error {
         Some(e) => {
-            ctx.insert("error".into(), json!(super::error_text(lang, &e)));
+            ctx.insert("error".into(), json!(super::error_text(lang, e)));
             e.status()
         }
         None => Status::Ok,

@@ -97,9 +97,7 @@ pub(super) async fn outcome(
     lang: Lang,
     csrf: &Csrf,
     store: &Store,
-    id: i64,
-    step: Step,
-    notice: &str,
+    (id, step, notice): (i64, Step, &str),
     result: AppResult<()>,
     kept: Option<(&str, &str)>,
 ) -> AppResult<Result<Flash<Redirect>, Html>> {
@@ -138,7 +136,17 @@ struct View<'a> {
     sort: Option<String>,
 }
 
-#[get("/events/<id>?<step>&<draw>&<compare>&<sort>")]
+/// What the event page shows besides the event: the step, the draw and the one compared
+/// with it, the order of the invitations.
+#[derive(FromForm, Default)]
+struct PageQuery {
+    step: Option<String>,
+    draw: Option<i64>,
+    compare: Option<i64>,
+    sort: Option<String>,
+}
+
+#[get("/events/<id>?<query..>")]
 async fn show(
     r: Reader,
     lang: Lang,
@@ -146,17 +154,14 @@ async fn show(
     store: &State<Store>,
     flash: Option<FlashMessage<'_>>,
     id: i64,
-    step: Option<&str>,
-    draw: Option<i64>,
-    compare: Option<i64>,
-    sort: Option<&str>,
+    query: PageQuery,
 ) -> AppResult<Html> {
     let view = View {
-        step: step.and_then(Step::parse),
+        step: query.step.as_deref().and_then(Step::parse),
         notice: flash.map(|f| f.message().to_string()),
-        draw,
-        compare,
-        sort: sort.map(String::from),
+        draw: query.draw,
+        compare: query.compare,
+        sort: query.sort,
         ..View::default()
     };
     page(&r, lang, &csrf, store, id, view).await

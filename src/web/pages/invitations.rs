@@ -21,12 +21,10 @@ async fn back(
     lang: Lang,
     csrf: &Csrf,
     store: &Store,
-    id: i64,
-    step: Step,
-    notice: &str,
+    to: (i64, Step, &str),
     result: AppResult<()>,
 ) -> AppResult<Result<Flash<Redirect>, Html>> {
-    super::event_page::outcome(r, lang, csrf, store, id, step, notice, result, None).await
+    super::event_page::outcome(r, lang, csrf, store, to, result, None).await
 }
 
 #[derive(FromForm)]
@@ -53,9 +51,7 @@ async fn confirm(
         lang,
         &csrf,
         store,
-        id,
-        Step::Invite,
-        "done_invited",
+        (id, Step::Invite, "done_invited"),
         result,
     )
     .await
@@ -81,7 +77,7 @@ async fn advance(
     } else {
         (Step::After, "done_closed")
     };
-    back(Reader(s.0), lang, &csrf, store, id, step, notice, result).await
+    back(Reader(s.0), lang, &csrf, store, (id, step, notice), result).await
 }
 
 #[derive(FromForm)]
@@ -118,9 +114,7 @@ async fn staff_answer(
         lang,
         &csrf,
         store,
-        inv.event_id,
-        Step::Invite,
-        "done_answer",
+        (inv.event_id, Step::Invite, "done_answer"),
         result,
     )
     .await
@@ -176,9 +170,7 @@ async fn replace(
         lang,
         &csrf,
         store,
-        inv.event_id,
-        Step::Invite,
-        "done_replaced",
+        (inv.event_id, Step::Invite, "done_replaced"),
         result,
     )
     .await
@@ -210,9 +202,7 @@ async fn waive(
         lang,
         &csrf,
         store,
-        inv.event_id,
-        Step::Invite,
-        "done_waived",
+        (inv.event_id, Step::Invite, "done_waived"),
         result,
     )
     .await
@@ -268,9 +258,7 @@ async fn attendance(
         lang,
         &csrf,
         store,
-        inv.event_id,
-        Step::After,
-        "done_attendance",
+        (inv.event_id, Step::After, "done_attendance"),
         result,
     )
     .await
