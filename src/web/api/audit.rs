@@ -18,6 +18,10 @@ pub struct AuditQuery {
     pub to: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// `at` (default), `actor`, `action` or `entity`.
+    pub sort: Option<String>,
+    /// `desc` (default) or `asc`.
+    pub dir: Option<String>,
 }
 
 impl AuditQuery {
@@ -32,6 +36,8 @@ impl AuditQuery {
             to: s(&self.to),
             page: self.page.unwrap_or(1).clamp(1, 100_000),
             per_page: self.per_page.unwrap_or(50).clamp(1, 500),
+            sort: s(&self.sort),
+            ascending: self.dir.as_deref() == Some("asc"),
         }
     }
 }
