@@ -168,6 +168,10 @@ async fn list(
             ("to", &f.to)
         ])),
     );
+    ctx.insert(
+        "sort".into(),
+        json!({"by": if f.sort.is_empty() { "at" } else { f.sort.as_str() }, "asc": f.ascending}),
+    );
     ctx.insert("page".into(), json!(f.page));
     ctx.insert(
         "pages".into(),
