@@ -410,119 +410,6 @@ async fn manual_panels(
 }
 
 #[derive(FromForm)]
-struct PinForm {
-    panel: String,
-    expert: String,
-    kind: String,
-    reason: String,
-    csrf: String,
-}
-
-#[post("/events/<id>/pins", data = "<form>")]
-async fn pin(
-    s: Staff,
-    lang: Lang,
-    csrf: Csrf,
-    store: &State<Store>,
-    id: i64,
-    form: Form<PinForm>,
-) -> Outcome {
-    csrf.verify(&form.csrf)?;
-    let result = events::pin(
-        store,
-        &s.0.actor(),
-        id,
-        form.panel.trim(),
-        form.expert.trim(),
-        &form.kind,
-        &form.reason,
-    )
-    .await;
-    outcome(
-        Reader(s.0),
-        lang,
-        &csrf,
-        store,
-        (id, Step::Eligible, "done_decision"),
-        result,
-        None,
-    )
-    .await
-}
-
-#[derive(FromForm)]
-struct ExclusionForm {
-    item: String,
-    expert: String,
-    kind: String,
-    reason: String,
-    csrf: String,
-}
-
-#[post("/events/<id>/exclusions", data = "<form>")]
-async fn exclude(
-    s: Staff,
-    lang: Lang,
-    csrf: Csrf,
-    store: &State<Store>,
-    id: i64,
-    form: Form<ExclusionForm>,
-) -> Outcome {
-    csrf.verify(&form.csrf)?;
-    let result = events::add_exclusion(
-        store,
-        &s.0.actor(),
-        id,
-        form.item.trim(),
-        form.expert.trim(),
-        &form.kind,
-        &form.reason,
-    )
-    .await;
-    outcome(
-        Reader(s.0),
-        lang,
-        &csrf,
-        store,
-        (id, Step::Eligible, "done_decision"),
-        result,
-        None,
-    )
-    .await
-}
-
-#[derive(FromForm)]
-struct LiftForm {
-    reason: String,
-    csrf: String,
-}
-
-/// Undoes an exclusion, a cleared conflict, a pin or a removal (a new record, with a reason).
-#[post("/events/<id>/decisions/<decision>/lift", data = "<form>")]
-async fn lift(
-    s: Staff,
-    lang: Lang,
-    csrf: Csrf,
-    store: &State<Store>,
-    id: i64,
-    decision: i64,
-    form: Form<LiftForm>,
-) -> Outcome {
-    csrf.verify(&form.csrf)?;
-    let result = events::lift(store, &s.0.actor(), id, decision, &form.reason).await;
-    outcome(
-        Reader(s.0),
-        lang,
-        &csrf,
-        store,
-        (id, Step::Eligible, "done_lifted"),
-        result,
-        None,
-    )
-    .await
-}
-
-#[derive(FromForm)]
 struct DrawForm {
     #[field(default = String::new())]
     seed: String,
@@ -648,9 +535,6 @@ pub fn routes() -> Vec<rocket::Route> {
         remove_item,
         group,
         manual_panels,
-        pin,
-        exclude,
-        lift,
         draw,
         replay,
         replay_attempt

@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod event_decisions;
 mod event_draws;
 mod event_page;
 mod event_rules;
@@ -34,6 +35,7 @@ pub fn routes() -> Vec<rocket::Route> {
     all.extend(memberships::routes());
     all.extend(events::routes());
     all.extend(event_page::routes());
+    all.extend(event_decisions::routes());
     all.extend(invitations::routes());
     all.extend(messages::routes());
     all.extend(tracking::routes());
