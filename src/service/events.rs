@@ -427,16 +427,25 @@ pub async fn problem(store: &Store, id: i64, seed: u64) -> AppResult<Problem> {
     let panels: Vec<PanelSpec> = store_e::panels(store, id)
         .await?
         .into_iter()
-        .map(|p| PanelSpec {
-            meets: meets(p.slot.as_deref()),
-            date: p.slot.as_deref().and_then(|s| slot_dates.get(s).copied()),
-            items: p
-                .items
-                .iter()
-                .filter_map(|c| index.get(c.as_str()).copied())
-                .collect(),
-            key: p.code,
-            slot: p.slot,
+        .map(|p| {
+            let meets = meets(p.slot.as_deref());
+            PanelSpec {
+                date: p.slot.as_deref().and_then(|s| slot_dates.get(s).copied()),
+                items: p
+                    .items
+                    .iter()
+                    .filter_map(|c| index.get(c.as_str()).copied())
+                    .collect(),
+                key: p.code,
+                // A meeting panel without a slot meets on the event's first day, all day (so
+                // the invitations' half-day check reads it): such panels share that day as
+                // their slot, so the slot rule keeps an expert on one of them and a draw
+                // never seats someone twice at once only to be refused at confirmation.
+                slot: p
+                    .slot
+                    .or_else(|| meets.as_ref().map(|day| format!("{}", day.date))),
+                meets,
+            }
         })
         .collect();
     if panels.is_empty() {

@@ -492,3 +492,40 @@ async fn nobody_is_booked_twice_in_one_half_day() {
     assert_eq!(status, Status::Created, "{r}");
     assert!(!in_a.contains(&r["invitation"]["expert_code"]));
 }
+
+/// Panels without a slot meet on the event's first day: a draw that may seat an expert on
+/// two panels never puts them on two of those at once, so its confirmation goes through.
+#[tokio::test]
+async fn panels_without_a_slot_share_their_day_in_the_draw_as_at_confirmation() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    review_pool(&app, 12).await;
+    // Three panels of three on twelve experts, two panels each allowed: without the shared
+    // day the engine would happily seat people twice.
+    let id = event(&app, "EVNOSLOT", "2027-01-20", "", 3, 3, |r| {
+        r["max_panels_per_expert"] = json!(2);
+        r["max_per_org"] = json!(3);
+    })
+    .await;
+    for seed in 1..=5 {
+        let (status, body) = draw(&app, id, seed).await;
+        assert_eq!(status, Status::Created, "{body}");
+        let mut seated: Vec<String> = body["result"]["panels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["members"].as_array().unwrap().clone())
+            .map(|m| m["expert"].as_str().unwrap().to_string())
+            .collect();
+        let all = seated.len();
+        seated.sort();
+        seated.dedup();
+        assert_eq!(
+            seated.len(),
+            all,
+            "nobody sits twice on one day (seed {seed})"
+        );
+    }
+    let (status, body) = confirm(&app, id).await;
+    assert_eq!(status, Status::Ok, "{body}");
+}
