@@ -105,6 +105,22 @@ fn not_found(id: i64) -> impl Fn(crate::store::StoreError) -> AppError {
     }
 }
 
+/// What an application says: the pool, a note, whether staff nominate, the pledge, and the
+/// call for experts it answers.
+#[derive(Debug, Clone, Copy)]
+pub struct Application<'a> {
+    /// The pool.
+    pub pool: Pool,
+    /// The applicant's or nominator's note.
+    pub note: &'a str,
+    /// Staff nominate the expert.
+    pub nominated: bool,
+    /// The pledge is signed (own application) or on paper (nomination).
+    pub pledge: bool,
+    /// The call answered, if any (it must be open and for this pool).
+    pub call: Option<i64>,
+}
+
 /// An expert applies (or staff nominate them) to a pool. The verdicts are stored with the
 /// application's audit entry and shown to the administrator who decides. An expert's own
 /// application signs the integrity and confidentiality pledge (`pledge`); for a nominee,
@@ -114,11 +130,15 @@ pub async fn apply(
     store: &Store,
     actor: &Actor,
     expert: ExpertId,
-    pool: Pool,
-    note: &str,
-    nominated: bool,
-    pledge: bool,
+    application: Application<'_>,
 ) -> AppResult<MembershipView> {
+    let Application {
+        pool,
+        note,
+        nominated,
+        pledge,
+        call,
+    } = application;
     if !nominated && !pledge {
         return Err(ValidationError::new(
             "pledge",
@@ -128,6 +148,31 @@ pub async fn apply(
     }
     let mut tx = store.begin_write().await?;
     let day = today();
+    if let Some(call) = call {
+        // Checked inside the transaction: the call may close or be edited meanwhile.
+        let found = crate::store::calls::get(&mut tx, call)
+            .await
+            .map_err(|_| ValidationError::new("call", format!("no call {call}")))?;
+        if found.pool != pool {
+            return Err(ValidationError::new(
+                "pool",
+                format!(
+                    "the call '{}' recruits for the {} pool",
+                    found.title, found.pool
+                ),
+            )
+            .into());
+        }
+        if found.status(day) != crate::domain::call::CallStatus::Open {
+            return Err(AppError::Conflict {
+                message: format!(
+                    "the call '{}' takes applications from {} to {}",
+                    found.title, found.opens_on, found.closes_on
+                ),
+                field: Some("call".into()),
+            });
+        }
+    }
     let signed = pledge.then(crate::store::now);
     let (checks, _) = entry_checks(&mut tx, expert, pool, day, signed.clone()).await?;
     let today = day.to_string();
@@ -138,6 +183,7 @@ pub async fn apply(
         action: if nominated { "nominate" } else { "apply" },
         note,
         pledge_at: signed.as_deref(),
+        call,
     };
     let id = store_m::insert_application(&mut tx, &application, actor)
         .await
@@ -162,7 +208,7 @@ pub async fn apply(
         "membership",
         &format!("{}:{pool}", m.expert_code),
         None,
-        Some(&serde_json::json!({"checks": checks, "note": note})),
+        Some(&serde_json::json!({"checks": checks, "note": note, "call": call})),
     )
     .await?;
     tx.commit().await?;

@@ -2,6 +2,7 @@
 
 pub mod attempts;
 pub mod auth;
+pub mod calls;
 pub mod candidates;
 pub mod delivery;
 pub mod draws;

@@ -174,6 +174,8 @@ pub struct NewApplication<'a> {
     pub note: &'a str,
     /// When the pledge was signed, if it was.
     pub pledge_at: Option<&'a str>,
+    /// The call for experts it answers, if any.
+    pub call: Option<i64>,
 }
 
 /// Opens an application.
@@ -182,12 +184,13 @@ pub async fn insert_application(
     a: &NewApplication<'_>,
     actor: &Actor,
 ) -> Result<i64, StoreError> {
-    let (id,): (i64,) = sqlx::query_as("insert into membership (expert_id, pool, state, since, reason, updated_at, pledge_at) values ($1, $2, 'applied', $3, '', $4, $5) returning membership_id")
+    let (id,): (i64,) = sqlx::query_as("insert into membership (expert_id, pool, state, since, reason, updated_at, pledge_at, call_id) values ($1, $2, 'applied', $3, '', $4, $5, $6) returning membership_id")
         .bind(a.expert.0)
         .bind(a.pool.as_str())
         .bind(a.today)
         .bind(super::now())
         .bind(a.pledge_at.map(String::from))
+        .bind(a.call)
         .fetch_one(&mut **tx)
         .await
         .map_err(|e| super::on_unique(e, "pool"))?;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod calls;
 pub mod draw_attempts;
 pub mod events;
 pub mod experts;

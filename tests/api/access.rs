@@ -1,5 +1,6 @@
-//! Every mounted route refuses anonymous callers (except login, the language switch and
-//! static files), and expert accounts reach only their own pages.
+//! Every mounted route refuses anonymous callers (except login, the language switch, static
+//! files, answer links and the public calls for experts), and expert accounts reach only
+//! their own pages.
 
 use crate::helpers::*;
 use rocket::http::{ContentType, Method, Status};
@@ -15,6 +16,9 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/a/<token>"),
     ("GET", "/api/v1/answer-links/<token>"),
     ("POST", "/api/v1/answer-links/<token>"),
+    // Calls for experts are public notices.
+    ("GET", "/calls"),
+    ("GET", "/calls/<id>"),
 ];
 
 /// Routes an expert account may call.

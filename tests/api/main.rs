@@ -5,6 +5,7 @@ mod access;
 mod architecture;
 mod backup;
 mod browser;
+mod calls;
 mod cli;
 mod concurrency;
 mod deployment;

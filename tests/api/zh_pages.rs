@@ -239,8 +239,28 @@ async fn every_role_reads_chinese_in_every_state() {
     let membership = app.get_json("/api/v1/pools/review/memberships").await.1["items"][0]
         ["membership_id"]
         .clone();
+    let call = expertpool::service::calls::create(
+        &app.store,
+        &expertpool::store::audit::Actor::system("test"),
+        &expertpool::domain::call::CallInput {
+            pool: "review".into(),
+            title: "2027年度评审专家征集".into(),
+            body: "征集范围与条件".into(),
+            opens_on: expertpool::clock::today().to_string(),
+            closes_on: (expertpool::clock::today() + chrono::Duration::days(20)).to_string(),
+            sought: vec![("45020".into(), "3".into())],
+            documents: vec!["title_certificate".into()],
+        },
+    )
+    .await
+    .unwrap();
     let staff_pages = [
-        "/".to_string(),
+        "/admin/calls".to_string(),
+        "/calls".into(),
+        format!("/calls/{}", call.id),
+        format!("/calls/{}/dashboard", call.id),
+        format!("/admin/calls/{}/edit", call.id),
+        "/".into(),
         "/experts".into(),
         format!("/experts/{expert_id}"),
         "/experts/new".into(),
@@ -269,13 +289,15 @@ async fn every_role_reads_chinese_in_every_state() {
     app.logout().await;
     app.add_user("zhexpert", "expert", code).await;
     app.login("zhexpert", PASSWORD).await;
-    for uri in ["/me", "/account", "/events"] {
+    for uri in ["/me", "/account", "/events", "/calls"] {
         let (status, html) = page(&app, uri).await;
         assert_chinese(uri, status, &html);
     }
     app.logout().await;
-    let (status, html) = page(&app, "/login").await;
-    assert_chinese("/login", status, &html);
+    for uri in ["/login", "/calls"] {
+        let (status, html) = page(&app, uri).await;
+        assert_chinese(uri, status, &html);
+    }
 }
 
 #[test]

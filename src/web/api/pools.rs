@@ -137,6 +137,9 @@ struct Nomination {
     /// Staff hold the nominee's signed paper pledge.
     #[serde(default)]
     pledge_on_paper: bool,
+    /// The call for experts the nomination answers.
+    #[serde(default)]
+    call: Option<i64>,
 }
 
 #[post("/pools/<name>/memberships", data = "<body>")]
@@ -164,10 +167,13 @@ async fn nominate(
                 store,
                 &staff.0.actor(),
                 expert.id,
-                pool,
-                &body.note,
-                true,
-                body.pledge_on_paper,
+                memberships::Application {
+                    pool,
+                    note: &body.note,
+                    nominated: true,
+                    pledge: body.pledge_on_paper,
+                    call: body.call,
+                },
             )
             .await?,
         ),
@@ -182,6 +188,9 @@ struct Application {
     /// The integrity and confidentiality pledge, ticked.
     #[serde(default)]
     pledge: bool,
+    /// The call for experts answered.
+    #[serde(default)]
+    call: Option<i64>,
 }
 
 #[post("/me/memberships", data = "<body>")]
@@ -198,10 +207,13 @@ async fn apply(
                 store,
                 &e.user.actor(),
                 e.expert,
-                pool,
-                &body.note,
-                false,
-                body.pledge,
+                memberships::Application {
+                    pool,
+                    note: &body.note,
+                    nominated: false,
+                    pledge: body.pledge,
+                    call: body.call,
+                },
             )
             .await?,
         ),

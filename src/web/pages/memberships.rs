@@ -164,6 +164,9 @@ struct ApplyForm {
     note: String,
     #[field(default = false)]
     pledge: bool,
+    /// The call for experts answered, when applying from a call's page.
+    #[field(default = None)]
+    call: Option<i64>,
     csrf: String,
 }
 
@@ -180,10 +183,13 @@ async fn apply(
         store,
         &e.user.actor(),
         e.expert,
-        pool,
-        &form.note,
-        false,
-        form.pledge,
+        memberships::Application {
+            pool,
+            note: &form.note,
+            nominated: false,
+            pledge: form.pledge,
+            call: form.call,
+        },
     )
     .await?;
     Ok(Flash::success(

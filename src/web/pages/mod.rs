@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod calls;
 mod event_decisions;
 mod event_draws;
 mod event_page;
@@ -28,6 +29,7 @@ use serde_json::{json, Map, Value};
 pub fn routes() -> Vec<rocket::Route> {
     let mut all = Vec::new();
     all.extend(auth::routes());
+    all.extend(calls::routes());
     all.extend(experts::routes());
     all.extend(admin::routes());
     all.extend(audit::routes());

@@ -328,10 +328,13 @@ async fn nominate(
         store,
         &s.0.actor(),
         expert.id,
-        pool,
-        &form.note,
-        true,
-        form.pledge_on_paper,
+        memberships::Application {
+            pool,
+            note: &form.note,
+            nominated: true,
+            pledge: form.pledge_on_paper,
+            call: None,
+        },
     )
     .await?;
     Ok(Redirect::to(format!("/memberships/{}", view.membership.id)))
