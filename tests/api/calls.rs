@@ -242,3 +242,32 @@ async fn a_call_is_published_read_by_anyone_answered_while_open_and_counted() {
         "closed calls leave the public list"
     );
 }
+
+/// The profile page's application form has no call: it must not be required.
+#[tokio::test]
+async fn applying_from_the_profile_page_needs_no_call() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    let e = expert(&app, "自荐戊", |_| {}).await;
+    app.add_user("selfapply", "expert", e["code"].as_str().unwrap())
+        .await;
+    app.logout().await;
+    app.login("selfapply", PASSWORD).await;
+    let me = app
+        .client
+        .get("/me")
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap();
+    let token = csrf_token(&me);
+    let applied = app
+        .client
+        .post("/me/apply")
+        .header(ContentType::Form)
+        .body(format!("csrf={token}&pool=review&note=&pledge=true"))
+        .dispatch()
+        .await;
+    assert_eq!(applied.status(), Status::SeeOther);
+}

@@ -164,8 +164,8 @@ struct ApplyForm {
     note: String,
     #[field(default = false)]
     pledge: bool,
-    /// The call for experts answered, when applying from a call's page.
-    #[field(default = None)]
+    /// The call for experts answered, when applying from a call's page (absent elsewhere;
+    /// note that `#[field(default = None)]` would make it required).
     call: Option<i64>,
     csrf: String,
 }
