@@ -497,3 +497,81 @@ async fn panels_by_hand_and_pinned_or_removed_members() {
         "{members:?}"
     );
 }
+
+/// An event's invitations are listed a hundred to a page, in the order chosen.
+#[tokio::test]
+async fn the_invitations_of_a_large_event_are_paged_and_sorted() {
+    let app = sample_app().await;
+    app.login_admin().await;
+    let (_, event) = app
+        .send_json(
+            Method::Post,
+            "/api/v1/events",
+            &json!({"title": "大批验收", "kind": "acceptance", "dates": "2026-12-21", "code": "EV-MANY"}),
+        )
+        .await;
+    let id = event["id"].clone();
+    let data = Dataset::load(&sample_dir()).unwrap();
+    let acc = data.events.iter().find(|e| e.id == "EV001-ACC").unwrap();
+    let ids: Vec<&str> = acc
+        .panels
+        .iter()
+        .flat_map(|p| p.items.iter().map(String::as_str))
+        .collect();
+    let text = std::fs::read_to_string(sample_dir().join("projects.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut csv = vec![lines.next().unwrap().to_string()];
+    csv.extend(
+        lines
+            .filter(|l| ids.iter().any(|i| l.starts_with(&format!("{i},"))))
+            .map(String::from),
+    );
+    let r = app
+        .client
+        .post(format!("/api/v1/events/{id}/items"))
+        .header(ContentType::CSV)
+        .body(csv.join("\n"))
+        .dispatch()
+        .await;
+    assert!(r.status().code < 300);
+    app.send_json(
+        Method::Post,
+        &format!("/api/v1/events/{id}/panels"),
+        &json!({"items_per_panel": 2}),
+    )
+    .await;
+    let (status, draw) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/events/{id}/draws"),
+            &json!({"seed": 3}),
+        )
+        .await;
+    assert_eq!(status, Status::Created, "{draw}");
+    let (status, sent) = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/events/{id}/confirm"),
+            &json!({"draw": draw["id"]}),
+        )
+        .await;
+    assert_eq!(status, Status::Ok, "{sent}");
+    let seats = sent["invitations"].as_u64().unwrap();
+    assert!(seats > 100, "{seats} seats");
+    let first = invitations_page(&app, &id, 1).await;
+    let rows = |html: &str| html.matches("/answer\"").count();
+    assert_eq!(rows(&first), 100, "a hundred to a page");
+    assert!(first.contains("sort=name&amp;page=2") || first.contains("sort=name&page=2"));
+    let second = invitations_page(&app, &id, 2).await;
+    assert_eq!(rows(&second) as u64, seats - 100);
+}
+
+async fn invitations_page(app: &TestApp, id: &serde_json::Value, n: u32) -> String {
+    app.client
+        .get(format!("/events/{id}?step=invite&sort=name&page={n}"))
+        .dispatch()
+        .await
+        .into_string()
+        .await
+        .unwrap()
+}

@@ -134,6 +134,8 @@ struct View<'a> {
     compare: Option<i64>,
     /// How the invitations are sorted: `panel` (default), `name`, `org`, `status`.
     sort: Option<String>,
+    /// The page of the invitations.
+    page: Option<usize>,
 }
 
 /// What the event page shows besides the event: the step, the draw and the one compared
@@ -144,6 +146,7 @@ struct PageQuery {
     draw: Option<i64>,
     compare: Option<i64>,
     sort: Option<String>,
+    page: Option<usize>,
 }
 
 #[get("/events/<id>?<query..>")]
@@ -162,6 +165,7 @@ async fn show(
         draw: query.draw,
         compare: query.compare,
         sort: query.sort,
+        page: query.page,
         ..View::default()
     };
     page(&r, lang, &csrf, store, id, view).await
@@ -276,8 +280,12 @@ async fn page(
             .await?;
         }
         Step::Invite | Step::Roster | Step::After => {
-            let sort = view.sort.as_deref().unwrap_or("panel");
-            invitations(store, lang, &event, &draws, &orgs, sort, &mut ctx).await?;
+            let list = (
+                step,
+                view.sort.as_deref().unwrap_or("panel"),
+                view.page.unwrap_or(1),
+            );
+            invitations(store, lang, &event, &draws, &orgs, list, &mut ctx).await?;
         }
     }
     if step == Step::After || step == Step::Draw {
@@ -342,7 +350,7 @@ async fn invitations(
     event: &events::Event,
     draws: &[crate::store::events::DrawRow],
     orgs: &BTreeMap<String, String>,
-    sort: &str,
+    (step, sort, page): (Step, &str, usize),
     ctx: &mut serde_json::Map<String, Value>,
 ) -> AppResult<()> {
     let mut rows = crate::service::invitations::roster(store, event.id).await?;
@@ -373,10 +381,23 @@ async fn invitations(
         "invitation_counts".into(),
         json!({"all": rows.len().to_string(), "accepted": accepted, "pending": pending}),
     );
+    // The roster step lists the accepted seats; every list is cut into pages of 100.
+    if step == Step::Roster {
+        rows.retain(|i| i.status == "accepted");
+    }
+    const PER_PAGE: usize = 100;
+    let pages = rows.len().div_ceil(PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    ctx.insert(
+        "inv_paging".into(),
+        json!({"page": page, "pages": pages, "shown": rows.len()}),
+    );
     ctx.insert(
         "invitations".into(),
         json!(rows
             .iter()
+            .skip((page - 1) * PER_PAGE)
+            .take(PER_PAGE)
             .map(|i| {
                 let mut v = json!(i);
                 v["org_name"] = json!(orgs
