@@ -8,14 +8,7 @@ use rocket::http::{ContentType, Header, Method, Status};
 use serde_json::{json, Value};
 
 async fn publish(app: &TestApp, body: String) -> (Status, String, Option<String>) {
-    let page = app
-        .client
-        .get("/admin/calls")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = app.page("/admin/calls").await;
     let token = csrf_token(&page);
     let r = app
         .client
@@ -79,14 +72,7 @@ async fn a_call_is_published_read_by_anyone_answered_while_open_and_counted() {
         .await
         .unwrap()
         .contains("2027年度评审专家征集"));
-    let page = app
-        .client
-        .get(call_path.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = app.page(call_path.clone()).await;
     assert!(
         page.contains("正在征集") && page.contains("职称证书") && page.contains("单位推荐意见")
     );
@@ -119,14 +105,7 @@ async fn a_call_is_published_read_by_anyone_answered_while_open_and_counted() {
     }
     app.logout().await;
     app.login("callexpert", PASSWORD).await;
-    let page = app
-        .client
-        .get(call_path.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = app.page(call_path.clone()).await;
     assert!(
         page.contains("action=\"/me/apply\""),
         "a signed-in expert applies here"
@@ -155,26 +134,12 @@ async fn a_call_is_published_read_by_anyone_answered_while_open_and_counted() {
 
     // The dashboard counts the applications per discipline sought, and the CSV agrees.
     app.login_admin().await;
-    let dashboard = app
-        .client
-        .get(format!("/calls/{id}/dashboard"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let dashboard = app.page(format!("/calls/{id}/dashboard")).await;
     assert!(
         dashboard.contains("<svg") && dashboard.contains("其他学科"),
         "{dashboard}"
     );
-    let csv = app
-        .client
-        .get(format!("/calls/{id}/dashboard.csv"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let csv = app.page(format!("/calls/{id}/dashboard.csv")).await;
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     let count = |label_code: &str| -> i64 {
         lines
@@ -189,14 +154,7 @@ async fn a_call_is_published_read_by_anyone_answered_while_open_and_counted() {
     assert_eq!(count("其他学科"), 1, "{csv}");
 
     // Closed: no more applications; moving the closing date reopens it.
-    let page = app
-        .client
-        .get(format!("/admin/calls/{id}/edit"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = app.page(format!("/admin/calls/{id}/edit")).await;
     let token = csrf_token(&page);
     let closed = app
         .client
@@ -220,23 +178,9 @@ async fn a_call_is_published_read_by_anyone_answered_while_open_and_counted() {
         .await;
     assert_eq!(status, Status::Conflict, "{body}");
     app.logout().await;
-    let page = app
-        .client
-        .get(call_path)
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = app.page(call_path).await;
     assert!(page.contains("已截止"));
-    let list = app
-        .client
-        .get("/calls")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let list = app.page("/calls").await;
     assert!(
         !list.contains("2027年度评审专家征集"),
         "closed calls leave the public list"
@@ -253,14 +197,7 @@ async fn applying_from_the_profile_page_needs_no_call() {
         .await;
     app.logout().await;
     app.login("selfapply", PASSWORD).await;
-    let me = app
-        .client
-        .get("/me")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let me = app.page("/me").await;
     let token = csrf_token(&me);
     let applied = app
         .client

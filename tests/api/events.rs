@@ -279,14 +279,7 @@ async fn an_infeasible_event_names_the_panel_and_the_binding_rule() {
 async fn the_event_pages_walk_from_creation_to_a_replayed_draw() {
     let app = sample_app().await;
     app.login_admin().await;
-    let page = app
-        .client
-        .get("/events")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = app.page("/events").await;
     let token = csrf_token(&page);
     let form = format!("csrf={token}&title=%E7%94%B3%E6%8A%A5%E8%AF%84%E5%AE%A1&kind=application&mode=panel&dates=&slots=S1%3D2026-12-15+am%3BS2%3D2026-12-15+pm&code=EV-PAGE");
     let created = app
@@ -341,14 +334,7 @@ async fn the_event_pages_walk_from_creation_to_a_replayed_draw() {
             .status(),
         Status::SeeOther
     );
-    let html = app
-        .client
-        .get(location.clone())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let html = app.page(location.clone()).await;
     assert!(
         html.contains("EV-PAGE-P01") && html.contains("/replay"),
         "{html}"
@@ -558,20 +544,14 @@ async fn the_invitations_of_a_large_event_are_paged_and_sorted() {
     assert_eq!(status, Status::Ok, "{sent}");
     let seats = sent["invitations"].as_u64().unwrap();
     assert!(seats > 100, "{seats} seats");
-    let first = invitations_page(&app, &id, 1).await;
+    let first = app
+        .page(format!("/events/{id}?step=invite&sort=name&page=1"))
+        .await;
     let rows = |html: &str| html.matches("/answer\"").count();
     assert_eq!(rows(&first), 100, "a hundred to a page");
     assert!(first.contains("sort=name&amp;page=2") || first.contains("sort=name&page=2"));
-    let second = invitations_page(&app, &id, 2).await;
+    let second = app
+        .page(format!("/events/{id}?step=invite&sort=name&page=2"))
+        .await;
     assert_eq!(rows(&second) as u64, seats - 100);
-}
-
-async fn invitations_page(app: &TestApp, id: &serde_json::Value, n: u32) -> String {
-    app.client
-        .get(format!("/events/{id}?step=invite&sort=name&page={n}"))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap()
 }

@@ -142,6 +142,17 @@ impl TestApp {
         .expect("create user");
     }
 
+    /// A page's HTML (whatever its status).
+    pub async fn page(&self, uri: impl AsRef<str>) -> String {
+        self.client
+            .get(uri.as_ref().to_string())
+            .dispatch()
+            .await
+            .into_string()
+            .await
+            .unwrap_or_default()
+    }
+
     pub async fn get_json(&self, uri: &str) -> (Status, Value) {
         json_of(self.client.get(uri.to_string()).dispatch().await).await
     }

@@ -108,14 +108,7 @@ async fn apply_approve_suspend_reinstate_exit_keeps_the_whole_timeline() {
         html.contains("three no-shows") && html.contains("从业年限"),
         "{html}"
     );
-    let profile = app
-        .client
-        .get(format!("/experts/{}", e["id"]))
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let profile = app.page(format!("/experts/{}", e["id"])).await;
     assert!(profile.contains(&format!("/memberships/{id}")));
     assert!(
         profile.contains("three no-shows"),
@@ -326,13 +319,8 @@ async fn the_roster_export_matches_the_filter() {
         .await;
     assert_eq!(roster["total"], 2);
     let csv = app
-        .client
-        .get("/api/v1/pools/review/roster.csv?region=outside&state=active")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+        .page("/api/v1/pools/review/roster.csv?region=outside&state=active")
+        .await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3, "{csv}");
     // A byte order mark first, so that Excel on a Chinese Windows reads UTF-8.
@@ -348,14 +336,7 @@ async fn the_roster_export_matches_the_filter() {
     }
     assert!(!csv.contains("甲地"));
     // The page offers the same filter and the download.
-    let page = app
-        .client
-        .get("/pools/review?region=outside")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = app.page("/pools/review?region=outside").await;
     assert!(
         page.contains("乙地") && !page.contains("甲地") && page.contains("roster.csv"),
         "{page}"
@@ -383,14 +364,7 @@ async fn entry_rules_are_configurable_and_audited() {
         (Status::UnprocessableEntity, Some("term_years"))
     );
     // The pool page's form saves the same rules.
-    let page = app
-        .client
-        .get("/pools/review")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = app.page("/pools/review").await;
     let token = csrf_token(&page);
     let form = format!("csrf={token}&titles=%E6%AD%A3%E9%AB%98&max_entry_age=60&term_years=5&misconduct_bar_years=5&min_years_in_field=5&max_entry_age_distinguished=70&require_pledge=true&suspend_after_declines=3&suspension_months=6&newcomer_share_percent=25");
     let saved = app
@@ -431,14 +405,7 @@ async fn the_pool_page_pages_sorts_and_previews_ending_terms_before_ending_them(
     let total = all["total"].as_i64().unwrap();
     assert!(total > 100);
     // Paged on the server: fifty lines, the page count, the next page keeps filter and order.
-    let page = app
-        .client
-        .get("/pools/review?sort=name&dir=desc")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = app.page("/pools/review?sort=name&dir=desc").await;
     assert_eq!(
         page.matches("/memberships/").count(),
         50,
@@ -475,13 +442,8 @@ async fn the_pool_page_pages_sorts_and_previews_ending_terms_before_ending_them(
     assert_eq!(names, sorted, "sorted by name, descending");
     // Ending terms: a preview lists who and how many; nothing changes until confirmed.
     let preview = app
-        .client
-        .get("/pools/review/expire-terms?before=2027-06-30")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+        .page("/pools/review/expire-terms?before=2027-06-30")
+        .await;
     let (_, due) = app
         .get_json("/api/v1/pools/review/memberships?term_before=2027-06-30")
         .await;
@@ -510,13 +472,8 @@ async fn the_pool_page_pages_sorts_and_previews_ending_terms_before_ending_them(
         .await;
     assert_eq!(done.status(), Status::SeeOther);
     let after = app
-        .client
-        .get(done.headers().get_one("Location").unwrap().to_string())
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+        .page(done.headers().get_one("Location").unwrap().to_string())
+        .await;
     assert!(
         after.contains("任期已结束。"),
         "a success message follows the action"

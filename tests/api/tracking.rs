@@ -66,23 +66,11 @@ async fn the_dashboard_numbers_equal_a_direct_count() {
         histogram_total, active,
         "every active member is in the histogram once"
     );
-    let page = app
-        .client
-        .get("/pools/review/dashboard?date=2026-11-24")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = app.page("/pools/review/dashboard?date=2026-11-24").await;
     assert_eq!(page.matches("<svg").count(), 7, "seven charts, plain SVG");
     let csv = app
-        .client
-        .get("/pools/review/dashboard.csv?date=2026-11-24")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+        .page("/pools/review/dashboard.csv?date=2026-11-24")
+        .await;
     assert!(
         csv.lines()
             .any(|l| l.starts_with("region,") && l.ends_with(&format!(",{outside}"))),
@@ -147,14 +135,7 @@ async fn the_rotation_plan_lists_expiring_flagged_and_applicants_and_applies_ato
         (Status::Ok, Some(2)),
         "{ok}"
     );
-    let page = app
-        .client
-        .get("/pools/review/rotation?date=2026-11-24")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = app.page("/pools/review/rotation?date=2026-11-24").await;
     assert!(
         page.contains("decisions["),
         "the planner page offers a decision per line"
@@ -189,14 +170,7 @@ async fn flag_thresholds_are_configurable_per_pool() {
 async fn the_pool_page_edits_the_flag_thresholds_naming_a_wrong_field() {
     let app = spawn_app().await;
     app.login_admin().await;
-    let page = app
-        .client
-        .get("/pools/review")
-        .dispatch()
-        .await
-        .into_string()
-        .await
-        .unwrap();
+    let page = app.page("/pools/review").await;
     assert!(
         page.contains("预警阈值"),
         "the thresholds are on the pool page"
