@@ -21,7 +21,13 @@ pub struct Config {
     pub templates_dir: Option<PathBuf>,
     /// How messages reach experts.
     pub messaging: Messaging,
+    /// The largest document an applicant may upload (`EXPERTPOOL_MAX_DOCUMENT_MB`, default
+    /// 10 MB).
+    pub max_document_bytes: usize,
 }
+
+/// The default upload limit of an application's document.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
 
 /// How messages reach experts: the channels (none configured: messages wait, visible in the
 /// service), the public address of answer links and the key that signs them.
@@ -200,6 +206,16 @@ impl Config {
                 .filter(|d| !d.is_empty())
                 .map(PathBuf::from),
             messaging: Messaging::from_env(&secret_key)?,
+            max_document_bytes: match std::env::var("EXPERTPOOL_MAX_DOCUMENT_MB") {
+                Ok(mb) if !mb.trim().is_empty() => mb
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|mb| (1..=100).contains(mb))
+                    .map(|mb| mb * 1024 * 1024)
+                    .ok_or("EXPERTPOOL_MAX_DOCUMENT_MB must be a number of megabytes from 1 to 100")?,
+                _ => DEFAULT_MAX_DOCUMENT_BYTES,
+            },
             secret_key,
         })
     }

@@ -45,6 +45,7 @@ macro_rules! text_enum {
 }
 
 pub mod answer_link;
+pub mod application;
 pub mod call;
 pub mod discipline;
 pub mod event;

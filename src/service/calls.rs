@@ -123,15 +123,82 @@ pub struct Progress {
     pub total: usize,
 }
 
+/// One applicant on a call's dashboard: a membership application (passed by staff, or made
+/// directly), or an application still with the applicant or staff (state `app_…`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    /// Where staff open it.
+    pub href: String,
+    /// Expert code ('' before the application is passed).
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Membership state, or `app_` and the application's state.
+    pub state: String,
+    /// Primary discipline code.
+    pub primary: String,
+    /// Employer's code.
+    pub organization_code: String,
+    /// Since (`YYYY-MM-DD` or a stored time).
+    pub since: String,
+}
+
 /// The call's applications against the numbers sought, per discipline sought (an applicant
 /// counts toward the first whose code their primary discipline starts with) and a last line
-/// for the others.
-pub async fn dashboard(
-    store: &Store,
-    id: i64,
-) -> AppResult<(Call, Vec<Progress>, Vec<store_c::Answer>)> {
+/// for the others. Applications not passed yet count by their own state; passed ones by
+/// their membership's.
+pub async fn dashboard(store: &Store, id: i64) -> AppResult<(Call, Vec<Progress>, Vec<Entry>)> {
     let call = get(store, id).await?;
-    let answers = store_c::answers(store, id).await?;
+    let mut entries: Vec<Entry> = store_c::answers(store, id)
+        .await?
+        .into_iter()
+        .map(|a| Entry {
+            href: format!("/memberships/{}", a.membership_id),
+            code: a.code,
+            name: a.name,
+            state: a.state,
+            primary: a.primary,
+            organization_code: a.organization_code,
+            since: a.since,
+        })
+        .collect();
+    let mut conn = store.pool.acquire().await?;
+    for a in crate::store::applications::of_call(&mut conn, id, None).await? {
+        if a.membership_id.is_some() {
+            continue;
+        }
+        let p: crate::domain::expert::ExpertInput =
+            serde_json::from_str(&a.profile_json).unwrap_or_default();
+        let (code, name, primary, org) = match a.expert_id {
+            Some(e) if a.profile_json.is_empty() => {
+                let r = crate::store::experts::get(&mut conn, crate::domain::ExpertId(e))
+                    .await?
+                    .profile;
+                let primary = r
+                    .disciplines
+                    .first()
+                    .map(|d| d.as_str().to_string())
+                    .unwrap_or_default();
+                (r.code, r.name, primary, r.org_id)
+            }
+            _ => (
+                String::new(),
+                p.name,
+                p.disciplines.first().cloned().unwrap_or_default(),
+                p.org_id,
+            ),
+        };
+        entries.push(Entry {
+            href: format!("/applications/{}", a.id),
+            code,
+            name,
+            state: format!("app_{}", a.state),
+            primary,
+            organization_code: org,
+            since: a.submitted_at.unwrap_or(a.created_at),
+        });
+    }
+    drop(conn);
     let mut lines: Vec<Progress> = call
         .sought
         .iter()
@@ -149,10 +216,10 @@ pub async fn dashboard(
         total: 0,
     });
     let others = lines.len() - 1;
-    for a in &answers {
+    for a in &entries {
         let line = call.sought_for(&a.primary).unwrap_or(others);
         *lines[line].by_state.entry(a.state.clone()).or_default() += 1;
         lines[line].total += 1;
     }
-    Ok((call, lines, answers))
+    Ok((call, lines, entries))
 }

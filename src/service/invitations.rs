@@ -85,7 +85,7 @@ pub(crate) async fn invite(
             when: crate::service::notify::when(event, &date, &part),
         },
         &crate::service::notify::Recipient {
-            expert_id: expert.id.0,
+            expert_id: Some(expert.id.0),
             name: &expert.profile.name,
             email: expert.profile.email.as_ref().map(|e| e.as_str()),
             phone: &expert.profile.phone,

@@ -132,6 +132,22 @@ pub async fn apply(
     expert: ExpertId,
     application: Application<'_>,
 ) -> AppResult<MembershipView> {
+    let mut tx = store.begin_write().await?;
+    let id = apply_in(&mut tx, actor, expert, application, true).await?;
+    tx.commit().await?;
+    view(store, id).await
+}
+
+/// An application inside the caller's transaction (a reviewed application to a call passes
+/// here with `check_dates` off: its dates were checked when it was submitted, and staff may
+/// pass it after the call closed). Returns the membership id.
+pub(crate) async fn apply_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    actor: &Actor,
+    expert: ExpertId,
+    application: Application<'_>,
+    check_dates: bool,
+) -> AppResult<i64> {
     let Application {
         pool,
         note,
@@ -146,11 +162,10 @@ pub async fn apply(
         )
         .into());
     }
-    let mut tx = store.begin_write().await?;
     let day = today();
     if let Some(call) = call {
         // Checked inside the transaction: the call may close or be edited meanwhile.
-        let found = crate::store::calls::get(&mut tx, call)
+        let found = crate::store::calls::get(tx, call)
             .await
             .map_err(|_| ValidationError::new("call", format!("no call {call}")))?;
         if found.pool != pool {
@@ -163,7 +178,7 @@ pub async fn apply(
             )
             .into());
         }
-        if found.status(day) != crate::domain::call::CallStatus::Open {
+        if check_dates && found.status(day) != crate::domain::call::CallStatus::Open {
             return Err(AppError::Conflict {
                 message: format!(
                     "the call '{}' takes applications from {} to {}",
@@ -174,7 +189,7 @@ pub async fn apply(
         }
     }
     let signed = pledge.then(crate::store::now);
-    let (checks, _) = entry_checks(&mut tx, expert, pool, day, signed.clone()).await?;
+    let (checks, _) = entry_checks(tx, expert, pool, day, signed.clone()).await?;
     let today = day.to_string();
     let application = store_m::NewApplication {
         expert,
@@ -185,7 +200,7 @@ pub async fn apply(
         pledge_at: signed.as_deref(),
         call,
     };
-    let id = store_m::insert_application(&mut tx, &application, actor)
+    let id = store_m::insert_application(tx, &application, actor)
         .await
         .map_err(|e| match e {
             crate::store::StoreError::Duplicate { .. } => AppError::Conflict {
@@ -196,9 +211,9 @@ pub async fn apply(
             },
             other => other.into(),
         })?;
-    let m = store_m::get(&mut tx, id).await?;
+    let m = store_m::get(tx, id).await?;
     audit::record(
-        &mut tx,
+        tx,
         actor,
         if nominated {
             "membership.nominate"
@@ -211,8 +226,7 @@ pub async fn apply(
         Some(&serde_json::json!({"checks": checks, "note": note, "call": call})),
     )
     .await?;
-    tx.commit().await?;
-    view(store, id).await
+    Ok(id)
 }
 
 /// The expert signs the integrity and confidentiality pledge on their open application or
@@ -258,7 +272,7 @@ pub async fn sign_pledge(
 /// Where a stored expert can be reached.
 pub(crate) fn recipient(e: &experts::StoredExpert) -> crate::service::notify::Recipient<'_> {
     crate::service::notify::Recipient {
-        expert_id: e.id.0,
+        expert_id: Some(e.id.0),
         name: &e.profile.name,
         email: e.profile.email.as_ref().map(|x| x.as_str()),
         phone: &e.profile.phone,

@@ -1,5 +1,6 @@
 //! Orchestration: validate against stored reference data, write, audit — in one transaction.
 
+pub mod applications;
 pub mod attempts;
 pub mod auth;
 pub mod calls;
@@ -16,6 +17,7 @@ pub mod memberships;
 pub mod notices;
 pub mod notify;
 pub mod panels;
+pub mod registration;
 pub mod replacement;
 pub mod scheduler;
 pub mod seats;

@@ -28,9 +28,10 @@ pub fn local(at: DateTime<Utc>) -> String {
 }
 
 /// Where an expert can be reached.
+#[derive(Clone, Copy)]
 pub struct Recipient<'a> {
-    /// Expert row id.
-    pub expert_id: i64,
+    /// Expert row id (none for someone who registered and has no expert record yet).
+    pub expert_id: Option<i64>,
     /// Name.
     pub name: &'a str,
     /// E-mail, if any.
@@ -62,7 +63,7 @@ async fn send(
                 kind,
                 channel: "email",
                 recipient: email,
-                expert_id: Some(to.expert_id),
+                expert_id: to.expert_id,
                 invitation_id: invitation,
                 subject: &subject,
                 body: &body,
@@ -80,7 +81,7 @@ async fn send(
                 kind,
                 channel: "sms",
                 recipient: phone,
-                expert_id: Some(to.expert_id),
+                expert_id: to.expert_id,
                 invitation_id: invitation,
                 subject: "",
                 body: &body,
@@ -282,4 +283,74 @@ pub fn when(event: &Event, slot_date: &str, slot_part: &str) -> String {
             .collect::<Vec<_>>()
             .join("、"),
     }
+}
+
+/// Where a link or code goes: the e-mail (and, with an SMS gateway, the mobile number).
+fn link_url(store: &Store, path: &str) -> String {
+    format!("{}{path}", store.messaging.public_url)
+}
+
+/// A registration's activation link (and SMS code, when the gateway is configured).
+pub async fn activation(
+    tx: &mut Transaction<'_, Any>,
+    store: &Store,
+    to: &Recipient<'_>,
+    token: &str,
+    code: Option<&str>,
+    hours: i64,
+) -> AppResult<()> {
+    let link = link_url(store, &format!("/register/activate/{token}"));
+    let hours = hours.to_string();
+    let values = [("link", link.as_str()), ("hours", hours.as_str()), ("code", code.unwrap_or(""))];
+    let mail_only = Recipient { phone: if code.is_some() { to.phone } else { "" }, ..*to };
+    send(tx, store, "registration", &mail_only, None, "msg_activate", &values).await
+}
+
+/// Someone registered with the e-mail or mobile number of an existing account: its holder is
+/// told how to sign in, with a link to set a new password (the registering stranger sees only
+/// "check your mailbox").
+pub async fn existing_account(
+    tx: &mut Transaction<'_, Any>,
+    store: &Store,
+    to: &Recipient<'_>,
+    username: &str,
+    token: &str,
+    hours: i64,
+) -> AppResult<()> {
+    let link = link_url(store, &format!("/register/activate/{token}"));
+    let login = link_url(store, "/login");
+    let hours = hours.to_string();
+    send(
+        tx,
+        store,
+        "registration",
+        &Recipient { phone: "", ..*to },
+        None,
+        "msg_existing",
+        &[("username", username), ("link", &link), ("login", &login), ("hours", &hours)],
+    )
+    .await
+}
+
+/// A step staff took on an application to a call (returned, refused, passed, reopened).
+pub async fn application_step(
+    tx: &mut Transaction<'_, Any>,
+    store: &Store,
+    to: &Recipient<'_>,
+    step: &str,
+    call_title: &str,
+    application: i64,
+    comment: &str,
+) -> AppResult<()> {
+    let link = link_url(store, &format!("/applications/{application}"));
+    send(
+        tx,
+        store,
+        "application_step",
+        to,
+        None,
+        &format!("msg_app_{step}"),
+        &[("call", call_title), ("link", &link), ("comment", comment)],
+    )
+    .await
 }

@@ -1,6 +1,7 @@
 //! Storage: the only module that names sqlx. One SQL text runs on SQLite and PostgreSQL
 //! through sqlx's `Any` driver; private row structs convert into domain types.
 
+pub mod applications;
 pub mod audit;
 pub mod backup;
 pub mod calls;
@@ -15,6 +16,7 @@ pub mod memberships;
 pub mod outbox;
 pub mod people;
 pub mod reference;
+pub mod registrations;
 mod search;
 pub mod sessions;
 pub mod settings;

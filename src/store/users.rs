@@ -172,3 +172,13 @@ pub async fn set_password(
         .await?;
     Ok(())
 }
+
+/// An account's login name.
+pub async fn username(conn: &mut sqlx::AnyConnection, id: UserId) -> Result<String, StoreError> {
+    let (name,): (String,) = sqlx::query_as("select username from app_user where user_id = $1")
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    Ok(name)
+}

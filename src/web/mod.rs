@@ -27,13 +27,19 @@ pub fn build(config: &Config, store: Store) -> Rocket<Build> {
             rocket::data::Limits::default()
                 .limit("string", 8.mebibytes())
                 .limit("form", 8.mebibytes())
-                .limit("json", 4.mebibytes()),
+                .limit("json", 4.mebibytes())
+                // An applicant's document: the configured size and room for the form around
+                // it, so that a larger file gets a clear message rather than a cut-off upload.
+                .limit("file", (config.max_document_bytes + (1 << 20)).bytes())
+                .limit("data-form", (config.max_document_bytes + (2 << 20)).bytes()),
         ));
     if let Some(port) = config.port {
         figment = figment.merge(("port", port));
     }
     rocket::custom(figment)
         .manage(store)
+        .manage(pages::DocumentLimit(config.max_document_bytes))
+        .manage(crate::domain::application::RegistrationLimits::default())
         .attach(templates::Templates::fairing(config.templates_dir.clone()))
         .mount("/", pages::routes())
         .mount("/api/v1", api::routes())

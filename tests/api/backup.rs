@@ -60,6 +60,7 @@ async fn backup_while_the_service_runs_copies_every_expert() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (db, store) = database_with(dir.path(), 12).await;
     let config = Config {
+        max_document_bytes: expertpool::config::DEFAULT_MAX_DOCUMENT_BYTES,
         database_url: url_of(&db),
         secret_key: vec![5u8; 64],
         admin_password: None,

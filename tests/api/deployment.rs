@@ -155,6 +155,7 @@ async fn compiled_in_templates_escape_what_they_show() {
 
 fn config_with_templates(dir: &Path) -> Config {
     Config {
+        max_document_bytes: expertpool::config::DEFAULT_MAX_DOCUMENT_BYTES,
         database_url: String::new(),
         secret_key: vec![3u8; 64],
         admin_password: None,

@@ -46,6 +46,7 @@ async fn a_full_disk_answers_503_and_writes_work_again_once_space_is_freed() {
         .unwrap();
     seed_organizations(&store).await;
     let config = expertpool::config::Config {
+        max_document_bytes: expertpool::config::DEFAULT_MAX_DOCUMENT_BYTES,
         database_url: url,
         secret_key: vec![7u8; 64],
         admin_password: None,

@@ -89,6 +89,7 @@ pub async fn spawn_app_with(messaging: expertpool::config::Messaging) -> TestApp
         .expect("bootstrap admin");
     seed_organizations(&store).await;
     let config = Config {
+        max_document_bytes: expertpool::config::DEFAULT_MAX_DOCUMENT_BYTES,
         database_url: database_url.clone(),
         secret_key: SECRET_KEY.to_vec(),
         admin_password: None,

@@ -22,6 +22,7 @@ mod notifications;
 mod openapi;
 mod pool_rules;
 mod pools;
+mod recruiting;
 mod registry;
 mod sample_engine;
 mod search;

@@ -165,6 +165,7 @@ async fn second_instance(app: &TestApp) -> rocket::local::asynchronous::Client {
         .await
         .unwrap();
     let config = expertpool::config::Config {
+        max_document_bytes: expertpool::config::DEFAULT_MAX_DOCUMENT_BYTES,
         database_url: app.database_url.clone(),
         secret_key: vec![7u8; 64],
         admin_password: None,

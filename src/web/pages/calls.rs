@@ -103,6 +103,7 @@ async fn public_page(
         &format!("/calls/{id}"),
     );
     ctx.insert("call".into(), call_view(lang, &call, &names));
+    ctx.insert("form".into(), json!({}));
     ctx.insert(
         "notice".into(),
         json!(flash.and_then(|f| catalog(lang.0).get(f.message()).cloned())),
@@ -336,15 +337,24 @@ fn shown(lines: &[calls::Progress]) -> impl Iterator<Item = &calls::Progress> {
         .filter(|l| !l.discipline.is_empty() || l.total > 0)
 }
 
-/// Per line: sought, applied (every application but withdrawn ones) and approved.
+/// Per line: sought, applied (every application submitted and not withdrawn) and approved.
 fn figures(l: &calls::Progress) -> [f64; 3] {
     let n = |state: &str| l.by_state.get(state).copied().unwrap_or(0);
     let approved = n("active") + n("suspended") + n("exited");
     [
         f64::from(l.sought),
-        (l.total - n("withdrawn")) as f64,
+        (l.total - n("withdrawn") - n("app_withdrawn") - n("app_draft")) as f64,
         approved as f64,
     ]
+}
+
+/// A dashboard state in words: a membership's, or an application's (`app_…`).
+fn state_word(lang: Lang, state: &str) -> String {
+    let key = match state.strip_prefix("app_") {
+        Some(s) => format!("app_state_{s}"),
+        None => format!("state_{state}"),
+    };
+    catalog(lang.0).get(&key).cloned().unwrap_or(key)
 }
 
 #[get("/calls/<id>/dashboard")]
@@ -388,7 +398,7 @@ async fn dashboard(
                 let states: Vec<String> = l
                     .by_state
                     .iter()
-                    .map(|(state, n)| format!("{} {n}", word(&format!("state_{state}"))))
+                    .map(|(state, n)| format!("{} {n}", state_word(lang, state)))
                     .collect();
                 json!({"label": label_of(lang, l, &names), "sought": sought, "applied": applied,
                        "approved": approved, "states": states})
@@ -399,7 +409,7 @@ async fn dashboard(
         "answers".into(),
         json!(answers
             .iter()
-            .map(|a| json!({"membership_id": a.membership_id, "code": a.code, "name": a.name, "state": a.state,
+            .map(|a| json!({"href": a.href, "code": a.code, "name": a.name, "state": state_word(lang, &a.state),
                             "discipline": names.get(&a.primary).cloned().unwrap_or_else(|| a.primary.clone()),
                             "org": orgs.get(&a.organization_code).cloned().unwrap_or_else(|| a.organization_code.clone()),
                             "since": a.since}))
@@ -441,7 +451,7 @@ async fn dashboard_csv(
             rows.push(vec![
                 label.clone(),
                 l.sought.to_string(),
-                word(&format!("state_{state}")),
+                state_word(lang, state),
                 n.to_string(),
             ]);
         }

@@ -17,8 +17,8 @@ use rocket::response::Redirect;
 use rocket::State;
 use serde_json::json;
 
-mod profile_form;
-use profile_form::{Pickers, ProfileForm};
+pub(super) mod profile_form;
+pub(super) use profile_form::{Pickers, ProfileForm};
 
 #[get("/experts?<query..>")]
 async fn list(
@@ -229,13 +229,24 @@ async fn show(r: Reader, lang: Lang, csrf: Csrf, store: &State<Store>, id: i64) 
 }
 
 #[get("/me")]
-async fn me(e: ExpertUser, lang: Lang, csrf: Csrf, store: &State<Store>) -> AppResult<Html> {
+async fn me(
+    user: CurrentUser,
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+) -> AppResult<Result<Html, Redirect>> {
+    let expert = match (user.0.role, user.0.expert_id) {
+        (crate::domain::user::Role::Expert, Some(expert)) => expert,
+        // A registered applicant has no record until staff pass the application.
+        (crate::domain::user::Role::Expert, None) => return Ok(Err(Redirect::to("/applications"))),
+        _ => return Err(AppError::Forbidden("this page is an expert's own".into())),
+    };
     let v = Viewer {
-        user: &e.user,
+        user: &user,
         lang,
         csrf: &csrf,
     };
-    show_page(&v, store, e.expert, true).await
+    Ok(Ok(show_page(&v, store, expert, true).await?))
 }
 
 /// Who is looking at a page, in which language, with which CSRF token.
@@ -257,47 +268,7 @@ async fn form_page(
     ctx.insert("form".into(), json!(form));
     ctx.insert("action".into(), json!(action));
     ctx.insert("own".into(), json!(own));
-    ctx.insert(
-        "all_types".into(),
-        json!(ExpertType::ALL
-            .iter()
-            .map(|t| t.as_str())
-            .collect::<Vec<_>>()),
-    );
-    let pick = pickers(store, v.lang).await?;
-    ctx.insert(
-        "organizations".into(),
-        json!(pick.orgs.values().collect::<Vec<_>>()),
-    );
-    ctx.insert(
-        "disciplines".into(),
-        json!(pick
-            .disciplines
-            .iter()
-            .map(|(code, name)| format!("{code} {name}"))
-            .collect::<Vec<_>>()),
-    );
-    ctx.insert(
-        "titles".into(),
-        json!(crate::domain::expert::Title::ALL
-            .iter()
-            .map(|t| {
-                let key = format!("title_{}", t.as_str());
-                let label = crate::web::i18n::catalog(v.lang.0)
-                    .get(&key)
-                    .cloned()
-                    .unwrap_or_else(|| t.as_str().to_string());
-                json!({"value": t.as_str(), "label": label})
-            })
-            .collect::<Vec<_>>()),
-    );
-    ctx.insert(
-        "relation_kinds".into(),
-        json!(crate::domain::expert::RelationKind::ALL
-            .iter()
-            .map(|k| k.as_str())
-            .collect::<Vec<_>>()),
-    );
+    profile_choices(&mut ctx, store, v.lang).await?;
     ctx.insert("error".into(), serde_json::Value::Null);
     ctx.insert("error_field".into(), serde_json::Value::Null);
     let status = match error {
@@ -390,8 +361,59 @@ async fn edit_me_form(
     .await
 }
 
+/// What the profile fields offer (`partials/profile_fields`): types, organizations and
+/// disciplines by name, titles and relation kinds in the reader's language.
+pub(super) async fn profile_choices(
+    ctx: &mut serde_json::Map<String, serde_json::Value>,
+    store: &Store,
+    lang: Lang,
+) -> AppResult<()> {
+    ctx.insert(
+        "all_types".into(),
+        json!(ExpertType::ALL
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()),
+    );
+    let pick = pickers(store, lang).await?;
+    ctx.insert(
+        "organizations".into(),
+        json!(pick.orgs.values().collect::<Vec<_>>()),
+    );
+    ctx.insert(
+        "disciplines".into(),
+        json!(pick
+            .disciplines
+            .iter()
+            .map(|(code, name)| format!("{code} {name}"))
+            .collect::<Vec<_>>()),
+    );
+    ctx.insert(
+        "titles".into(),
+        json!(crate::domain::expert::Title::ALL
+            .iter()
+            .map(|t| {
+                let key = format!("title_{}", t.as_str());
+                let label = crate::web::i18n::catalog(lang.0)
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or_else(|| t.as_str().to_string());
+                json!({"value": t.as_str(), "label": label})
+            })
+            .collect::<Vec<_>>()),
+    );
+    ctx.insert(
+        "relation_kinds".into(),
+        json!(crate::domain::expert::RelationKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()),
+    );
+    Ok(())
+}
+
 /// What the pickers offer: organizations and disciplines by name in the reader's language.
-async fn pickers(store: &Store, lang: Lang) -> AppResult<Pickers> {
+pub(super) async fn pickers(store: &Store, lang: Lang) -> AppResult<Pickers> {
     let orgs = super::roster_files::org_names(store, lang).await?;
     let disciplines = reference::disciplines(store, "")
         .await?

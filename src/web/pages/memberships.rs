@@ -40,29 +40,21 @@ async fn membership_context(
         )),
     );
     // Each entry check in the reader's language, employers by name.
-    let orgs = super::roster_files::org_names(store, lang).await?;
     let mut view_json = json!(view);
-    if let Some(checks) = view_json["checks"].as_array_mut() {
-        for (json, check) in checks.iter_mut().zip(&view.checks) {
-            let args: Vec<(&str, String)> = check
-                .args
-                .iter()
-                .map(|(k, v)| {
-                    let v = match *k {
-                        "org" => orgs.get(v).cloned().unwrap_or_else(|| v.clone()),
-                        _ => v.clone(),
-                    };
-                    (*k, v)
-                })
-                .collect();
-            json["text"] = json!(crate::web::i18n::fill(
-                lang.0,
-                check.message,
-                args.iter().map(|(k, v)| (*k, v.as_str()))
-            ));
-        }
-    }
+    view_json["checks"] = check_texts(store, lang, &view.checks).await?;
     ctx.insert("view".into(), view_json);
+    // The review of the call application it came from belongs to its timeline.
+    let mut conn = store.pool.acquire().await?;
+    let application = crate::store::applications::of_membership(&mut conn, id).await?;
+    let steps = match &application {
+        Some(a) => crate::store::applications::steps(&mut conn, a.id).await?,
+        None => Vec::new(),
+    };
+    drop(conn);
+    ctx.insert(
+        "application".into(),
+        json!(application.map(|a| json!({"id": a.id, "steps": super::applications::step_rows(lang, &steps)}))),
+    );
     ctx.insert(
         "exit_reasons".into(),
         json!(crate::domain::membership::ExitReason::ALL
@@ -244,4 +236,36 @@ async fn leave(
 
 pub fn routes() -> Vec<rocket::Route> {
     routes![membership_page, decide, apply, sign_pledge, leave]
+}
+
+/// Entry checks as a page shows them: each with its `text` in the reader's language,
+/// employers by name.
+pub(super) async fn check_texts(
+    store: &Store,
+    lang: Lang,
+    checks: &[crate::domain::membership::RuleCheck],
+) -> AppResult<serde_json::Value> {
+    let orgs = super::roster_files::org_names(store, lang).await?;
+    let mut out = json!(checks);
+    if let Some(list) = out.as_array_mut() {
+        for (json, check) in list.iter_mut().zip(checks) {
+            let args: Vec<(&str, String)> = check
+                .args
+                .iter()
+                .map(|(k, v)| {
+                    let v = match *k {
+                        "org" => orgs.get(v).cloned().unwrap_or_else(|| v.clone()),
+                        _ => v.clone(),
+                    };
+                    (*k, v)
+                })
+                .collect();
+            json["text"] = json!(crate::web::i18n::fill(
+                lang.0,
+                check.message,
+                args.iter().map(|(k, v)| (*k, v.as_str()))
+            ));
+        }
+    }
+    Ok(out)
 }

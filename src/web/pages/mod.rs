@@ -1,6 +1,7 @@
 //! HTML pages (server-rendered Tera templates; they work without JavaScript).
 
 mod admin;
+mod applications;
 mod audit;
 mod auth;
 mod calls;
@@ -14,11 +15,13 @@ mod invitations;
 mod memberships;
 mod messages;
 mod pools;
+mod registration;
 mod roster_files;
 mod tracking;
 mod verification;
 
 use crate::store::users::User;
+pub use applications::DocumentLimit;
 use crate::web::i18n::{catalog, Lang};
 use crate::web::templates::Page;
 use rocket::http::Status;
@@ -30,6 +33,8 @@ pub fn routes() -> Vec<rocket::Route> {
     let mut all = Vec::new();
     all.extend(auth::routes());
     all.extend(calls::routes());
+    all.extend(registration::routes());
+    all.extend(applications::routes());
     all.extend(experts::routes());
     all.extend(admin::routes());
     all.extend(audit::routes());

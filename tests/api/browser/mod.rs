@@ -11,6 +11,7 @@
 mod admin;
 mod expert;
 mod staff;
+mod stranger;
 mod supervisor;
 
 use crate::helpers::*;
@@ -70,6 +71,7 @@ impl Walk {
     pub async fn start(app: TestApp, role: &'static str) -> Walk {
         let port = free_port();
         let config = Config {
+            max_document_bytes: expertpool::config::DEFAULT_MAX_DOCUMENT_BYTES,
             database_url: String::new(),
             secret_key: vec![9u8; 64],
             admin_password: None,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Names and codes of the reference data the pickers offer.
-pub(super) struct Pickers {
+pub(crate) struct Pickers {
     /// Organization code → name in the reader's language.
     pub orgs: BTreeMap<String, String>,
     /// Discipline code → name.
@@ -110,7 +110,7 @@ pub(super) struct AwayRow {
 
 /// The profile form.
 #[derive(Debug, Clone, Default, FromForm, Serialize)]
-pub(super) struct ProfileForm {
+pub(crate) struct ProfileForm {
     #[field(default = String::new())]
     code: String,
     #[field(default = String::new())]
@@ -155,7 +155,26 @@ pub(super) struct ProfileForm {
     distinction: String,
     #[serde(skip)]
     #[field(default = String::new())]
-    pub(super) csrf: String,
+    pub(crate) csrf: String,
+    /// What an application to a call adds (`app.note`, `app.pledge`, `app.go`); the expert
+    /// forms leave it out.
+    #[serde(skip)]
+    #[field(default = <ApplicationExtras as Default>::default())]
+    pub(crate) app: ApplicationExtras,
+}
+
+/// The fields an application form has beyond the profile.
+#[derive(Debug, Clone, Default, FromForm)]
+pub(crate) struct ApplicationExtras {
+    /// A note to the reviewers.
+    #[field(default = String::new())]
+    pub(crate) note: String,
+    /// The pledge is ticked.
+    #[field(default = false)]
+    pub(crate) pledge: bool,
+    /// `save` or `submit`.
+    #[field(default = String::new())]
+    pub(crate) go: String,
 }
 
 fn words(text: &str) -> Vec<String> {
@@ -172,7 +191,7 @@ fn blank(cells: &[&str]) -> bool {
 }
 
 impl ProfileForm {
-    pub(super) fn into_input(self, pick: &Pickers) -> Result<ExpertInput, ValidationError> {
+    pub(crate) fn into_input(self, pick: &Pickers) -> Result<ExpertInput, ValidationError> {
         let employments = self
             .jobs
             .iter()
@@ -239,7 +258,7 @@ impl ProfileForm {
 
     /// The form as shown again after an error: the values kept, the old token not, and
     /// blank rows to add more.
-    pub(super) fn without_token(&self) -> Self {
+    pub(crate) fn without_token(&self) -> Self {
         ProfileForm {
             csrf: String::new(),
             ..self.clone()
@@ -248,7 +267,7 @@ impl ProfileForm {
     }
 
     /// Two empty rows under each list, for adding entries without script.
-    pub(super) fn with_blank_rows(mut self) -> Self {
+    pub(crate) fn with_blank_rows(mut self) -> Self {
         self.disciplines.retain(|d| !d.trim().is_empty());
         self.jobs.retain(|j| !blank(&[&j.org, &j.from, &j.to]));
         self.relations
@@ -263,7 +282,75 @@ impl ProfileForm {
         self
     }
 
-    pub(super) fn from_profile(p: &ExpertProfile, pick: &Pickers) -> Self {
+    /// The form of a profile as typed (an application's draft, which may not parse yet):
+    /// codes shown by name where they resolve.
+    pub(crate) fn from_input(p: &ExpertInput, pick: &Pickers) -> Self {
+        let label = |code: &str| match code {
+            "" => String::new(),
+            code => pick.org_label(code),
+        };
+        ProfileForm {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            gender: p.gender.clone(),
+            birth_year: p.birth_year.clone(),
+            title: p.title.clone(),
+            position: p.position.clone(),
+            org: label(&p.org_id),
+            region: p.region.clone(),
+            disciplines: p
+                .disciplines
+                .iter()
+                .map(|d| pick.discipline_label(d))
+                .collect(),
+            keywords_zh: p.keywords_zh.join("；"),
+            keywords_en: p.keywords_en.join("; "),
+            summary: p.summary.clone(),
+            types: p.types.clone(),
+            email: p.email.clone(),
+            phone: p.phone.clone(),
+            jobs: p
+                .employments
+                .iter()
+                .map(|e| JobRow {
+                    org: label(&e.org_id),
+                    from: e.from.clone(),
+                    to: e.to.clone(),
+                })
+                .collect(),
+            relations: p
+                .relations
+                .iter()
+                .map(|r| RelationRow {
+                    kind: r.kind.clone(),
+                    person: r.person_name.clone(),
+                    org: label(&r.org_id),
+                    since: r.since.clone(),
+                    until: r.until.clone(),
+                })
+                .collect(),
+            away: p
+                .unavailable
+                .iter()
+                .map(|u| match u.split_once("..") {
+                    Some((from, to)) => AwayRow {
+                        from: from.to_string(),
+                        to: to.to_string(),
+                    },
+                    None => AwayRow {
+                        from: u.clone(),
+                        to: u.clone(),
+                    },
+                })
+                .collect(),
+            field_since: p.field_since.clone(),
+            distinction: p.distinction.clone(),
+            ..Default::default()
+        }
+        .with_blank_rows()
+    }
+
+    pub(crate) fn from_profile(p: &ExpertProfile, pick: &Pickers) -> Self {
         let year = |y: Option<i32>| y.map(|y| y.to_string()).unwrap_or_default();
         ProfileForm {
             code: p.code.clone(),
@@ -327,6 +414,7 @@ impl ProfileForm {
                 })
                 .collect(),
             csrf: String::new(),
+            app: ApplicationExtras::default(),
         }
         .with_blank_rows()
     }

@@ -1,0 +1,518 @@
+//! Recruiting: strangers register from a call's page (activated by the e-mailed link), fill in
+//! an application with documents, and staff review it; registration is limited and reveals
+//! nothing about who has an account; documents are checked by content and shown only to the
+//! applicant and staff; a closed call takes nothing until an administrator reopens a draft.
+
+use crate::helpers::*;
+use expertpool::domain::call::CallInput;
+use expertpool::store::audit::Actor;
+use rocket::http::{ContentType, Header, Status};
+use std::net::SocketAddr;
+
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n";
+
+fn day(offset: i64) -> String {
+    (expertpool::clock::today() + chrono::Duration::days(offset)).to_string()
+}
+
+/// Publishes a call for the review pool open from `opens` to `closes` days from today.
+pub async fn call(app: &TestApp, opens: i64, closes: i64) -> i64 {
+    expertpool::service::calls::create(
+        &app.store,
+        &Actor::system("test"),
+        &CallInput {
+            pool: "review".into(),
+            title: "2027年度评审专家征集".into(),
+            body: "征集冶金工程专家".into(),
+            opens_on: day(opens),
+            closes_on: day(closes),
+            sought: vec![("45020".into(), "2".into())],
+            documents: vec!["title_certificate".into()],
+        },
+    )
+    .await
+    .expect("call")
+    .id
+}
+
+fn from(ip: &str) -> SocketAddr {
+    format!("{ip}:40000").parse().unwrap()
+}
+
+/// Registers from the call's page; the status and the page.
+pub async fn register(
+    app: &TestApp,
+    call: i64,
+    ip: &str,
+    name: &str,
+    email: &str,
+    mobile: &str,
+) -> (Status, String) {
+    let token = csrf_token(&app.page(format!("/calls/{call}")).await);
+    let r = app
+        .client
+        .post(format!("/calls/{call}/register"))
+        .remote(from(ip))
+        .header(ContentType::Form)
+        .header(Header::new("Accept-Language", "zh-CN"))
+        .body(format!(
+            "csrf={token}&name={}&email={}&mobile={mobile}",
+            urlencoding(name),
+            urlencoding(email)
+        ))
+        .dispatch()
+        .await;
+    (r.status(), r.into_string().await.unwrap_or_default())
+}
+
+pub fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The messages written to an address, newest first: (subject, body).
+pub async fn mails_to(app: &TestApp, address: &str) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "select subject, body from outbox where recipient = $1 and channel = 'email' order by message_id desc",
+    )
+    .bind(address)
+    .fetch_all(&app.store.pool)
+    .await
+    .unwrap()
+}
+
+/// The activation path in a message (`/register/activate/…`).
+pub fn link_in(body: &str) -> String {
+    let start = body.find("/register/activate/").expect("an activation link");
+    let end = body[start..]
+        .find(char::is_whitespace)
+        .map_or(body.len(), |e| start + e);
+    body[start..end].to_string()
+}
+
+/// Follows the link, chooses the password; where the browser lands.
+pub async fn activate(app: &TestApp, link: &str) -> (Status, String) {
+    let page = app.page(link).await;
+    let token = csrf_token(&page);
+    let r = app
+        .client
+        .post(link.to_string())
+        .header(ContentType::Form)
+        .body(format!(
+            "csrf={token}&password=Kexue-2027!&repeat=Kexue-2027!"
+        ))
+        .dispatch()
+        .await;
+    (
+        r.status(),
+        r.headers().get_one("Location").unwrap_or_default().to_string(),
+    )
+}
+
+/// Posts a form to a page's action with the page's token.
+pub async fn post_form(app: &TestApp, page: &str, action: &str, fields: &str) -> (Status, String, String) {
+    let token = csrf_token(&app.page(page).await);
+    let r = app
+        .client
+        .post(action.to_string())
+        .header(ContentType::Form)
+        .header(Header::new("Accept-Language", "zh-CN"))
+        .body(format!("csrf={token}&{fields}"))
+        .dispatch()
+        .await;
+    let location = r.headers().get_one("Location").unwrap_or_default().to_string();
+    (r.status(), location, r.into_string().await.unwrap_or_default())
+}
+
+/// The profile an applicant types (valid, for the review pool).
+pub fn profile_fields(name: &str) -> String {
+    format!(
+        "name={}&gender=F&birth_year=1975&title=senior&position={}&org={}&region=province&disciplines[0]={}&field_since=1998&email=li.hua%40lzu.edu.cn&phone=13912345678&keywords_zh={}",
+        urlencoding(name),
+        urlencoding("教授"),
+        urlencoding("兰州大学"),
+        urlencoding("45020 冶金工程"),
+        urlencoding("铜冶炼；烟气治理"),
+    )
+}
+
+/// Uploads a file as a multipart form; the status and the page or redirect.
+pub async fn upload(app: &TestApp, application: i64, kind: &str, name: &str, bytes: &[u8]) -> (Status, String) {
+    let token = csrf_token(&app.page(format!("/applications/{application}")).await);
+    let boundary = "----expertpool-test-boundary";
+    let mut body = Vec::new();
+    for (field, value) in [("csrf", token.as_str()), ("kind", kind)] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/pdf\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let r = app
+        .client
+        .post(format!("/applications/{application}/documents"))
+        .header(ContentType::new("multipart", "form-data").with_params(("boundary", boundary)))
+        .header(Header::new("Accept-Language", "zh-CN"))
+        .body(body)
+        .dispatch()
+        .await;
+    (r.status(), r.into_string().await.unwrap_or_default())
+}
+
+fn id_of(location: &str) -> i64 {
+    location
+        .trim_start_matches("/applications/")
+        .parse()
+        .unwrap_or_else(|_| panic!("not an application: {location}"))
+}
+
+/// A stranger registered, activated and signed in; their application's id.
+pub async fn applicant(app: &TestApp, call: i64, ip: &str, email: &str, mobile: &str) -> i64 {
+    let (status, _) = register(app, call, ip, "李华", email, mobile).await;
+    assert_eq!(status, Status::Ok);
+    let mails = mails_to(app, email).await;
+    let (status, location) = activate(app, &link_in(&mails[0].1)).await;
+    assert_eq!(status, Status::SeeOther);
+    id_of(&location)
+}
+
+async fn state_of(app: &TestApp, id: i64) -> String {
+    let (state,): (String,) = sqlx::query_as("select state from application where application_id = $1")
+        .bind(id)
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    state
+}
+
+#[tokio::test]
+async fn a_stranger_registers_applies_is_returned_resubmits_passes_and_becomes_a_member() {
+    let app = spawn_app().await;
+    let call = call(&app, -1, 30).await;
+    // The public page offers registration to strangers.
+    let page = app.page(format!("/calls/{call}")).await;
+    assert!(page.contains(&format!("/calls/{call}/register")), "{page}");
+
+    let id = applicant(&app, call, "10.1.1.1", "li.hua@lzu.edu.cn", "13912345678").await;
+    let page = app.page(format!("/applications/{id}")).await;
+    assert!(page.contains("李华") && page.contains("13912345678"), "the draft starts from the registration");
+
+    // Submitting an incomplete draft names what is missing; saving keeps it.
+    let me = format!("/applications/{id}");
+    let (status, _, html) = post_form(&app, &me, &me, "name=%E6%9D%8E%E5%8D%8E&app.go=submit").await;
+    assert_eq!(status, Status::UnprocessableEntity, "{html}");
+    assert!(html.contains("草稿已保存"), "{html}");
+    let (status, location, _) = post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=save", profile_fields("李华"))).await;
+    assert_eq!((status, location.as_str()), (Status::SeeOther, me.as_str()));
+    let page = app.page(&me).await;
+    assert!(page.contains("兰州大学") && page.contains("符合"), "rules judged by name: {page}");
+    // Without the title certificate it cannot be submitted.
+    let (status, _, html) = post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华"))).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(html.contains("职称证书"), "{html}");
+    assert_eq!(upload(&app, id, "title_certificate", "职称证书.pdf", PDF).await.0, Status::SeeOther);
+    let (status, _, _) = post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华"))).await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(state_of(&app, id).await, "submitted");
+    // A submitted application cannot be changed by the applicant.
+    let (status, _) = upload(&app, id, "other", "补充.pdf", PDF).await;
+    assert_eq!(status, Status::Conflict);
+
+    // Staff return it with a comment; the applicant is told by e-mail.
+    app.logout().await;
+    app.add_user("clerk", "staff", "").await;
+    app.login("clerk", PASSWORD).await;
+    let queue = app.page(format!("/calls/{call}/applications")).await;
+    assert!(queue.contains("李华") && queue.contains("待审核"), "{queue}");
+    let review = format!("/applications/{id}/review");
+    let (status, _, html) = post_form(&app, &me, &review, "decision=return").await;
+    assert_eq!(status, Status::UnprocessableEntity, "a return needs a comment: {html}");
+    let (status, _, _) = post_form(&app, &me, &review, "decision=return&comment=%E8%AF%B7%E8%A1%A5%E5%85%85%E5%8D%95%E4%BD%8D%E6%8E%A8%E8%8D%90%E6%84%8F%E8%A7%81").await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(state_of(&app, id).await, "returned");
+    let mails = mails_to(&app, "li.hua@lzu.edu.cn").await;
+    assert!(mails[0].0.contains("需要修改") && mails[0].1.contains("请补充单位推荐意见"), "{mails:?}");
+
+    // The applicant adds the recommendation and submits again.
+    app.logout().await;
+    assert_eq!(app.login("13912345678", "Kexue-2027!").await, Status::Ok);
+    let page = app.page(&me).await;
+    assert!(page.contains("请补充单位推荐意见"), "the comment is shown");
+    assert_eq!(upload(&app, id, "employer_recommendation", "推荐意见.pdf", PDF).await.0, Status::SeeOther);
+    let (status, _, _) = post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华"))).await;
+    assert_eq!(status, Status::SeeOther);
+
+    // Staff pass it: an expert record, the account linked, an application to the pool.
+    app.logout().await;
+    app.login("clerk", PASSWORD).await;
+    let (status, _, _) = post_form(&app, &me, &review, "decision=pass").await;
+    assert_eq!(status, Status::SeeOther);
+    let (membership, expert): (i64, i64) = sqlx::query_as(
+        "select membership_id, expert_id from application where application_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.store.pool)
+    .await
+    .unwrap();
+    let (status, m) = app.get_json(&format!("/api/v1/memberships/{membership}")).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(m["state"], "applied");
+    let timeline = app.page(format!("/memberships/{membership}")).await;
+    for step in ["提交", "退回修改", "通过初审"] {
+        assert!(timeline.contains(step), "the membership's timeline shows {step}");
+    }
+
+    // The administrator approves; the applicant is an active member with their own page.
+    app.logout().await;
+    app.login_admin().await;
+    let (status, m) = app
+        .send_json(
+            rocket::http::Method::Post,
+            &format!("/api/v1/memberships/{membership}/transitions"),
+            &serde_json::json!({"action": "approve"}),
+        )
+        .await;
+    assert_eq!(status, Status::Ok, "{m}");
+    assert_eq!(m["state"], "active");
+    // The dashboard counts the member and the CSV agrees.
+    let dashboard = app.page(format!("/calls/{call}/dashboard")).await;
+    assert!(dashboard.contains("李华"), "{dashboard}");
+    let csv = app.page(format!("/calls/{call}/dashboard.csv")).await;
+    assert!(csv.contains("在库") || csv.contains("active"), "{csv}");
+    app.logout().await;
+    assert_eq!(app.login("13912345678", "Kexue-2027!").await, Status::Ok);
+    let (status, me_json) = app.get_json("/api/v1/me").await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(me_json["id"], expert, "{me_json}");
+    // Every step is in the audit log.
+    let actions: Vec<(String,)> = sqlx::query_as(
+        "select action from audit where entity = 'application' and entity_ref = $1 order by audit_id",
+    )
+    .bind(id.to_string())
+    .fetch_all(&app.store.pool)
+    .await
+    .unwrap();
+    let actions: Vec<String> = actions.into_iter().map(|(a,)| a).collect();
+    for a in ["application.create", "application.upload", "application.submit", "application.return", "application.pass"] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn registering_again_or_with_someone_elses_number_reveals_nothing() {
+    let app = spawn_app().await;
+    let call = call(&app, -1, 30).await;
+    applicant(&app, call, "10.2.0.1", "wang@zju.edu.cn", "13700000001").await;
+    app.logout().await;
+    let (_, first) = register(&app, call, "10.2.0.2", "陌生人", "new.person@example.org", "13700000002").await;
+    // The same e-mail again: the same page, and the holder is told how to sign in.
+    let (status, again) = register(&app, call, "10.2.0.3", "王", "WANG@zju.edu.cn", "13700000009").await;
+    assert_eq!(status, Status::Ok);
+    let strip = |html: &str, email: &str| html.replace(email, "EMAIL").replace(&csrf_token(html), "");
+    assert_eq!(
+        strip(&first, "new.person@example.org"),
+        strip(&again, "wang@zju.edu.cn"),
+        "a known address reads exactly like a new one"
+    );
+    let mails = mails_to(&app, "wang@zju.edu.cn").await;
+    assert!(mails[0].0.contains("已有"), "{:?}", mails[0]);
+    assert!(mails[0].1.contains("13700000001"), "the login name is in the mail");
+    // Someone else's mobile number with a fresh e-mail: nothing goes to the fresh address,
+    // the account's holder is told at their own address.
+    let (status, _) = register(&app, call, "10.2.0.4", "冒名者", "attacker@example.net", "13700000001").await;
+    assert_eq!(status, Status::Ok);
+    assert!(mails_to(&app, "attacker@example.net").await.is_empty());
+    assert_eq!(mails_to(&app, "wang@zju.edu.cn").await.len(), 3);
+    // Only one account exists for the address.
+    let (n,): (i64,) = sqlx::query_as("select count(*) from app_user where email = 'wang@zju.edu.cn'")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    // The reset link in the holder's mail sets a new password (once).
+    let link = link_in(&mails[0].1);
+    let (status, _) = activate(&app, &link).await;
+    assert_eq!(status, Status::SeeOther);
+    app.logout().await;
+    assert_eq!(app.login("13700000001", "Kexue-2027!").await, Status::Ok);
+    app.logout().await;
+    let again = app.client.get(link).dispatch().await;
+    assert_eq!(again.status(), Status::NotFound, "a link works once");
+    // A wrong field is named.
+    let (status, html) = register(&app, call, "10.2.0.5", "赵", "zhao@example.org", "12345").await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(html.contains("不是有效的手机号"), "{html}");
+}
+
+#[tokio::test]
+async fn a_hundred_registrations_from_one_address_are_throttled() {
+    let app = spawn_app().await;
+    let call = call(&app, -1, 30).await;
+    let mut statuses = Vec::new();
+    for i in 0..100 {
+        let (status, _) = register(
+            &app,
+            call,
+            "192.0.2.77",
+            "批量",
+            &format!("bulk{i}@example{}.org", i % 7),
+            &format!("1360000{i:04}"),
+        )
+        .await;
+        statuses.push(status);
+    }
+    let accepted = statuses.iter().filter(|s| **s == Status::Ok).count();
+    let refused = statuses.iter().filter(|s| **s == Status::TooManyRequests).count();
+    assert_eq!((accepted, refused), (10, 90), "{statuses:?}");
+    // Another address still registers.
+    let (status, _) = register(&app, call, "192.0.2.78", "另一人", "other@example.org", "13600009999").await;
+    assert_eq!(status, Status::Ok);
+    let (queued,): (i64,) = sqlx::query_as("select count(*) from outbox where kind = 'registration' and channel = 'email'")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    assert_eq!(queued, 11, "no message for a refused registration");
+}
+
+#[tokio::test]
+async fn a_fake_pdf_is_refused_and_documents_are_only_for_their_applicant_and_staff() {
+    let app = spawn_app().await;
+    let call = call(&app, -1, 30).await;
+    let first = applicant(&app, call, "10.3.0.1", "a@example.org", "13500000001").await;
+    let (status, html) = upload(&app, first, "title_certificate", "证书.pdf", b"<html><script>alert(1)</script></html>").await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(html.contains("不是 PDF、JPG 或 PNG"), "{html}");
+    let (n,): (i64,) = sqlx::query_as("select count(*) from application_document")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing stored");
+    assert_eq!(upload(&app, first, "title_certificate", "证书.pdf", PDF).await.0, Status::SeeOther);
+    let (doc,): (i64,) = sqlx::query_as("select document_id from application_document")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    let path = format!("/applications/{first}/documents/{doc}");
+    let r = app.client.get(path.clone()).dispatch().await;
+    assert_eq!(r.status(), Status::Ok);
+    assert_eq!(r.headers().get_one("X-Content-Type-Options"), Some("nosniff"));
+    assert!(r.headers().get_one("Content-Disposition").unwrap().starts_with("attachment"));
+    assert_eq!(r.into_bytes().await.unwrap(), PDF);
+
+    // Another applicant sees neither the document nor the application.
+    app.logout().await;
+    let second = applicant(&app, call, "10.3.0.2", "b@example.org", "13500000002").await;
+    assert_ne!(first, second);
+    assert_eq!(app.client.get(path.clone()).dispatch().await.status(), Status::NotFound);
+    assert_eq!(app.client.get(format!("/applications/{first}")).dispatch().await.status(), Status::NotFound);
+    assert_eq!(
+        app.client.get(format!("/applications/{second}/documents/{doc}")).dispatch().await.status(),
+        Status::NotFound,
+        "a document under another application id"
+    );
+    // Nor can they take it off.
+    let (status, _, _) = post_form(&app, &format!("/applications/{second}"), &format!("/applications/{first}/documents/{doc}/remove"), "").await;
+    assert_eq!(status, Status::NotFound);
+    // Staff can.
+    app.logout().await;
+    app.add_user("clerk", "staff", "").await;
+    app.login("clerk", PASSWORD).await;
+    assert_eq!(app.client.get(path.clone()).dispatch().await.status(), Status::Ok);
+    // Strangers are sent to the login.
+    app.logout().await;
+    let r = app.client.get(path).dispatch().await;
+    assert!(matches!(r.status().code, 303 | 401), "{}", r.status());
+}
+
+#[tokio::test]
+async fn a_closed_call_takes_nothing_until_an_administrator_reopens_a_draft() {
+    let app = spawn_app().await;
+    let call_id = call(&app, -5, 10).await;
+    let id = applicant(&app, call_id, "10.4.0.1", "late@example.org", "13300000001").await;
+    let me = format!("/applications/{id}");
+    post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=save", profile_fields("迟到"))).await;
+    assert_eq!(upload(&app, id, "title_certificate", "证书.pdf", PDF).await.0, Status::SeeOther);
+    // The call closes.
+    expertpool::service::calls::update(
+        &app.store,
+        &Actor::system("test"),
+        call_id,
+        &CallInput {
+            pool: "review".into(),
+            title: "2027年度评审专家征集".into(),
+            body: String::new(),
+            opens_on: day(-5),
+            closes_on: day(-1),
+            sought: vec![("45020".into(), "2".into())],
+            documents: vec!["title_certificate".into()],
+        },
+    )
+    .await
+    .unwrap();
+    let (status, _, html) = post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=submit", profile_fields("迟到"))).await;
+    assert_eq!(status, Status::Conflict, "{html}");
+    assert_eq!(state_of(&app, id).await, "draft", "the draft is kept");
+    // Registration from the closed call is refused.
+    app.logout().await;
+    let (status, _) = register(&app, call_id, "10.4.0.2", "更晚", "later@example.org", "13300000002").await;
+    assert_eq!(status, Status::Conflict);
+    // The administrator reopens the draft until a day; the applicant is told and submits.
+    app.login_admin().await;
+    let page = app.page(&me).await;
+    assert!(page.contains("重新开放申请"), "{page}");
+    let (status, _, _) = post_form(&app, &me, &format!("{me}/reopen"), &format!("until={}", day(3))).await;
+    assert_eq!(status, Status::SeeOther);
+    assert!(mails_to(&app, "late@example.org").await[0].0.contains("重新开放"));
+    app.logout().await;
+    app.login("13300000001", "Kexue-2027!").await;
+    let (status, _, _) = post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=submit", profile_fields("迟到"))).await;
+    assert_eq!(status, Status::SeeOther);
+    assert_eq!(state_of(&app, id).await, "submitted");
+}
+
+#[tokio::test]
+async fn staff_link_an_applicant_to_the_expert_already_on_record() {
+    let app = spawn_app().await;
+    let call = call(&app, -1, 30).await;
+    // An expert imported by staff, without an account, with the same name and employer.
+    app.login_admin().await;
+    let mut p = profile_json("李华");
+    p["email"] = serde_json::json!("old.address@lzu.edu.cn");
+    let (status, existing) = app.send_json(rocket::http::Method::Post, "/api/v1/experts", &p).await;
+    assert_eq!(status, Status::Created, "{existing}");
+    app.logout().await;
+    let id = applicant(&app, call, "10.5.0.1", "li.hua@lzu.edu.cn", "13912345678").await;
+    let me = format!("/applications/{id}");
+    post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=save", profile_fields("李华"))).await;
+    upload(&app, id, "title_certificate", "证书.pdf", PDF).await;
+    let (status, _, _) = post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华"))).await;
+    assert_eq!(status, Status::SeeOther);
+    app.logout().await;
+    app.login_admin().await;
+    let page = app.page(&me).await;
+    let code = existing["code"].as_str().unwrap();
+    assert!(page.contains(code) && page.contains("姓名和单位相同"), "{page}");
+    let (status, _, _) = post_form(&app, &me, &format!("{me}/link"), &format!("expert={code}")).await;
+    assert_eq!(status, Status::SeeOther);
+    let (status, _, _) = post_form(&app, &me, &format!("{me}/review"), "decision=pass").await;
+    assert_eq!(status, Status::SeeOther);
+    let (experts,): (i64,) = sqlx::query_as("select count(*) from expert where name = '李华'")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    assert_eq!(experts, 1, "no second record");
+    let (linked,): (Option<i64>,) = sqlx::query_as("select expert_id from app_user where username = '13912345678'")
+        .fetch_one(&app.store.pool)
+        .await
+        .unwrap();
+    assert_eq!(linked, existing["id"].as_i64());
+}
