@@ -163,6 +163,13 @@ pub(crate) async fn apply_in(
         .into());
     }
     let day = today();
+    if call.is_some() && !nominated && check_dates {
+        return Err(ValidationError::new(
+            "call",
+            "an application to a call is made on the call's page, with its documents, and reviewed by staff",
+        )
+        .into());
+    }
     if let Some(call) = call {
         // Checked inside the transaction: the call may close or be edited meanwhile.
         let found = crate::store::calls::get(tx, call)

@@ -19,6 +19,14 @@ const PUBLIC: &[(&str, &str)] = &[
     // Calls for experts are public notices.
     ("GET", "/calls"),
     ("GET", "/calls/<id>"),
+    // Registration from a call's page: the form, and the activation link or SMS code, whose
+    // token is the credential (a wrong one is a 404).
+    ("GET", "/calls/<id>/register"),
+    ("POST", "/calls/<id>/register"),
+    ("GET", "/register/activate/<token>"),
+    ("POST", "/register/activate/<token>"),
+    ("GET", "/register/code"),
+    ("POST", "/register/code"),
 ];
 
 /// Routes an expert account may call.
@@ -56,6 +64,15 @@ const EXPERT_ALLOWED: &[(&str, &str)] = &[
     ("POST", "/api/v1/invitations/<id>/answer"),
     ("POST", "/me/invitations/<id>/answer"),
     ("GET", "/api/v1/me/record"),
+    // Their own applications to calls (others answer 404).
+    ("POST", "/calls/<call>/apply"),
+    ("GET", "/applications"),
+    ("GET", "/applications/<id>"),
+    ("POST", "/applications/<id>"),
+    ("POST", "/applications/<id>/documents"),
+    ("GET", "/applications/<id>/documents/<doc>"),
+    ("POST", "/applications/<id>/documents/<doc>/remove"),
+    ("POST", "/applications/<id>/withdraw"),
 ];
 
 fn concrete(path: &str) -> String {

@@ -107,20 +107,27 @@ async fn a_call_is_published_read_by_anyone_answered_while_open_and_counted() {
     app.login("callexpert", PASSWORD).await;
     let page = app.page(call_path.clone()).await;
     assert!(
-        page.contains("action=\"/me/apply\""),
+        page.contains(&format!("action=\"/calls/{id}/apply\"")),
         "a signed-in expert applies here"
     );
     let token = csrf_token(&page);
     let applied = app
         .client
-        .post("/me/apply")
+        .post(format!("/calls/{id}/apply"))
         .header(ContentType::Form)
-        .body(format!(
-            "csrf={token}&pool=review&call={id}&pledge=true&note=响应征集"
-        ))
+        .body(format!("csrf={token}"))
         .dispatch()
         .await;
-    assert_eq!(applied.status(), Status::SeeOther);
+    assert_eq!(applied.status(), Status::SeeOther, "a draft with documents and review");
+    // Applying to a call skips neither its documents nor the review.
+    let (status, body) = app
+        .send_json(
+            Method::Post,
+            "/api/v1/me/memberships",
+            &json!({"pool": "review", "pledge": true, "call": id}),
+        )
+        .await;
+    assert_eq!(status, Status::UnprocessableEntity, "{body}");
     // A call recruits for one pool only.
     let (status, _) = app
         .send_json(
@@ -141,17 +148,18 @@ async fn a_call_is_published_read_by_anyone_answered_while_open_and_counted() {
     );
     let csv = app.page(format!("/calls/{id}/dashboard.csv")).await;
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
-    let count = |label_code: &str| -> i64 {
+    let count = |label_code: &str, state: &str| -> i64 {
         lines
             .iter()
-            .filter(|l| l.contains(label_code) && l.contains("申请中"))
+            .filter(|l| l.contains(label_code) && l.contains(state))
             .map(|l| l.rsplit(',').next().unwrap().trim().parse::<i64>().unwrap())
             .sum()
     };
     let (_, names) = app.get_json("/api/v1/disciplines?prefix=45020").await;
     let metallurgy = names[0]["name_zh"].as_str().unwrap().to_string();
-    assert_eq!(count(&metallurgy), 2, "{csv}");
-    assert_eq!(count("其他学科"), 1, "{csv}");
+    assert_eq!(count(&metallurgy, "申请中"), 1, "{csv}");
+    assert_eq!(count(&metallurgy, "草稿"), 1, "{csv}");
+    assert_eq!(count("其他学科", "申请中"), 1, "{csv}");
 
     // Closed: no more applications; moving the closing date reopens it.
     let page = app.page(format!("/admin/calls/{id}/edit")).await;

@@ -314,3 +314,62 @@ fn the_check_itself_catches_keys_codes_and_english() {
     ))
     .is_empty());
 }
+
+/// The recruiting pages of a stranger, an applicant and staff, in every state of an
+/// application, with mistakes.
+#[tokio::test]
+async fn recruiting_pages_read_chinese() {
+    use crate::recruiting::{
+        activate, call, link_in, mails_to, post_form as post, profile_fields, register, upload, PDF,
+    };
+    let app = spawn_app().await;
+    let call = call(&app, -1, 20).await;
+    for uri in [format!("/calls/{call}"), format!("/calls/{call}/register"), "/register/code".into()] {
+        let (status, html) = page(&app, &uri).await;
+        assert_chinese(&uri, status, &html);
+    }
+    let (status, html) = register(&app, call, "10.9.0.1", "周", "zhou@example.org", "123").await;
+    assert_chinese("a wrong mobile number", status, &html);
+    let (status, html) = register(&app, call, "10.9.0.1", "周", "zhou@example.org", "13800001111").await;
+    assert_chinese("registered", status, &html);
+    let link = link_in(&mails_to(&app, "zhou@example.org").await[0].1);
+    let (status, html) = page(&app, &link).await;
+    assert_chinese("activation", status, &html);
+    let (status, html) = page(&app, "/register/activate/0000").await;
+    assert_chinese("a dead link", status, &html);
+    let (_, location) = activate(&app, &link).await;
+    let me = location.clone();
+    let (status, html) = page(&app, &me).await;
+    assert_chinese("a fresh draft", status, &html);
+    let (status, _, html) = post(&app, &me, &me, "name=%E5%91%A8&birth_year=abc&app.go=submit").await;
+    assert_chinese("a draft with a wrong year", status, &html);
+    let id: i64 = me.trim_start_matches("/applications/").parse().unwrap();
+    let (status, html) = upload(&app, id, "title_certificate", "a.pdf", b"GIF89a").await;
+    assert_chinese("a file that is no PDF", status, &html);
+    upload(&app, id, "title_certificate", "职称证书.pdf", PDF).await;
+    post(&app, &me, &me, &format!("{}&app.pledge=true&app.go=submit", profile_fields("周"))).await;
+    for uri in [me.clone(), "/applications".into()] {
+        let (status, html) = page(&app, &uri).await;
+        assert_chinese(&uri, status, &html);
+    }
+    app.logout().await;
+    app.login_admin().await;
+    for uri in [
+        format!("/calls/{call}/applications"),
+        format!("/calls/{call}/applications?state=submitted"),
+        me.clone(),
+        format!("/calls/{call}/dashboard"),
+    ] {
+        let (status, html) = page(&app, &uri).await;
+        assert_chinese(&uri, status, &html);
+    }
+    let (status, _, html) = post(&app, &me, &format!("{me}/review"), "decision=refuse").await;
+    assert_chinese("a refusal without a reason", status, &html);
+    post(&app, &me, &format!("{me}/review"), "decision=return&comment=%E8%AF%B7%E8%A1%A5%E5%85%85").await;
+    app.logout().await;
+    app.login("13800001111", "Kexue-2027!").await;
+    let (status, html) = page(&app, &me).await;
+    assert_chinese("a returned application", status, &html);
+    let (status, html) = page(&app, "/applications/999").await;
+    assert_chinese("someone else's application", status, &html);
+}
