@@ -213,7 +213,9 @@ impl Config {
                     .ok()
                     .filter(|mb| (1..=100).contains(mb))
                     .map(|mb| mb * 1024 * 1024)
-                    .ok_or("EXPERTPOOL_MAX_DOCUMENT_MB must be a number of megabytes from 1 to 100")?,
+                    .ok_or(
+                        "EXPERTPOOL_MAX_DOCUMENT_MB must be a number of megabytes from 1 to 100",
+                    )?,
                 _ => DEFAULT_MAX_DOCUMENT_BYTES,
             },
             secret_key,

@@ -286,7 +286,8 @@ impl Document {
         bytes: Vec<u8>,
         max_bytes: usize,
     ) -> Result<Document, ValidationError> {
-        let kind = DocumentKind::parse(kind).map_err(|e| ValidationError::new("kind", e.message))?;
+        let kind =
+            DocumentKind::parse(kind).map_err(|e| ValidationError::new("kind", e.message))?;
         if bytes.is_empty() {
             return Err(ValidationError::new("document", "choose a file to upload"));
         }
@@ -367,7 +368,10 @@ mod tests {
         assert_eq!(next_state(S::Submitted, A::Return), Ok(S::Returned));
         assert_eq!(next_state(S::Returned, A::Submit), Ok(S::Submitted));
         assert_eq!(next_state(S::Submitted, A::Pass), Ok(S::Passed));
-        assert!(next_state(S::Draft, A::Pass).is_err(), "staff review what was submitted");
+        assert!(
+            next_state(S::Draft, A::Pass).is_err(),
+            "staff review what was submitted"
+        );
         assert!(next_state(S::Returned, A::Refuse).is_err());
         for done in [S::Passed, S::Refused, S::Withdrawn] {
             for a in [A::Submit, A::Return, A::Refuse, A::Pass, A::Withdraw] {
@@ -383,7 +387,13 @@ mod tests {
         for typed in ["13800138000", "+86 138-0013-8000", " 138 0013 8000 "] {
             assert_eq!(Mobile::parse(typed).unwrap().as_str(), "13800138000");
         }
-        for wrong in ["1380013800", "23800138000", "1380013800a", "12800138000", ""] {
+        for wrong in [
+            "1380013800",
+            "23800138000",
+            "1380013800a",
+            "12800138000",
+            "",
+        ] {
             assert_eq!(Mobile::parse(wrong).unwrap_err().field, "mobile", "{wrong}");
         }
     }
@@ -428,8 +438,8 @@ mod tests {
     #[test]
     fn documents_are_judged_by_content_not_name() {
         let pdf = b"%PDF-1.7\n...".to_vec();
-        let d = Document::check("title_certificate", "C:\\证书\\职称.pdf", pdf.clone(), 100)
-            .unwrap();
+        let d =
+            Document::check("title_certificate", "C:\\证书\\职称.pdf", pdf.clone(), 100).unwrap();
         assert_eq!(d.file_type, FileType::Pdf);
         assert_eq!(d.file_name, "职称.pdf");
         let png = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0].to_vec();
@@ -447,7 +457,9 @@ mod tests {
             "document"
         );
         assert_eq!(
-            Document::check("passport", "a.pdf", pdf, 100).unwrap_err().field,
+            Document::check("passport", "a.pdf", pdf, 100)
+                .unwrap_err()
+                .field,
             "kind"
         );
         assert_eq!(
@@ -464,7 +476,9 @@ mod tests {
             missing_for_submit(false, &required, &[D::Recommendation]),
             vec!["pledge", "title_certificate"]
         );
-        assert!(missing_for_submit(true, &required, &[D::Recommendation, D::TitleCertificate])
-            .is_empty());
+        assert!(
+            missing_for_submit(true, &required, &[D::Recommendation, D::TitleCertificate])
+                .is_empty()
+        );
     }
 }

@@ -174,11 +174,13 @@ async fn twins_of(store: &Store, row: &ApplicationRow, p: &ExpertInput) -> AppRe
     let mobile = crate::domain::application::Mobile::parse(&p.phone)
         .map(|m| m.as_str().to_string())
         .unwrap_or(mobile);
-    Ok(store_a::twins(&mut conn, p.name.trim(), p.org_id.trim(), &email, &mobile)
-        .await?
-        .into_iter()
-        .filter(|t| Some(t.expert_id) != row.expert_id)
-        .collect())
+    Ok(
+        store_a::twins(&mut conn, p.name.trim(), p.org_id.trim(), &email, &mobile)
+            .await?
+            .into_iter()
+            .filter(|t| Some(t.expert_id) != row.expert_id)
+            .collect(),
+    )
 }
 
 /// Opens this account's application to a call (or returns the one it has): a draft with the
@@ -219,7 +221,14 @@ pub async fn start(store: &Store, actor: &Actor, user: &User, call: i64) -> AppR
     )
     .await?;
     store_a::note_step(&mut tx, id, "create", "", "draft", "", &actor.name, &now).await?;
-    record(&mut tx, actor, "application.create", id, serde_json::json!({"call": call})).await?;
+    record(
+        &mut tx,
+        actor,
+        "application.create",
+        id,
+        serde_json::json!({"call": call}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -241,8 +250,16 @@ async fn record(
     id: i64,
     details: serde_json::Value,
 ) -> AppResult<()> {
-    audit::record(tx, actor, action, "application", &id.to_string(), None, Some(&details))
-        .await?;
+    audit::record(
+        tx,
+        actor,
+        action,
+        "application",
+        &id.to_string(),
+        None,
+        Some(&details),
+    )
+    .await?;
     Ok(())
 }
 
@@ -283,7 +300,10 @@ pub async fn save(
     if !row.state.editable() {
         return Err(not_editable(&row));
     }
-    let profile_json = match (&draft.profile, row.profile_json.is_empty() && row.expert_id.is_some()) {
+    let profile_json = match (
+        &draft.profile,
+        row.profile_json.is_empty() && row.expert_id.is_some(),
+    ) {
         (Some(p), false) => serde_json::to_string(p).unwrap_or_default(),
         _ => row.profile_json.clone(),
     };
@@ -293,8 +313,24 @@ pub async fn save(
         (false, _) => None,
     };
     let now = crate::store::now();
-    store_a::save_draft(&mut tx, id, &profile_json, pledge_at.as_deref(), &note, &now).await?;
-    store_a::note_step(&mut tx, id, "save", "", row.state.as_str(), "", &actor.name, &now).await?;
+    store_a::save_draft(
+        &mut tx,
+        id,
+        &profile_json,
+        pledge_at.as_deref(),
+        &note,
+        &now,
+    )
+    .await?;
+    // A save is a change (audited) but not a step of the review (the history stays readable).
+    record(
+        &mut tx,
+        actor,
+        "application.save",
+        id,
+        serde_json::json!({"pledge": pledge_at.is_some()}),
+    )
+    .await?;
     tx.commit().await?;
     let mut conn = store.pool.acquire().await?;
     let saved = store_a::get(&mut conn, id).await?;
@@ -370,10 +406,25 @@ pub async fn remove_document(
     if !store_a::retire_document(&mut tx, id, document, &now).await? {
         return Err(AppError::NotFound(format!("document {document}")));
     }
-    store_a::note_step(&mut tx, id, "remove_document", "", row.state.as_str(), "", &actor.name, &now)
-        .await?;
-    record(&mut tx, actor, "application.remove_document", id, serde_json::json!({"document": document}))
-        .await?;
+    store_a::note_step(
+        &mut tx,
+        id,
+        "remove_document",
+        "",
+        row.state.as_str(),
+        "",
+        &actor.name,
+        &now,
+    )
+    .await?;
+    record(
+        &mut tx,
+        actor,
+        "application.remove_document",
+        id,
+        serde_json::json!({"document": document}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -409,7 +460,18 @@ async fn move_to(
         field: Some("state".into()),
     })?;
     let now = crate::store::now();
-    if !store_a::step(tx, row.id, row.state, to, action.name(), comment, &actor.name, &now).await? {
+    if !store_a::step(
+        tx,
+        row.id,
+        row.state,
+        to,
+        action.name(),
+        comment,
+        &actor.name,
+        &now,
+    )
+    .await?
+    {
         return Err(AppError::Conflict {
             message: "the application changed meanwhile: reload the page".into(),
             field: Some("state".into()),
@@ -614,7 +676,9 @@ async fn link_account(
     match holder {
         Some(h) if h == user.0 => Ok(()),
         Some(_) => Err(AppError::Conflict {
-            message: "this expert already has another account: the applicant should sign in with it".into(),
+            message:
+                "this expert already has another account: the applicant should sign in with it"
+                    .into(),
             field: Some("expert".into()),
         }),
         None => {
@@ -631,7 +695,10 @@ pub async fn link(store: &Store, actor: &Actor, id: i64, expert_code: &str) -> A
     let row = load(&mut tx, id, Viewer::Staff).await?;
     if row.state != ApplicationState::Submitted {
         return Err(AppError::Conflict {
-            message: format!("the application is {}: only a submitted one is linked", row.state),
+            message: format!(
+                "the application is {}: only a submitted one is linked",
+                row.state
+            ),
             field: Some("state".into()),
         });
     }
@@ -646,16 +713,33 @@ pub async fn link(store: &Store, actor: &Actor, id: i64, expert_code: &str) -> A
             .unwrap_or((None,));
     if holder.is_some_and(|h| h != row.user_id) {
         return Err(AppError::Conflict {
-            message: "this expert already has another account: the applicant should sign in with it".into(),
+            message:
+                "this expert already has another account: the applicant should sign in with it"
+                    .into(),
             field: Some("expert".into()),
         });
     }
     store_a::set_expert(&mut tx, id, expert.id.0).await?;
     let now = crate::store::now();
-    store_a::note_step(&mut tx, id, "link", "", row.state.as_str(), &expert.profile.code, &actor.name, &now)
-        .await?;
-    record(&mut tx, actor, "application.link", id, serde_json::json!({"expert": expert.profile.code}))
-        .await?;
+    store_a::note_step(
+        &mut tx,
+        id,
+        "link",
+        "",
+        row.state.as_str(),
+        &expert.profile.code,
+        &actor.name,
+        &now,
+    )
+    .await?;
+    record(
+        &mut tx,
+        actor,
+        "application.link",
+        id,
+        serde_json::json!({"expert": expert.profile.code}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -675,7 +759,10 @@ pub async fn reopen(
     let row = load(&mut tx, id, Viewer::Staff).await?;
     if row.state != ApplicationState::Draft {
         return Err(AppError::Conflict {
-            message: format!("the application is {}: only an unfinished draft is reopened", row.state),
+            message: format!(
+                "the application is {}: only an unfinished draft is reopened",
+                row.state
+            ),
             field: Some("state".into()),
         });
     }
@@ -683,9 +770,25 @@ pub async fn reopen(
     let until = until.to_string();
     let now = crate::store::now();
     store_a::reopen(&mut tx, id, &until, &now).await?;
-    store_a::note_step(&mut tx, id, "reopen", "", row.state.as_str(), &until, &actor.name, &now)
-        .await?;
-    record(&mut tx, actor, "application.reopen", id, serde_json::json!({"until": until})).await?;
+    store_a::note_step(
+        &mut tx,
+        id,
+        "reopen",
+        "",
+        row.state.as_str(),
+        &until,
+        &actor.name,
+        &now,
+    )
+    .await?;
+    record(
+        &mut tx,
+        actor,
+        "application.reopen",
+        id,
+        serde_json::json!({"until": until}),
+    )
+    .await?;
     tell(&mut tx, store, &row, &call, "reopened", &until).await?;
     tx.commit().await?;
     Ok(())
@@ -736,8 +839,17 @@ pub async fn queue(
             discipline: p.disciplines.first().cloned().unwrap_or_default(),
             state: row.state,
             submitted_at: row.submitted_at.clone(),
-            documents: v.documents.iter().filter(|d| d.replaced_at.is_none()).count(),
-            failed: v.checks.iter().filter(|c| !c.passed).map(|c| c.rule).collect(),
+            documents: v
+                .documents
+                .iter()
+                .filter(|d| d.replaced_at.is_none())
+                .count(),
+            failed: v
+                .checks
+                .iter()
+                .filter(|c| !c.passed)
+                .map(|c| c.rule)
+                .collect(),
             twins: v.twins.len(),
             membership_id: row.membership_id,
         });

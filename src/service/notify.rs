@@ -301,9 +301,25 @@ pub async fn activation(
 ) -> AppResult<()> {
     let link = link_url(store, &format!("/register/activate/{token}"));
     let hours = hours.to_string();
-    let values = [("link", link.as_str()), ("hours", hours.as_str()), ("code", code.unwrap_or(""))];
-    let mail_only = Recipient { phone: if code.is_some() { to.phone } else { "" }, ..*to };
-    send(tx, store, "registration", &mail_only, None, "msg_activate", &values).await
+    let values = [
+        ("link", link.as_str()),
+        ("hours", hours.as_str()),
+        ("code", code.unwrap_or("")),
+    ];
+    let mail_only = Recipient {
+        phone: if code.is_some() { to.phone } else { "" },
+        ..*to
+    };
+    send(
+        tx,
+        store,
+        "registration",
+        &mail_only,
+        None,
+        "msg_activate",
+        &values,
+    )
+    .await
 }
 
 /// Someone registered with the e-mail or mobile number of an existing account: its holder is
@@ -327,7 +343,12 @@ pub async fn existing_account(
         &Recipient { phone: "", ..*to },
         None,
         "msg_existing",
-        &[("username", username), ("link", &link), ("login", &login), ("hours", &hours)],
+        &[
+            ("username", username),
+            ("link", &link),
+            ("login", &login),
+            ("hours", &hours),
+        ],
     )
     .await
 }

@@ -119,7 +119,10 @@ pub async fn of_user_for_call(
 }
 
 /// Every application of an account, newest first.
-pub async fn of_user(conn: &mut AnyConnection, user: i64) -> Result<Vec<ApplicationRow>, StoreError> {
+pub async fn of_user(
+    conn: &mut AnyConnection,
+    user: i64,
+) -> Result<Vec<ApplicationRow>, StoreError> {
     sqlx::query(&format!(
         "select {COLUMNS} from application where user_id = $1 order by application_id desc"
     ))
@@ -218,7 +221,17 @@ pub async fn step(
     if done.rows_affected() == 0 {
         return Ok(false);
     }
-    note_step(tx, id, action, from.as_str(), to.as_str(), comment, actor, now).await?;
+    note_step(
+        tx,
+        id,
+        action,
+        from.as_str(),
+        to.as_str(),
+        comment,
+        actor,
+        now,
+    )
+    .await?;
     Ok(true)
 }
 
@@ -285,12 +298,14 @@ pub async fn reopen(
     day: &str,
     now: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("update application set reopened_until = $1, updated_at = $2 where application_id = $3")
-        .bind(day)
-        .bind(now)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "update application set reopened_until = $1, updated_at = $2 where application_id = $3",
+    )
+    .bind(day)
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

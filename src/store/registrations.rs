@@ -155,10 +155,12 @@ pub async fn latest_with_code(
 
 /// Counts a wrong SMS code.
 pub async fn count_wrong_code(conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
-    sqlx::query("update registration set code_attempts = code_attempts + 1 where registration_id = $1")
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "update registration set code_attempts = code_attempts + 1 where registration_id = $1",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -211,13 +213,15 @@ pub async fn set_contact(
     email: &str,
     mobile: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("update app_user set display_name = $1, email = $2, mobile = $3 where user_id = $4")
-        .bind(name)
-        .bind(email)
-        .bind(mobile)
-        .bind(user.0)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "update app_user set display_name = $1, email = $2, mobile = $3 where user_id = $4",
+    )
+    .bind(name)
+    .bind(email)
+    .bind(mobile)
+    .bind(user.0)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -226,10 +230,10 @@ pub async fn contact(
     conn: &mut AnyConnection,
     user: UserId,
 ) -> Result<(String, String, String), StoreError> {
-    Ok(sqlx::query_as(
-        "select display_name, email, mobile from app_user where user_id = $1",
+    Ok(
+        sqlx::query_as("select display_name, email, mobile from app_user where user_id = $1")
+            .bind(user.0)
+            .fetch_one(conn)
+            .await?,
     )
-    .bind(user.0)
-    .fetch_one(conn)
-    .await?)
 }

@@ -118,7 +118,11 @@ async fn a_call_is_published_read_by_anyone_answered_while_open_and_counted() {
         .body(format!("csrf={token}"))
         .dispatch()
         .await;
-    assert_eq!(applied.status(), Status::SeeOther, "a draft with documents and review");
+    assert_eq!(
+        applied.status(),
+        Status::SeeOther,
+        "a draft with documents and review"
+    );
     // Applying to a call skips neither its documents nor the review.
     let (status, body) = app
         .send_json(

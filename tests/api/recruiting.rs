@@ -87,7 +87,9 @@ pub async fn mails_to(app: &TestApp, address: &str) -> Vec<(String, String)> {
 
 /// The activation path in a message (`/register/activate/…`).
 pub fn link_in(body: &str) -> String {
-    let start = body.find("/register/activate/").expect("an activation link");
+    let start = body
+        .find("/register/activate/")
+        .expect("an activation link");
     let end = body[start..]
         .find(char::is_whitespace)
         .map_or(body.len(), |e| start + e);
@@ -109,12 +111,20 @@ pub async fn activate(app: &TestApp, link: &str) -> (Status, String) {
         .await;
     (
         r.status(),
-        r.headers().get_one("Location").unwrap_or_default().to_string(),
+        r.headers()
+            .get_one("Location")
+            .unwrap_or_default()
+            .to_string(),
     )
 }
 
 /// Posts a form to a page's action with the page's token.
-pub async fn post_form(app: &TestApp, page: &str, action: &str, fields: &str) -> (Status, String, String) {
+pub async fn post_form(
+    app: &TestApp,
+    page: &str,
+    action: &str,
+    fields: &str,
+) -> (Status, String, String) {
     let token = csrf_token(&app.page(page).await);
     let r = app
         .client
@@ -124,8 +134,16 @@ pub async fn post_form(app: &TestApp, page: &str, action: &str, fields: &str) ->
         .body(format!("csrf={token}&{fields}"))
         .dispatch()
         .await;
-    let location = r.headers().get_one("Location").unwrap_or_default().to_string();
-    (r.status(), location, r.into_string().await.unwrap_or_default())
+    let location = r
+        .headers()
+        .get_one("Location")
+        .unwrap_or_default()
+        .to_string();
+    (
+        r.status(),
+        location,
+        r.into_string().await.unwrap_or_default(),
+    )
 }
 
 /// The profile an applicant types (valid, for the review pool).
@@ -141,7 +159,13 @@ pub fn profile_fields(name: &str) -> String {
 }
 
 /// Uploads a file as a multipart form; the status and the page or redirect.
-pub async fn upload(app: &TestApp, application: i64, kind: &str, name: &str, bytes: &[u8]) -> (Status, String) {
+pub async fn upload(
+    app: &TestApp,
+    application: i64,
+    kind: &str,
+    name: &str,
+    bytes: &[u8],
+) -> (Status, String) {
     let token = csrf_token(&app.page(format!("/applications/{application}")).await);
     let boundary = "----expertpool-test-boundary";
     let mut body = Vec::new();
@@ -186,11 +210,12 @@ pub async fn applicant(app: &TestApp, call: i64, ip: &str, email: &str, mobile: 
 }
 
 async fn state_of(app: &TestApp, id: i64) -> String {
-    let (state,): (String,) = sqlx::query_as("select state from application where application_id = $1")
-        .bind(id)
-        .fetch_one(&app.store.pool)
-        .await
-        .unwrap();
+    let (state,): (String,) =
+        sqlx::query_as("select state from application where application_id = $1")
+            .bind(id)
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
     state
 }
 
@@ -204,23 +229,53 @@ async fn a_stranger_registers_applies_is_returned_resubmits_passes_and_becomes_a
 
     let id = applicant(&app, call, "10.1.1.1", "li.hua@lzu.edu.cn", "13912345678").await;
     let page = app.page(format!("/applications/{id}")).await;
-    assert!(page.contains("李华") && page.contains("13912345678"), "the draft starts from the registration");
+    assert!(
+        page.contains("李华") && page.contains("13912345678"),
+        "the draft starts from the registration"
+    );
 
     // Submitting an incomplete draft names what is missing; saving keeps it.
     let me = format!("/applications/{id}");
-    let (status, _, html) = post_form(&app, &me, &me, "name=%E6%9D%8E%E5%8D%8E&app.go=submit").await;
+    let (status, _, html) =
+        post_form(&app, &me, &me, "name=%E6%9D%8E%E5%8D%8E&app.go=submit").await;
     assert_eq!(status, Status::UnprocessableEntity, "{html}");
     assert!(html.contains("草稿已保存"), "{html}");
-    let (status, location, _) = post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=save", profile_fields("李华"))).await;
+    let (status, location, _) = post_form(
+        &app,
+        &me,
+        &me,
+        &format!("{}&app.pledge=true&app.go=save", profile_fields("李华")),
+    )
+    .await;
     assert_eq!((status, location.as_str()), (Status::SeeOther, me.as_str()));
     let page = app.page(&me).await;
-    assert!(page.contains("兰州大学") && page.contains("符合"), "rules judged by name: {page}");
+    assert!(
+        page.contains("兰州大学") && page.contains("符合"),
+        "rules judged by name: {page}"
+    );
     // Without the title certificate it cannot be submitted.
-    let (status, _, html) = post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华"))).await;
+    let (status, _, html) = post_form(
+        &app,
+        &me,
+        &me,
+        &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华")),
+    )
+    .await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(html.contains("职称证书"), "{html}");
-    assert_eq!(upload(&app, id, "title_certificate", "职称证书.pdf", PDF).await.0, Status::SeeOther);
-    let (status, _, _) = post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华"))).await;
+    assert_eq!(
+        upload(&app, id, "title_certificate", "职称证书.pdf", PDF)
+            .await
+            .0,
+        Status::SeeOther
+    );
+    let (status, _, _) = post_form(
+        &app,
+        &me,
+        &me,
+        &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华")),
+    )
+    .await;
     assert_eq!(status, Status::SeeOther);
     assert_eq!(state_of(&app, id).await, "submitted");
     // A submitted application cannot be changed by the applicant.
@@ -232,23 +287,44 @@ async fn a_stranger_registers_applies_is_returned_resubmits_passes_and_becomes_a
     app.add_user("clerk", "staff", "").await;
     app.login("clerk", PASSWORD).await;
     let queue = app.page(format!("/calls/{call}/applications")).await;
-    assert!(queue.contains("李华") && queue.contains("待审核"), "{queue}");
+    assert!(
+        queue.contains("李华") && queue.contains("待审核"),
+        "{queue}"
+    );
     let review = format!("/applications/{id}/review");
     let (status, _, html) = post_form(&app, &me, &review, "decision=return").await;
-    assert_eq!(status, Status::UnprocessableEntity, "a return needs a comment: {html}");
+    assert_eq!(
+        status,
+        Status::UnprocessableEntity,
+        "a return needs a comment: {html}"
+    );
     let (status, _, _) = post_form(&app, &me, &review, "decision=return&comment=%E8%AF%B7%E8%A1%A5%E5%85%85%E5%8D%95%E4%BD%8D%E6%8E%A8%E8%8D%90%E6%84%8F%E8%A7%81").await;
     assert_eq!(status, Status::SeeOther);
     assert_eq!(state_of(&app, id).await, "returned");
     let mails = mails_to(&app, "li.hua@lzu.edu.cn").await;
-    assert!(mails[0].0.contains("需要修改") && mails[0].1.contains("请补充单位推荐意见"), "{mails:?}");
+    assert!(
+        mails[0].0.contains("需要修改") && mails[0].1.contains("请补充单位推荐意见"),
+        "{mails:?}"
+    );
 
     // The applicant adds the recommendation and submits again.
     app.logout().await;
     assert_eq!(app.login("13912345678", "Kexue-2027!").await, Status::Ok);
     let page = app.page(&me).await;
     assert!(page.contains("请补充单位推荐意见"), "the comment is shown");
-    assert_eq!(upload(&app, id, "employer_recommendation", "推荐意见.pdf", PDF).await.0, Status::SeeOther);
-    let (status, _, _) = post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华"))).await;
+    assert_eq!(
+        upload(&app, id, "employer_recommendation", "推荐意见.pdf", PDF)
+            .await
+            .0,
+        Status::SeeOther
+    );
+    let (status, _, _) = post_form(
+        &app,
+        &me,
+        &me,
+        &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华")),
+    )
+    .await;
     assert_eq!(status, Status::SeeOther);
 
     // Staff pass it: an expert record, the account linked, an application to the pool.
@@ -263,12 +339,17 @@ async fn a_stranger_registers_applies_is_returned_resubmits_passes_and_becomes_a
     .fetch_one(&app.store.pool)
     .await
     .unwrap();
-    let (status, m) = app.get_json(&format!("/api/v1/memberships/{membership}")).await;
+    let (status, m) = app
+        .get_json(&format!("/api/v1/memberships/{membership}"))
+        .await;
     assert_eq!(status, Status::Ok);
     assert_eq!(m["state"], "applied");
     let timeline = app.page(format!("/memberships/{membership}")).await;
     for step in ["提交", "退回修改", "通过初审"] {
-        assert!(timeline.contains(step), "the membership's timeline shows {step}");
+        assert!(
+            timeline.contains(step),
+            "the membership's timeline shows {step}"
+        );
     }
 
     // The administrator approves; the applicant is an active member with their own page.
@@ -302,7 +383,13 @@ async fn a_stranger_registers_applies_is_returned_resubmits_passes_and_becomes_a
     .await
     .unwrap();
     let actions: Vec<String> = actions.into_iter().map(|(a,)| a).collect();
-    for a in ["application.create", "application.upload", "application.submit", "application.return", "application.pass"] {
+    for a in [
+        "application.create",
+        "application.upload",
+        "application.submit",
+        "application.return",
+        "application.pass",
+    ] {
         assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
     }
 }
@@ -313,9 +400,25 @@ async fn registering_again_or_with_someone_elses_number_reveals_nothing() {
     let call = call(&app, -1, 30).await;
     applicant(&app, call, "10.2.0.1", "wang@zju.edu.cn", "13700000001").await;
     app.logout().await;
-    let (_, first) = register(&app, call, "10.2.0.2", "陌生人", "new.person@example.org", "13700000002").await;
+    let (_, first) = register(
+        &app,
+        call,
+        "10.2.0.2",
+        "陌生人",
+        "new.person@example.org",
+        "13700000002",
+    )
+    .await;
     // The same e-mail again: the same page, and the holder is told how to sign in.
-    let (status, again) = register(&app, call, "10.2.0.3", "王", "WANG@zju.edu.cn", "13700000009").await;
+    let (status, again) = register(
+        &app,
+        call,
+        "10.2.0.3",
+        "王",
+        "WANG@zju.edu.cn",
+        "13700000009",
+    )
+    .await;
     assert_eq!(status, Status::Ok);
     let strip = |html: &str, email: &str| html.replace(email, "EMAIL");
     assert_eq!(
@@ -325,18 +428,30 @@ async fn registering_again_or_with_someone_elses_number_reveals_nothing() {
     );
     let mails = mails_to(&app, "wang@zju.edu.cn").await;
     assert!(mails[0].0.contains("已有"), "{:?}", mails[0]);
-    assert!(mails[0].1.contains("13700000001"), "the login name is in the mail");
+    assert!(
+        mails[0].1.contains("13700000001"),
+        "the login name is in the mail"
+    );
     // Someone else's mobile number with a fresh e-mail: nothing goes to the fresh address,
     // the account's holder is told at their own address.
-    let (status, _) = register(&app, call, "10.2.0.4", "冒名者", "attacker@example.net", "13700000001").await;
+    let (status, _) = register(
+        &app,
+        call,
+        "10.2.0.4",
+        "冒名者",
+        "attacker@example.net",
+        "13700000001",
+    )
+    .await;
     assert_eq!(status, Status::Ok);
     assert!(mails_to(&app, "attacker@example.net").await.is_empty());
     assert_eq!(mails_to(&app, "wang@zju.edu.cn").await.len(), 3);
     // Only one account exists for the address.
-    let (n,): (i64,) = sqlx::query_as("select count(*) from app_user where email = 'wang@zju.edu.cn'")
-        .fetch_one(&app.store.pool)
-        .await
-        .unwrap();
+    let (n,): (i64,) =
+        sqlx::query_as("select count(*) from app_user where email = 'wang@zju.edu.cn'")
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
     assert_eq!(n, 1);
     // The reset link in the holder's mail sets a new password (once).
     let link = link_in(&mails[0].1);
@@ -371,15 +486,28 @@ async fn a_hundred_registrations_from_one_address_are_throttled() {
         statuses.push(status);
     }
     let accepted = statuses.iter().filter(|s| **s == Status::Ok).count();
-    let refused = statuses.iter().filter(|s| **s == Status::TooManyRequests).count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == Status::TooManyRequests)
+        .count();
     assert_eq!((accepted, refused), (10, 90), "{statuses:?}");
     // Another address still registers.
-    let (status, _) = register(&app, call, "192.0.2.78", "另一人", "other@example.org", "13600009999").await;
+    let (status, _) = register(
+        &app,
+        call,
+        "192.0.2.78",
+        "另一人",
+        "other@example.org",
+        "13600009999",
+    )
+    .await;
     assert_eq!(status, Status::Ok);
-    let (queued,): (i64,) = sqlx::query_as("select count(*) from outbox where kind = 'registration' and channel = 'email'")
-        .fetch_one(&app.store.pool)
-        .await
-        .unwrap();
+    let (queued,): (i64,) = sqlx::query_as(
+        "select count(*) from outbox where kind = 'registration' and channel = 'email'",
+    )
+    .fetch_one(&app.store.pool)
+    .await
+    .unwrap();
     assert_eq!(queued, 11, "no message for a refused registration");
 }
 
@@ -388,7 +516,14 @@ async fn a_fake_pdf_is_refused_and_documents_are_only_for_their_applicant_and_st
     let app = spawn_app().await;
     let call = call(&app, -1, 30).await;
     let first = applicant(&app, call, "10.3.0.1", "a@example.org", "13500000001").await;
-    let (status, html) = upload(&app, first, "title_certificate", "证书.pdf", b"<html><script>alert(1)</script></html>").await;
+    let (status, html) = upload(
+        &app,
+        first,
+        "title_certificate",
+        "证书.pdf",
+        b"<html><script>alert(1)</script></html>",
+    )
+    .await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(html.contains("不是 PDF、JPG 或 PNG"), "{html}");
     let (n,): (i64,) = sqlx::query_as("select count(*) from application_document")
@@ -396,7 +531,12 @@ async fn a_fake_pdf_is_refused_and_documents_are_only_for_their_applicant_and_st
         .await
         .unwrap();
     assert_eq!(n, 0, "nothing stored");
-    assert_eq!(upload(&app, first, "title_certificate", "证书.pdf", PDF).await.0, Status::SeeOther);
+    assert_eq!(
+        upload(&app, first, "title_certificate", "证书.pdf", PDF)
+            .await
+            .0,
+        Status::SeeOther
+    );
     let (doc,): (i64,) = sqlx::query_as("select document_id from application_document")
         .fetch_one(&app.store.pool)
         .await
@@ -404,29 +544,59 @@ async fn a_fake_pdf_is_refused_and_documents_are_only_for_their_applicant_and_st
     let path = format!("/applications/{first}/documents/{doc}");
     let r = app.client.get(path.clone()).dispatch().await;
     assert_eq!(r.status(), Status::Ok);
-    assert_eq!(r.headers().get_one("X-Content-Type-Options"), Some("nosniff"));
-    assert!(r.headers().get_one("Content-Disposition").unwrap().starts_with("attachment"));
+    assert_eq!(
+        r.headers().get_one("X-Content-Type-Options"),
+        Some("nosniff")
+    );
+    assert!(r
+        .headers()
+        .get_one("Content-Disposition")
+        .unwrap()
+        .starts_with("attachment"));
     assert_eq!(r.into_bytes().await.unwrap(), PDF);
 
     // Another applicant sees neither the document nor the application.
     app.logout().await;
     let second = applicant(&app, call, "10.3.0.2", "b@example.org", "13500000002").await;
     assert_ne!(first, second);
-    assert_eq!(app.client.get(path.clone()).dispatch().await.status(), Status::NotFound);
-    assert_eq!(app.client.get(format!("/applications/{first}")).dispatch().await.status(), Status::NotFound);
     assert_eq!(
-        app.client.get(format!("/applications/{second}/documents/{doc}")).dispatch().await.status(),
+        app.client.get(path.clone()).dispatch().await.status(),
+        Status::NotFound
+    );
+    assert_eq!(
+        app.client
+            .get(format!("/applications/{first}"))
+            .dispatch()
+            .await
+            .status(),
+        Status::NotFound
+    );
+    assert_eq!(
+        app.client
+            .get(format!("/applications/{second}/documents/{doc}"))
+            .dispatch()
+            .await
+            .status(),
         Status::NotFound,
         "a document under another application id"
     );
     // Nor can they take it off.
-    let (status, _, _) = post_form(&app, &format!("/applications/{second}"), &format!("/applications/{first}/documents/{doc}/remove"), "").await;
+    let (status, _, _) = post_form(
+        &app,
+        &format!("/applications/{second}"),
+        &format!("/applications/{first}/documents/{doc}/remove"),
+        "",
+    )
+    .await;
     assert_eq!(status, Status::NotFound);
     // Staff can.
     app.logout().await;
     app.add_user("clerk", "staff", "").await;
     app.login("clerk", PASSWORD).await;
-    assert_eq!(app.client.get(path.clone()).dispatch().await.status(), Status::Ok);
+    assert_eq!(
+        app.client.get(path.clone()).dispatch().await.status(),
+        Status::Ok
+    );
     // Strangers are sent to the login.
     app.logout().await;
     let r = app.client.get(path).dispatch().await;
@@ -439,8 +609,19 @@ async fn a_closed_call_takes_nothing_until_an_administrator_reopens_a_draft() {
     let call_id = call(&app, -5, 10).await;
     let id = applicant(&app, call_id, "10.4.0.1", "late@example.org", "13300000001").await;
     let me = format!("/applications/{id}");
-    post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=save", profile_fields("迟到"))).await;
-    assert_eq!(upload(&app, id, "title_certificate", "证书.pdf", PDF).await.0, Status::SeeOther);
+    post_form(
+        &app,
+        &me,
+        &me,
+        &format!("{}&app.pledge=true&app.go=save", profile_fields("迟到")),
+    )
+    .await;
+    assert_eq!(
+        upload(&app, id, "title_certificate", "证书.pdf", PDF)
+            .await
+            .0,
+        Status::SeeOther
+    );
     // The call closes.
     expertpool::service::calls::update(
         &app.store,
@@ -458,23 +639,51 @@ async fn a_closed_call_takes_nothing_until_an_administrator_reopens_a_draft() {
     )
     .await
     .unwrap();
-    let (status, _, html) = post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=submit", profile_fields("迟到"))).await;
+    let (status, _, html) = post_form(
+        &app,
+        &me,
+        &me,
+        &format!("{}&app.pledge=true&app.go=submit", profile_fields("迟到")),
+    )
+    .await;
     assert_eq!(status, Status::Conflict, "{html}");
     assert_eq!(state_of(&app, id).await, "draft", "the draft is kept");
     // Registration from the closed call is refused.
     app.logout().await;
-    let (status, _) = register(&app, call_id, "10.4.0.2", "更晚", "later@example.org", "13300000002").await;
+    let (status, _) = register(
+        &app,
+        call_id,
+        "10.4.0.2",
+        "更晚",
+        "later@example.org",
+        "13300000002",
+    )
+    .await;
     assert_eq!(status, Status::Conflict);
     // The administrator reopens the draft until a day; the applicant is told and submits.
     app.login_admin().await;
     let page = app.page(&me).await;
     assert!(page.contains("重新开放申请"), "{page}");
-    let (status, _, _) = post_form(&app, &me, &format!("{me}/reopen"), &format!("until={}", day(3))).await;
+    let (status, _, _) = post_form(
+        &app,
+        &me,
+        &format!("{me}/reopen"),
+        &format!("until={}", day(3)),
+    )
+    .await;
     assert_eq!(status, Status::SeeOther);
-    assert!(mails_to(&app, "late@example.org").await[0].0.contains("重新开放"));
+    assert!(mails_to(&app, "late@example.org").await[0]
+        .0
+        .contains("重新开放"));
     app.logout().await;
     app.login("13300000001", "Kexue-2027!").await;
-    let (status, _, _) = post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=submit", profile_fields("迟到"))).await;
+    let (status, _, _) = post_form(
+        &app,
+        &me,
+        &me,
+        &format!("{}&app.pledge=true&app.go=submit", profile_fields("迟到")),
+    )
+    .await;
     assert_eq!(status, Status::SeeOther);
     assert_eq!(state_of(&app, id).await, "submitted");
 }
@@ -487,21 +696,39 @@ async fn staff_link_an_applicant_to_the_expert_already_on_record() {
     app.login_admin().await;
     let mut p = profile_json("李华");
     p["email"] = serde_json::json!("old.address@lzu.edu.cn");
-    let (status, existing) = app.send_json(rocket::http::Method::Post, "/api/v1/experts", &p).await;
+    let (status, existing) = app
+        .send_json(rocket::http::Method::Post, "/api/v1/experts", &p)
+        .await;
     assert_eq!(status, Status::Created, "{existing}");
     app.logout().await;
     let id = applicant(&app, call, "10.5.0.1", "li.hua@lzu.edu.cn", "13912345678").await;
     let me = format!("/applications/{id}");
-    post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=save", profile_fields("李华"))).await;
+    post_form(
+        &app,
+        &me,
+        &me,
+        &format!("{}&app.pledge=true&app.go=save", profile_fields("李华")),
+    )
+    .await;
     upload(&app, id, "title_certificate", "证书.pdf", PDF).await;
-    let (status, _, _) = post_form(&app, &me, &me, &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华"))).await;
+    let (status, _, _) = post_form(
+        &app,
+        &me,
+        &me,
+        &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华")),
+    )
+    .await;
     assert_eq!(status, Status::SeeOther);
     app.logout().await;
     app.login_admin().await;
     let page = app.page(&me).await;
     let code = existing["code"].as_str().unwrap();
-    assert!(page.contains(code) && page.contains("姓名和单位相同"), "{page}");
-    let (status, _, _) = post_form(&app, &me, &format!("{me}/link"), &format!("expert={code}")).await;
+    assert!(
+        page.contains(code) && page.contains("姓名和单位相同"),
+        "{page}"
+    );
+    let (status, _, _) =
+        post_form(&app, &me, &format!("{me}/link"), &format!("expert={code}")).await;
     assert_eq!(status, Status::SeeOther);
     let (status, _, _) = post_form(&app, &me, &format!("{me}/review"), "decision=pass").await;
     assert_eq!(status, Status::SeeOther);
@@ -510,9 +737,251 @@ async fn staff_link_an_applicant_to_the_expert_already_on_record() {
         .await
         .unwrap();
     assert_eq!(experts, 1, "no second record");
-    let (linked,): (Option<i64>,) = sqlx::query_as("select expert_id from app_user where username = '13912345678'")
-        .fetch_one(&app.store.pool)
-        .await
-        .unwrap();
+    let (linked,): (Option<i64>,) =
+        sqlx::query_as("select expert_id from app_user where username = '13912345678'")
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
     assert_eq!(linked, existing["id"].as_i64());
+}
+
+/// The application as a model predicts it.
+#[derive(Debug, Clone, Default)]
+struct Model {
+    state: &'static str,
+    profile_ok: bool,
+    pledge: bool,
+    current: i64,
+    stored: i64,
+    steps: i64,
+}
+
+impl Model {
+    fn editable(&self) -> bool {
+        matches!(self.state, "draft" | "returned")
+    }
+}
+
+#[tokio::test]
+async fn random_applicant_and_staff_actions_keep_every_application_consistent() {
+    use expertpool::domain::application::Document;
+    use expertpool::domain::expert::ExpertInput;
+    use expertpool::service::applications::{self as service, Draft, Review};
+    let app = spawn_app().await;
+    let call = call(&app, -1, 30).await;
+    let staff = Actor::system("staff");
+    let mut visited = std::collections::BTreeSet::new();
+    for seed in 1..=8u64 {
+        let mobile = format!("1350000{seed:04}");
+        let id = applicant(
+            &app,
+            call,
+            &format!("10.7.0.{seed}"),
+            &format!("w{seed}@example.org"),
+            &mobile,
+        )
+        .await;
+        app.logout().await;
+        let (user,): (i64,) = sqlx::query_as("select user_id from app_user where username = $1")
+            .bind(&mobile)
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
+        let user = expertpool::domain::UserId(user);
+        let me = Actor {
+            user_id: Some(user),
+            name: mobile.clone(),
+        };
+        let valid: ExpertInput =
+            serde_json::from_value(profile_json(&format!("随机{seed}"))).unwrap();
+        let invalid = ExpertInput {
+            birth_year: "abc".into(),
+            ..valid.clone()
+        };
+        let mut m = Model {
+            state: "draft",
+            steps: 1,
+            ..Default::default()
+        };
+        let mut rng = seed.wrapping_mul(0xD1B5_4A32_D192_ED03);
+        for step in 0..60 {
+            // splitmix64: every bit of the draw mixed.
+            rng = rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = rng;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            let draw = z ^ (z >> 31);
+            let before = m.clone();
+            // Mostly moves forward; withdrawing (final) is rare so that walks go far.
+            let k = match draw % 20 {
+                0..=3 => 0,
+                4 => 1,
+                5..=7 => 2,
+                8 => 3,
+                9..=11 => 4,
+                12 => 5,
+                13..=15 => 6,
+                16 => 7,
+                _ => 8,
+            };
+            let (what, result) = match k {
+                0 | 1 => {
+                    let ok = k == 0;
+                    let pledge = (draw >> 8) % 4 != 0;
+                    let draft = Draft {
+                        profile: Some(if ok { valid.clone() } else { invalid.clone() }),
+                        pledge,
+                        note: String::new(),
+                    };
+                    let r = service::save(&app.store, &me, user, id, draft).await;
+                    if before.editable() {
+                        m.profile_ok = ok;
+                        m.pledge = pledge;
+                    }
+                    ("save", r.map(|_| ()))
+                }
+                2 => {
+                    let doc =
+                        Document::check("title_certificate", "证书.pdf", PDF.to_vec(), 1 << 20)
+                            .unwrap();
+                    let r = service::upload(&app.store, &me, user, id, &doc).await;
+                    if before.editable() {
+                        m.current = 1;
+                        m.stored += 1;
+                        m.steps += 1;
+                    }
+                    ("upload", r.map(|_| ()))
+                }
+                3 => {
+                    let current: Option<(i64,)> = sqlx::query_as(
+                        "select document_id from application_document where application_id = $1 and replaced_at is null",
+                    )
+                    .bind(id)
+                    .fetch_optional(&app.store.pool)
+                    .await
+                    .unwrap();
+                    let Some((doc,)) = current else { continue };
+                    let r = service::remove_document(&app.store, &me, user, id, doc).await;
+                    if before.editable() {
+                        m.current = 0;
+                        m.steps += 1;
+                    }
+                    ("remove", r)
+                }
+                4 => {
+                    let r = service::submit(&app.store, &me, user, id).await;
+                    if before.editable() && m.profile_ok && m.pledge && m.current == 1 {
+                        m.state = "submitted";
+                        m.steps += 1;
+                    }
+                    ("submit", r)
+                }
+                5 => {
+                    let r = service::withdraw(&app.store, &me, user, id).await;
+                    if matches!(before.state, "draft" | "submitted" | "returned") {
+                        m.state = "withdrawn";
+                        m.steps += 1;
+                    }
+                    ("withdraw", r)
+                }
+                6 | 7 => {
+                    let decision = if k == 6 {
+                        Review::Return("改".into())
+                    } else {
+                        Review::Refuse("否".into())
+                    };
+                    let r = service::review(&app.store, &staff, id, decision).await;
+                    if before.state == "submitted" {
+                        m.state = if k == 6 { "returned" } else { "refused" };
+                        m.steps += 1;
+                    }
+                    ("review", r)
+                }
+                _ => {
+                    let r = service::review(&app.store, &staff, id, Review::Pass).await;
+                    if before.state == "submitted" {
+                        m.state = "passed";
+                        m.steps += 1;
+                    }
+                    ("pass", r)
+                }
+            };
+            let changed = m.state != before.state
+                || m.steps != before.steps
+                || m.profile_ok != before.profile_ok
+                || m.pledge != before.pledge;
+            let expected_ok = changed || (what == "save" && before.editable());
+            assert_eq!(
+                result.is_ok(),
+                expected_ok,
+                "seed {seed} step {step} {what} from {before:?}: {result:?}"
+            );
+            // The invariants, after every action.
+            let (state, membership, expert): (String, Option<i64>, Option<i64>) = sqlx::query_as(
+                "select state, membership_id, expert_id from application where application_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
+            assert_eq!(state, m.state, "seed {seed} step {step} {what}");
+            visited.insert(state);
+            let (current, stored): (i64, i64) = sqlx::query_as(
+                "select coalesce(sum(case when replaced_at is null then 1 else 0 end), 0), count(*) from application_document where application_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
+            assert_eq!(
+                (current, stored),
+                (m.current, m.stored),
+                "documents are never deleted"
+            );
+            let (steps,): (i64,) =
+                sqlx::query_as("select count(*) from application_step where application_id = $1")
+                    .bind(id)
+                    .fetch_one(&app.store.pool)
+                    .await
+                    .unwrap();
+            assert_eq!(
+                steps, m.steps,
+                "seed {seed} step {step} {what}: one step per change"
+            );
+            assert_eq!(
+                membership.is_some(),
+                m.state == "passed",
+                "a membership exactly when passed"
+            );
+            if let Some(membership) = membership {
+                let (mstate, mcall, mexpert): (String, Option<i64>, i64) = sqlx::query_as(
+                    "select state, call_id, expert_id from membership where membership_id = $1",
+                )
+                .bind(membership)
+                .fetch_one(&app.store.pool)
+                .await
+                .unwrap();
+                assert_eq!(
+                    (mstate.as_str(), mcall, Some(mexpert)),
+                    ("applied", Some(call), expert)
+                );
+            }
+        }
+        let (records,): (i64,) = sqlx::query_as("select count(*) from expert where name = $1")
+            .bind(format!("随机{seed}"))
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
+        assert!(records <= 1, "at most one expert record per applicant");
+    }
+    for state in ["draft", "submitted", "returned", "withdrawn"] {
+        assert!(
+            visited.contains(state),
+            "the walks reached {state}: {visited:?}"
+        );
+    }
+    assert!(
+        visited.contains("passed") || visited.contains("refused"),
+        "{visited:?}"
+    );
 }

@@ -324,13 +324,25 @@ async fn recruiting_pages_read_chinese() {
     };
     let app = spawn_app().await;
     let call = call(&app, -1, 20).await;
-    for uri in [format!("/calls/{call}"), format!("/calls/{call}/register"), "/register/code".into()] {
+    for uri in [
+        format!("/calls/{call}"),
+        format!("/calls/{call}/register"),
+        "/register/code".into(),
+    ] {
         let (status, html) = page(&app, &uri).await;
         assert_chinese(&uri, status, &html);
     }
     let (status, html) = register(&app, call, "10.9.0.1", "周", "zhou@example.org", "123").await;
     assert_chinese("a wrong mobile number", status, &html);
-    let (status, html) = register(&app, call, "10.9.0.1", "周", "zhou@example.org", "13800001111").await;
+    let (status, html) = register(
+        &app,
+        call,
+        "10.9.0.1",
+        "周",
+        "zhou@example.org",
+        "13800001111",
+    )
+    .await;
     assert_chinese("registered", status, &html);
     let link = link_in(&mails_to(&app, "zhou@example.org").await[0].1);
     let (status, html) = page(&app, &link).await;
@@ -341,13 +353,25 @@ async fn recruiting_pages_read_chinese() {
     let me = location.clone();
     let (status, html) = page(&app, &me).await;
     assert_chinese("a fresh draft", status, &html);
-    let (status, _, html) = post(&app, &me, &me, "name=%E5%91%A8&birth_year=abc&app.go=submit").await;
+    let (status, _, html) = post(
+        &app,
+        &me,
+        &me,
+        "name=%E5%91%A8&birth_year=abc&app.go=submit",
+    )
+    .await;
     assert_chinese("a draft with a wrong year", status, &html);
     let id: i64 = me.trim_start_matches("/applications/").parse().unwrap();
     let (status, html) = upload(&app, id, "title_certificate", "a.pdf", b"GIF89a").await;
     assert_chinese("a file that is no PDF", status, &html);
     upload(&app, id, "title_certificate", "职称证书.pdf", PDF).await;
-    post(&app, &me, &me, &format!("{}&app.pledge=true&app.go=submit", profile_fields("周"))).await;
+    post(
+        &app,
+        &me,
+        &me,
+        &format!("{}&app.pledge=true&app.go=submit", profile_fields("周")),
+    )
+    .await;
     for uri in [me.clone(), "/applications".into()] {
         let (status, html) = page(&app, &uri).await;
         assert_chinese(&uri, status, &html);
@@ -365,7 +389,13 @@ async fn recruiting_pages_read_chinese() {
     }
     let (status, _, html) = post(&app, &me, &format!("{me}/review"), "decision=refuse").await;
     assert_chinese("a refusal without a reason", status, &html);
-    post(&app, &me, &format!("{me}/review"), "decision=return&comment=%E8%AF%B7%E8%A1%A5%E5%85%85").await;
+    post(
+        &app,
+        &me,
+        &format!("{me}/review"),
+        "decision=return&comment=%E8%AF%B7%E8%A1%A5%E5%85%85",
+    )
+    .await;
     app.logout().await;
     app.login("13800001111", "Kexue-2027!").await;
     let (status, html) = page(&app, &me).await;

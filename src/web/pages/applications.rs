@@ -64,6 +64,15 @@ fn actor(user: &CurrentUser) -> Actor {
     user.actor()
 }
 
+/// What a page shows beyond the stored application: the form as typed, a success message,
+/// an error in place.
+#[derive(Default)]
+struct Shown<'a> {
+    form: Option<ProfileForm>,
+    notice: Option<String>,
+    error: Option<&'a AppError>,
+}
+
 /// The page of one application, for its applicant (the form) or staff (the review).
 async fn page(
     user: &CurrentUser,
@@ -71,10 +80,13 @@ async fn page(
     csrf: &Csrf,
     store: &Store,
     id: i64,
-    form: Option<ProfileForm>,
-    notice: Option<String>,
-    error: Option<&AppError>,
+    shown: Shown<'_>,
 ) -> AppResult<Html> {
+    let Shown {
+        form,
+        notice,
+        error,
+    } = shown;
     let v = service::view(store, id, viewer(user)).await?;
     let path = format!("/applications/{id}");
     let mut ctx = context(lang, Some(&user.0), &csrf.0, &path);
@@ -84,6 +96,10 @@ async fn page(
         Some(f) => f,
         None => ProfileForm::from_input(&v.profile, &pick),
     };
+    ctx.insert(
+        "disciplines_text".into(),
+        json!(form.disciplines_typed().collect::<Vec<_>>().join("；")),
+    );
     ctx.insert("form".into(), json!(form));
     ctx.insert("own".into(), json!(true));
     ctx.insert(
@@ -121,7 +137,9 @@ async fn page(
         "kinds".into(),
         json!(DocumentKind::ALL
             .iter()
-            .map(|k| json!({"kind": k.as_str(), "text": word(lang, &format!("doc_{}", k.as_str()))}))
+            .map(
+                |k| json!({"kind": k.as_str(), "text": word(lang, &format!("doc_{}", k.as_str()))})
+            )
             .collect::<Vec<_>>()),
     );
     let org_name = |code: &str| pick.orgs.get(code).cloned().unwrap_or_else(|| code.into());
@@ -176,7 +194,10 @@ async fn page(
         }))),
     );
     ctx.insert("notice".into(), json!(notice));
-    ctx.insert("error".into(), json!(error.map(|e| super::error_text(lang, e))));
+    ctx.insert(
+        "error".into(),
+        json!(error.map(|e| super::error_text(lang, e))),
+    );
     ctx.insert(
         "error_field".into(),
         json!(error.and_then(|e| e.field()).unwrap_or_default()),
@@ -214,17 +235,23 @@ async fn show(
     id: i64,
 ) -> AppResult<Html> {
     let notice = flash_notice(lang, flash);
-    page(&user, lang, &csrf, store, id, None, notice, None).await
+    page(
+        &user,
+        lang,
+        &csrf,
+        store,
+        id,
+        Shown {
+            notice,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 /// The applicant's own applications.
 #[get("/applications")]
-async fn mine(
-    user: CurrentUser,
-    lang: Lang,
-    csrf: Csrf,
-    store: &State<Store>,
-) -> AppResult<Html> {
+async fn mine(user: CurrentUser, lang: Lang, csrf: Csrf, store: &State<Store>) -> AppResult<Html> {
     let mut ctx = context(lang, Some(&user.0), &csrf.0, "/applications");
     let list = service::mine(store, user.0.id).await?;
     ctx.insert(
@@ -278,7 +305,9 @@ async fn save(
 ) -> Outcome {
     csrf.verify(&form.csrf)?;
     if !is_applicant(&user) {
-        return Err(AppError::Forbidden("staff review applications; they do not fill them".into()));
+        return Err(AppError::Forbidden(
+            "staff review applications; they do not fill them".into(),
+        ));
     }
     let pick = pickers(store, lang).await?;
     let input = form.clone().into_input(&pick)?;
@@ -291,22 +320,56 @@ async fn save(
     let problem = match service::save(store, &actor(&user), user.0.id, id, draft).await {
         Ok(problem) => problem,
         Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
-            return Ok(Err(page(&user, lang, &csrf, store, id, Some(kept), None, Some(&e)).await?));
+            return Ok(Err(page(
+                &user,
+                lang,
+                &csrf,
+                store,
+                id,
+                Shown {
+                    form: Some(kept),
+                    error: Some(&e),
+                    ..Default::default()
+                },
+            )
+            .await?));
         }
         Err(e) => return Err(e),
     };
     if form.app.go != "submit" {
         return Ok(match problem {
             // Saved, but the problem is named now rather than at submission.
-            Some(p) => Err(page(&user, lang, &csrf, store, id, Some(kept), Some(word(lang, "app_saved")), Some(&p.into())).await?),
+            Some(p) => Err(page(
+                &user,
+                lang,
+                &csrf,
+                store,
+                id,
+                Shown {
+                    form: Some(kept),
+                    notice: Some(word(lang, "app_saved")),
+                    error: Some(&p.into()),
+                },
+            )
+            .await?),
             None => Ok(back(id, "app_saved")),
         });
     }
     match service::submit(store, &actor(&user), user.0.id, id).await {
         Ok(()) => Ok(Ok(back(id, "app_submitted"))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
-            Ok(Err(page(&user, lang, &csrf, store, id, Some(kept), Some(word(lang, "app_saved")), Some(&e)).await?))
-        }
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(page(
+            &user,
+            lang,
+            &csrf,
+            store,
+            id,
+            Shown {
+                form: Some(kept),
+                notice: Some(word(lang, "app_saved")),
+                error: Some(&e),
+            },
+        )
+        .await?)),
         Err(e) => Err(e),
     }
 }
@@ -344,7 +407,9 @@ async fn upload(
 ) -> Outcome {
     csrf.verify(&form.csrf)?;
     if !is_applicant(&user) {
-        return Err(AppError::Forbidden("only the applicant uploads documents".into()));
+        return Err(AppError::Forbidden(
+            "only the applicant uploads documents".into(),
+        ));
     }
     let (name, bytes) = match &form.file {
         Some(f) if f.len() > 0 => (
@@ -356,14 +421,25 @@ async fn upload(
         _ => (String::new(), Vec::new()),
     };
     let done = match Document::check(&form.kind, &name, bytes, limit.0) {
-        Ok(doc) => service::upload(store, &actor(&user), user.0.id, id, &doc).await.map(|_| ()),
+        Ok(doc) => service::upload(store, &actor(&user), user.0.id, id, &doc)
+            .await
+            .map(|_| ()),
         Err(e) => Err(e.into()),
     };
     match done {
         Ok(()) => Ok(Ok(back(id, "app_uploaded"))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
-            Ok(Err(page(&user, lang, &csrf, store, id, None, None, Some(&e)).await?))
-        }
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(page(
+            &user,
+            lang,
+            &csrf,
+            store,
+            id,
+            Shown {
+                error: Some(&e),
+                ..Default::default()
+            },
+        )
+        .await?)),
         Err(e) => Err(e),
     }
 }
@@ -400,11 +476,18 @@ async fn document(
     doc: i64,
 ) -> AppResult<DocumentFile> {
     let (info, bytes) = service::document(store, id, doc, viewer(&user)).await?;
-    let content_type = ContentType::parse_flexible(&info.content_type).unwrap_or(ContentType::Binary);
+    let content_type =
+        ContentType::parse_flexible(&info.content_type).unwrap_or(ContentType::Binary);
     let ascii: String = info
         .file_name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     Ok(DocumentFile {
         body: (content_type, bytes),
@@ -467,9 +550,18 @@ async fn review(
     };
     match service::review(store, &s.0.actor(), id, decision).await {
         Ok(()) => Ok(Ok(back(id, notice))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
-            Ok(Err(page(&s.0, lang, &csrf, store, id, None, None, Some(&e)).await?))
-        }
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(page(
+            &s.0,
+            lang,
+            &csrf,
+            store,
+            id,
+            Shown {
+                error: Some(&e),
+                ..Default::default()
+            },
+        )
+        .await?)),
         Err(e) => Err(e),
     }
 }
@@ -494,9 +586,18 @@ async fn link(
     csrf.verify(&form.csrf)?;
     match service::link(store, &s.0.actor(), id, &form.expert).await {
         Ok(()) => Ok(Ok(back(id, "app_linked"))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
-            Ok(Err(page(&s.0, lang, &csrf, store, id, None, None, Some(&e)).await?))
-        }
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(page(
+            &s.0,
+            lang,
+            &csrf,
+            store,
+            id,
+            Shown {
+                error: Some(&e),
+                ..Default::default()
+            },
+        )
+        .await?)),
         Err(e) => Err(e),
     }
 }
@@ -525,9 +626,18 @@ async fn reopen(
     };
     match done {
         Ok(()) => Ok(Ok(back(id, "app_reopened_notice"))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
-            Ok(Err(page(&a.0, lang, &csrf, store, id, None, None, Some(&e)).await?))
-        }
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(page(
+            &a.0,
+            lang,
+            &csrf,
+            store,
+            id,
+            Shown {
+                error: Some(&e),
+                ..Default::default()
+            },
+        )
+        .await?)),
         Err(e) => Err(e),
     }
 }
@@ -549,7 +659,12 @@ async fn queue(
     };
     let lines = service::queue(store, id, state).await?;
     let pick = pickers(store, lang).await?;
-    let mut ctx = context(lang, Some(&r.0 .0), &csrf.0, &format!("/calls/{id}/applications"));
+    let mut ctx = context(
+        lang,
+        Some(&r.0 .0),
+        &csrf.0,
+        &format!("/calls/{id}/applications"),
+    );
     ctx.insert("call".into(), json!({"id": id, "title": call.title}));
     ctx.insert("state".into(), json!(state.map(|s| s.as_str())));
     ctx.insert(

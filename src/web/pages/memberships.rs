@@ -53,7 +53,8 @@ async fn membership_context(
     drop(conn);
     ctx.insert(
         "application".into(),
-        json!(application.map(|a| json!({"id": a.id, "steps": super::applications::step_rows(lang, &steps)}))),
+        json!(application
+            .map(|a| json!({"id": a.id, "steps": super::applications::step_rows(lang, &steps)}))),
     );
     ctx.insert(
         "exit_reasons".into(),

@@ -21,9 +21,9 @@ mod tracking;
 mod verification;
 
 use crate::store::users::User;
-pub use applications::DocumentLimit;
 use crate::web::i18n::{catalog, Lang};
 use crate::web::templates::Page;
+pub use applications::DocumentLimit;
 use rocket::http::Status;
 use rocket::Request;
 use serde_json::{json, Map, Value};

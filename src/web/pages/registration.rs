@@ -61,7 +61,12 @@ async fn register(
             ctx.insert("hours".into(), json!(registration::LINK_HOURS));
             Ok(render(Status::Ok, "public/registered", ctx))
         }
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::TooManyRequests(_) | AppError::Forbidden(_))) => {
+        Err(
+            e @ (AppError::Validation(_)
+            | AppError::Conflict { .. }
+            | AppError::TooManyRequests(_)
+            | AppError::Forbidden(_)),
+        ) => {
             ctx.insert("error".into(), json!(super::error_text(lang, &e)));
             ctx.insert("error_field".into(), json!(e.field()));
             ctx.insert(
@@ -97,7 +102,10 @@ fn password_page(
         "link".into(),
         json!(link.map(|l| json!({"purpose": l.purpose, "name": l.name}))),
     );
-    ctx.insert("error".into(), json!(error.map(|e| super::error_text(lang, e))));
+    ctx.insert(
+        "error".into(),
+        json!(error.map(|e| super::error_text(lang, e))),
+    );
     ctx.insert("error_field".into(), json!(error.and_then(|e| e.field())));
     render(
         error.map_or(Status::Ok, AppError::status),
@@ -108,7 +116,12 @@ fn password_page(
 
 /// The e-mailed link: a form to choose the password.
 #[get("/register/activate/<token>")]
-async fn activate_form(lang: Lang, csrf: Csrf, store: &State<Store>, token: &str) -> AppResult<Html> {
+async fn activate_form(
+    lang: Lang,
+    csrf: Csrf,
+    store: &State<Store>,
+    token: &str,
+) -> AppResult<Html> {
     let link = registration::link(store, token).await?;
     Ok(password_page(
         lang,
@@ -137,11 +150,9 @@ impl PasswordForm {
     fn check(&self, csrf: &Csrf) -> AppResult<()> {
         csrf.verify(&self.csrf)?;
         if self.password != self.repeat {
-            return Err(crate::domain::ValidationError::new(
-                "repeat",
-                "the two passwords differ",
-            )
-            .into());
+            return Err(
+                crate::domain::ValidationError::new("repeat", "the two passwords differ").into(),
+            );
         }
         Ok(())
     }
@@ -193,9 +204,13 @@ async fn activate(
             start_session(cookies, store, done.user, &client).await?;
             Ok(Ok(Redirect::to(landing(store, &done).await?)))
         }
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
-            Ok(Err(password_page(lang, &csrf, &action, Some(&link), Some(&e))))
-        }
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(password_page(
+            lang,
+            &csrf,
+            &action,
+            Some(&link),
+            Some(&e),
+        ))),
         Err(e) => Err(e),
     }
 }
@@ -218,7 +233,8 @@ async fn code(
 ) -> AppResult<Result<Redirect, Html>> {
     let done = match form.check(&csrf) {
         Ok(()) => {
-            registration::activate_by_code(store, &form.mobile, &form.sms_code, &form.password).await
+            registration::activate_by_code(store, &form.mobile, &form.sms_code, &form.password)
+                .await
         }
         Err(e) => Err(e),
     };
@@ -227,13 +243,24 @@ async fn code(
             start_session(cookies, store, done.user, &client).await?;
             Ok(Ok(Redirect::to(landing(store, &done).await?)))
         }
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
-            Ok(Err(password_page(lang, &csrf, "/register/code", None, Some(&e))))
-        }
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(password_page(
+            lang,
+            &csrf,
+            "/register/code",
+            None,
+            Some(&e),
+        ))),
         Err(e) => Err(e),
     }
 }
 
 pub fn routes() -> Vec<rocket::Route> {
-    routes![register, register_form, activate_form, activate, code_form, code]
+    routes![
+        register,
+        register_form,
+        activate_form,
+        activate,
+        code_form,
+        code
+    ]
 }

@@ -45,14 +45,17 @@ async fn a_stranger_registers_applies_on_a_phone_and_becomes_a_member() {
     walk.goto(&format!("/calls/{call}")).await;
     walk.look("call").await;
     walk.fill("form.register input[name=name]", "李华").await;
-    walk.fill("form.register input[name=email]", "li.hua@lzu.edu.cn").await;
-    walk.fill("form.register input[name=mobile]", "139 1234 5678").await;
+    walk.fill("form.register input[name=email]", "li.hua@lzu.edu.cn")
+        .await;
+    walk.fill("form.register input[name=mobile]", "139 1234 5678")
+        .await;
     walk.click("form.register button[type=submit]").await;
     walk.look("registered").await;
 
     // The mail arrives through SMTP; its link sets the password and opens the application.
     assert!(delivery::deliver_due(&store).await.unwrap() >= 1);
-    walk.goto(&activation_path(&smtp, "li.hua@lzu.edu.cn")).await;
+    walk.goto(&activation_path(&smtp, "li.hua@lzu.edu.cn"))
+        .await;
     walk.look("activate").await;
     walk.fill("input[name=password]", "Kexue-2027!").await;
     walk.fill("input[name=repeat]", "Kexue-2027!").await;
@@ -71,7 +74,11 @@ async fn a_stranger_registers_applies_on_a_phone_and_becomes_a_member() {
     walk.fill("input[name=field_since]", "1998").await;
     walk.fill("input[name='jobs[0].org']", "兰州大学").await;
     walk.fill("input[name='jobs[0].from']", "2001").await;
-    walk.find("input[name='app.pledge']").await.click().await.unwrap();
+    walk.find("input[name='app.pledge']")
+        .await
+        .click()
+        .await
+        .unwrap();
     walk.click("button[value=save]").await;
     let page = walk.browser.source().await.unwrap();
     assert!(page.contains("草稿已保存"), "saved");
@@ -100,9 +107,15 @@ async fn a_stranger_registers_applies_on_a_phone_and_becomes_a_member() {
     walk.look("queue").await;
     walk.click("table.list a[href^='/applications/']").await;
     walk.look("review").await;
-    walk.fill("textarea[name=comment]", "请补充单位推荐意见").await;
+    walk.fill("textarea[name=comment]", "请补充单位推荐意见")
+        .await;
     walk.click("button[value=return]").await;
-    assert!(walk.browser.source().await.unwrap().contains("已退回申请人修改"));
+    assert!(walk
+        .browser
+        .source()
+        .await
+        .unwrap()
+        .contains("已退回申请人修改"));
     sign_out(&walk).await;
     assert!(delivery::deliver_due(&store).await.unwrap() >= 1);
     assert!(smtp
@@ -113,9 +126,15 @@ async fn a_stranger_registers_applies_on_a_phone_and_becomes_a_member() {
     // The expert adds the recommendation and submits again.
     walk.login("13912345678", "Kexue-2027!").await;
     walk.goto(&application).await;
-    assert!(walk.browser.source().await.unwrap().contains("请补充单位推荐意见"));
+    assert!(walk
+        .browser
+        .source()
+        .await
+        .unwrap()
+        .contains("请补充单位推荐意见"));
     walk.look("application-returned").await;
-    walk.choose("select[name=kind]", "employer_recommendation").await;
+    walk.choose("select[name=kind]", "employer_recommendation")
+        .await;
     walk.find("input[type=file]")
         .await
         .send_keys(file.to_str().unwrap())

@@ -256,6 +256,14 @@ impl ProfileForm {
         })
     }
 
+    /// The disciplines filled in (blank rows left out).
+    pub(crate) fn disciplines_typed(&self) -> impl Iterator<Item = &str> {
+        self.disciplines
+            .iter()
+            .map(|d| d.trim())
+            .filter(|d| !d.is_empty())
+    }
+
     /// The form as shown again after an error: the values kept, the old token not, and
     /// blank rows to add more.
     pub(crate) fn without_token(&self) -> Self {
