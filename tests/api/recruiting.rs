@@ -985,3 +985,174 @@ async fn random_applicant_and_staff_actions_keep_every_application_consistent() 
         "{visited:?}"
     );
 }
+
+#[tokio::test]
+async fn with_an_sms_gateway_the_code_activates_and_five_wrong_codes_end_it() {
+    let app = spawn_app_with(expertpool::config::Messaging {
+        sms_url: Some("log".into()),
+        ..Default::default()
+    })
+    .await;
+    let call = call(&app, -1, 30).await;
+    let (status, page) = register(
+        &app,
+        call,
+        "10.8.0.1",
+        "孙",
+        "sun@example.org",
+        "13600000001",
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert!(page.contains("/register/code"), "the page offers the code");
+    let (sms,): (String,) = sqlx::query_as(
+        "select body from outbox where channel = 'sms' and recipient = '13600000001'",
+    )
+    .fetch_one(&app.store.pool)
+    .await
+    .unwrap();
+    let code: String = sms
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .expect("a six-digit code")
+        .to_string();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let form = |code: &str| {
+        format!("mobile=13600000001&sms_code={code}&password=Kexue-2027!&repeat=Kexue-2027!")
+    };
+    let (status, _, html) = post_form(&app, "/register/code", "/register/code", &form(wrong)).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(html.contains("验证码错误"), "{html}");
+    let (status, location, _) =
+        post_form(&app, "/register/code", "/register/code", &form(&code)).await;
+    assert_eq!(status, Status::SeeOther);
+    assert!(location.starts_with("/applications/"), "{location}");
+    app.logout().await;
+    assert_eq!(app.login("13600000001", "Kexue-2027!").await, Status::Ok);
+    app.logout().await;
+
+    // Another registration: five wrong codes and the right one no longer works.
+    register(
+        &app,
+        call,
+        "10.8.0.2",
+        "钱",
+        "qian@example.org",
+        "13600000002",
+    )
+    .await;
+    let (sms,): (String,) = sqlx::query_as(
+        "select body from outbox where channel = 'sms' and recipient = '13600000002'",
+    )
+    .fetch_one(&app.store.pool)
+    .await
+    .unwrap();
+    let code: String = sms
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == 6)
+        .unwrap()
+        .to_string();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let form = |code: &str| {
+        format!("mobile=13600000002&sms_code={code}&password=Kexue-2027!&repeat=Kexue-2027!")
+    };
+    for _ in 0..5 {
+        let (status, _, _) =
+            post_form(&app, "/register/code", "/register/code", &form(wrong)).await;
+        assert_eq!(status, Status::UnprocessableEntity);
+    }
+    let (status, _, _) = post_form(&app, "/register/code", "/register/code", &form(&code)).await;
+    assert_eq!(
+        status,
+        Status::UnprocessableEntity,
+        "the code is spent after five wrong tries"
+    );
+    // The e-mailed link still works.
+    let link = link_in(&mails_to(&app, "qian@example.org").await[0].1);
+    assert_eq!(activate(&app, &link).await.0, Status::SeeOther);
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_every_application_by_state_and_the_csv_agrees() {
+    let app = spawn_app().await;
+    let call = call(&app, -1, 30).await;
+    // One draft, one submitted, one passed to approval; one withdrawn.
+    let mut ids = Vec::new();
+    for (i, mobile) in ["13100000001", "13100000002", "13100000003", "13100000004"]
+        .iter()
+        .enumerate()
+    {
+        let id = applicant(
+            &app,
+            call,
+            &format!("10.6.0.{i}"),
+            &format!("d{i}@example.org"),
+            mobile,
+        )
+        .await;
+        let me = format!("/applications/{id}");
+        post_form(
+            &app,
+            &me,
+            &me,
+            &format!(
+                "{}&app.pledge=true&app.go=save",
+                profile_fields(&format!("看板{i}"))
+            ),
+        )
+        .await;
+        if i > 0 {
+            upload(&app, id, "title_certificate", "证书.pdf", PDF).await;
+            let (status, _, _) = post_form(
+                &app,
+                &me,
+                &me,
+                &format!(
+                    "{}&app.pledge=true&app.go=submit",
+                    profile_fields(&format!("看板{i}"))
+                ),
+            )
+            .await;
+            assert_eq!(status, Status::SeeOther);
+        }
+        if i == 3 {
+            post_form(&app, &me, &format!("{me}/withdraw"), "").await;
+        }
+        app.logout().await;
+        ids.push(id);
+    }
+    app.login_admin().await;
+    let me = format!("/applications/{}", ids[2]);
+    post_form(&app, &me, &format!("{me}/review"), "decision=pass").await;
+    let csv = app.page(format!("/calls/{call}/dashboard.csv")).await;
+    let count = |state: &str| -> i64 {
+        csv.lines()
+            .filter(|l| l.contains(state))
+            .map(|l| l.rsplit(',').next().unwrap().trim().parse::<i64>().unwrap())
+            .sum()
+    };
+    assert_eq!(
+        (
+            count(",草稿,"),
+            count(",待审核,"),
+            count(",申请中,"),
+            count(",已撤回,")
+        ),
+        (1, 1, 1, 1),
+        "{csv}"
+    );
+    // The page shows the same: sought 2, applied 2 (submitted and passed), approved 0.
+    let page = app.page(format!("/calls/{call}/dashboard")).await;
+    assert!(page.contains("<svg"), "{page}");
+    let row = page
+        .split("<tr>")
+        .skip(1)
+        .find(|r| r.contains("冶金原料"))
+        .expect("the line of the discipline sought");
+    let cells: Vec<&str> = row
+        .split("</td>")
+        .map(|c| c.rsplit('>').next().unwrap_or_default())
+        .collect();
+    assert!(cells.len() >= 4, "{row}");
+    assert_eq!(&cells[1..4], &["2", "2", "0"], "{row}");
+}
