@@ -132,7 +132,35 @@ async fn a_call_is_published_read_by_anyone_answered_while_open_and_counted() {
         )
         .await;
     assert_eq!(status, Status::UnprocessableEntity, "{body}");
-    // A call recruits for one pool only.
+    // An expert with a record applies with it: the certificate, the pledge, submitted.
+    let draft = applied.headers().get_one("Location").unwrap().to_string();
+    let application: i64 = draft.trim_start_matches("/applications/").parse().unwrap();
+    let page = app.page(&draft).await;
+    assert!(
+        page.contains("/me/edit"),
+        "the record is the profile: {page}"
+    );
+    let (status, _) = crate::recruiting::upload(
+        &app,
+        application,
+        "title_certificate",
+        "证书.pdf",
+        crate::recruiting::PDF,
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther);
+    let (status, html) = crate::recruiting::upload(
+        &app,
+        application,
+        "employer_recommendation",
+        "推荐意见.pdf",
+        crate::recruiting::PDF,
+    )
+    .await;
+    assert_eq!(status, Status::SeeOther, "{html}");
+    let (status, _, html) =
+        crate::recruiting::post_form(&app, &draft, &draft, "app.pledge=true&app.go=submit").await;
+    assert_eq!(status, Status::SeeOther, "{html}");
     let (status, _) = app
         .send_json(
             Method::Post,
@@ -143,8 +171,14 @@ async fn a_call_is_published_read_by_anyone_answered_while_open_and_counted() {
     assert_eq!(status, Status::UnprocessableEntity);
     app.logout().await;
 
-    // The dashboard counts the applications per discipline sought, and the CSV agrees.
+    // Staff pass it: the membership is the record's, no second expert.
     app.login_admin().await;
+    let (status, _, html) =
+        crate::recruiting::post_form(&app, &draft, &format!("{draft}/review"), "decision=pass")
+            .await;
+    assert_eq!(status, Status::SeeOther, "{html}");
+
+    // The dashboard counts the applications per discipline sought, and the CSV agrees.
     let dashboard = app.page(format!("/calls/{id}/dashboard")).await;
     assert!(
         dashboard.contains("<svg") && dashboard.contains("其他学科"),
@@ -161,8 +195,8 @@ async fn a_call_is_published_read_by_anyone_answered_while_open_and_counted() {
     };
     let (_, names) = app.get_json("/api/v1/disciplines?prefix=45020").await;
     let metallurgy = names[0]["name_zh"].as_str().unwrap().to_string();
-    assert_eq!(count(&metallurgy, "申请中"), 1, "{csv}");
-    assert_eq!(count(&metallurgy, "草稿"), 1, "{csv}");
+    assert_eq!(count(&metallurgy, "申请中"), 2, "{csv}");
+    assert_eq!(count(&metallurgy, "草稿"), 0, "{csv}");
     assert_eq!(count("其他学科", "申请中"), 1, "{csv}");
 
     // Closed: no more applications; moving the closing date reopens it.

@@ -42,6 +42,11 @@ async fn membership_context(
     // Each entry check in the reader's language, employers by name.
     let mut view_json = json!(view);
     view_json["checks"] = check_texts(store, lang, &view.checks).await?;
+    view_json["pledge_local"] = json!(view
+        .membership
+        .pledge_at
+        .as_deref()
+        .map(|at| crate::clock::local_time(at, lang.0)));
     ctx.insert("view".into(), view_json);
     // The review of the call application it came from belongs to its timeline.
     let mut conn = store.pool.acquire().await?;
