@@ -27,6 +27,7 @@ create table registration (
 create index registration_address on registration(address, created_at);
 create index registration_domain on registration(email_domain, created_at);
 create index registration_email on registration(email, created_at);
+create index registration_mobile on registration(mobile, created_at);
 create index registration_token on registration(token_hash);
 
 -- What a self-registered account was registered with (experts created by staff keep theirs on
@@ -34,6 +35,10 @@ create index registration_token on registration(token_hash);
 alter table app_user add column email text not null default '';
 alter table app_user add column mobile text not null default '';
 alter table app_user add column display_name text not null default '';
+-- Which of them the person proved: the e-mail by following its link, the mobile by its SMS
+-- code. Only proven contact details find an existing account or an expert record.
+alter table app_user add column email_verified integer not null default 0;
+alter table app_user add column mobile_verified integer not null default 0;
 
 create table application (
     application_id integer primary key autoincrement,

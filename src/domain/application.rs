@@ -180,6 +180,8 @@ pub struct RegistrationLimits {
     pub per_domain: i64,
     /// Per e-mail address (each one sends a message to it).
     pub per_email: i64,
+    /// Per mobile number (each one may send it an SMS code).
+    pub per_mobile: i64,
 }
 
 impl Default for RegistrationLimits {
@@ -188,6 +190,7 @@ impl Default for RegistrationLimits {
             per_address: 10,
             per_domain: 60,
             per_email: 3,
+            per_mobile: 3,
         }
     }
 }
@@ -201,6 +204,8 @@ pub struct RecentRegistrations {
     pub domain: i64,
     /// To the same address.
     pub email: i64,
+    /// With the same mobile number.
+    pub mobile: i64,
 }
 
 impl RegistrationLimits {
@@ -212,9 +217,24 @@ impl RegistrationLimits {
             Some("email_domain")
         } else if recent.email >= self.per_email {
             Some("email")
+        } else if recent.mobile >= self.per_mobile {
+            Some("mobile")
         } else {
             None
         }
+    }
+}
+
+/// The address a client is counted under: an IPv4 address as it is, an IPv6 address by its
+/// /64 network (one subscriber's line holds a whole /64, so counting single addresses would
+/// let anyone escape the limit).
+pub fn throttle_address(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        _ => ip.to_string(),
     }
 }
 
@@ -421,18 +441,33 @@ mod tests {
     }
 
     #[test]
-    fn limits_count_address_then_domain_then_address_of_mail() {
+    fn limits_count_address_domain_mail_and_mobile() {
         let limits = RegistrationLimits::default();
-        let recent = |address, domain, email| RecentRegistrations {
+        let recent = |address, domain, email, mobile| RecentRegistrations {
             address,
             domain,
             email,
+            mobile,
         };
-        assert_eq!(limits.exceeded(recent(0, 0, 0)), None);
-        assert_eq!(limits.exceeded(recent(9, 59, 2)), None);
-        assert_eq!(limits.exceeded(recent(10, 0, 0)), Some("address"));
-        assert_eq!(limits.exceeded(recent(0, 60, 0)), Some("email_domain"));
-        assert_eq!(limits.exceeded(recent(0, 0, 3)), Some("email"));
+        assert_eq!(limits.exceeded(recent(0, 0, 0, 0)), None);
+        assert_eq!(limits.exceeded(recent(9, 59, 2, 2)), None);
+        assert_eq!(limits.exceeded(recent(10, 0, 0, 0)), Some("address"));
+        assert_eq!(limits.exceeded(recent(0, 60, 0, 0)), Some("email_domain"));
+        assert_eq!(limits.exceeded(recent(0, 0, 3, 0)), Some("email"));
+        assert_eq!(limits.exceeded(recent(0, 0, 0, 3)), Some("mobile"));
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_network() {
+        assert_eq!(
+            throttle_address("2001:db8:1:2:aaaa::1"),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            throttle_address("2001:db8:1:2:ffff::9"),
+            throttle_address("2001:db8:1:2::7")
+        );
+        assert_eq!(throttle_address("10.1.2.3"), "10.1.2.3");
     }
 
     #[test]

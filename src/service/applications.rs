@@ -162,18 +162,13 @@ pub async fn view(store: &Store, id: i64, viewer: Viewer) -> AppResult<Applicati
     })
 }
 
+/// Experts who may be the applicant: the same proven e-mail or mobile number (the ones the
+/// registration proved; what the draft says is the applicant's word only), or the same name
+/// and employer.
 async fn twins_of(store: &Store, row: &ApplicationRow, p: &ExpertInput) -> AppResult<Vec<Twin>> {
     let mut conn = store.pool.acquire().await?;
-    let (_, email, mobile) =
-        crate::store::registrations::contact(&mut conn, UserId(row.user_id)).await?;
-    let email = if p.email.trim().is_empty() {
-        email
-    } else {
-        p.email.trim().to_lowercase()
-    };
-    let mobile = crate::domain::application::Mobile::parse(&p.phone)
-        .map(|m| m.as_str().to_string())
-        .unwrap_or(mobile);
+    let (email, mobile) =
+        crate::store::registrations::proven_contact(&mut conn, UserId(row.user_id)).await?;
     Ok(
         store_a::twins(&mut conn, p.name.trim(), p.org_id.trim(), &email, &mobile)
             .await?
@@ -338,6 +333,10 @@ pub async fn save(
     Ok(judged_profile(store, &saved).await?.err())
 }
 
+/// Documents an application keeps at most, replaced ones included (so that one account cannot
+/// fill the database).
+pub const MAX_DOCUMENTS: usize = 20;
+
 /// Stores a checked document with the draft.
 pub async fn upload(
     store: &Store,
@@ -351,6 +350,15 @@ pub async fn upload(
     let row = load(&mut tx, id, Viewer::Applicant(user)).await?;
     if !row.state.editable() {
         return Err(not_editable(&row));
+    }
+    let stored = store_a::documents(&mut tx, id).await?.len();
+    if stored >= MAX_DOCUMENTS {
+        return Err(AppError::Conflict {
+            message: format!(
+                "the application has {stored} documents: at most {MAX_DOCUMENTS} are kept; ask the bureau"
+            ),
+            field: Some("document".into()),
+        });
     }
     let now = crate::store::now();
     let sha = hex::encode(Sha256::digest(&document.bytes));
@@ -516,6 +524,22 @@ pub async fn submit(store: &Store, actor: &Actor, user: UserId, id: i64) -> AppR
     }
     let mut tx = store.begin_write().await?;
     let row = load(&mut tx, id, Viewer::Applicant(user)).await?;
+    // The documents again, under the write lock: one removed meanwhile is not submitted.
+    let current: Vec<DocumentKind> = store_a::documents(&mut tx, id)
+        .await?
+        .iter()
+        .filter(|d| d.replaced_at.is_none())
+        .filter_map(|d| DocumentKind::parse(&d.kind).ok())
+        .collect();
+    if let Some(kind) =
+        missing_for_submit(row.pledge_at.is_some(), &v.call.documents, &current).first()
+    {
+        return Err(ValidationError::new(
+            format!("documents.{kind}"),
+            "this document is required: upload it before submitting",
+        )
+        .into());
+    }
     move_to(&mut tx, actor, &row, ApplicationAction::Submit, "").await?;
     tx.commit().await?;
     Ok(())
@@ -700,6 +724,13 @@ pub async fn link(store: &Store, actor: &Actor, id: i64, expert_code: &str) -> A
                 row.state
             ),
             field: Some("state".into()),
+        });
+    }
+    if let Some(linked) = row.expert_id {
+        let code = experts::get(&mut tx, ExpertId(linked)).await?.profile.code;
+        return Err(AppError::Conflict {
+            message: format!("the expert {code} is linked already: an application is linked once"),
+            field: Some("expert".into()),
         });
     }
     let expert = experts::get_by_code(&mut tx, expert_code.trim())

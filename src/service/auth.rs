@@ -54,7 +54,13 @@ pub async fn login(
         )));
     };
     tokio::time::sleep(throttle::delay(charge.address_failures)).await;
-    let found = users::by_username(store, username.trim()).await?;
+    // Self-registered accounts sign in with their e-mail address, in any case.
+    let name = if username.contains('@') {
+        username.trim().to_lowercase()
+    } else {
+        username.trim().to_string()
+    };
+    let found = users::by_username(store, &name).await?;
     let (hash, user) = match found {
         Some((user, hash)) => (hash, Some(user)),
         None => (dummy_hash().to_string(), None),

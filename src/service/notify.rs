@@ -340,7 +340,7 @@ pub async fn existing_account(
         tx,
         store,
         "registration",
-        &Recipient { phone: "", ..*to },
+        to,
         None,
         "msg_existing",
         &[
@@ -349,6 +349,27 @@ pub async fn existing_account(
             ("login", &login),
             ("hours", &hours),
         ],
+    )
+    .await
+}
+
+/// Someone registered a new account with the mobile number of an existing one: its holder is
+/// told at their own address how to sign in (nothing goes to the stranger about it).
+pub async fn mobile_used(
+    tx: &mut Transaction<'_, Any>,
+    store: &Store,
+    to: &Recipient<'_>,
+    username: &str,
+) -> AppResult<()> {
+    let login = link_url(store, "/login");
+    send(
+        tx,
+        store,
+        "registration",
+        to,
+        None,
+        "msg_mobile_used",
+        &[("username", username), ("login", &login)],
     )
     .await
 }

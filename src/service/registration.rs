@@ -13,8 +13,10 @@ use crate::store::registrations::{self as store_r, NewRegistration};
 use crate::store::{users, Store, StoreError};
 use chrono::{Duration, Utc};
 
-/// How long a link (and an SMS code) works.
+/// How long an activation link (and an SMS code) works.
 pub const LINK_HOURS: i64 = 48;
+/// How long a link to set a new password works.
+pub const RESET_HOURS: i64 = 2;
 /// Wrong SMS codes after which a code stops working.
 pub const CODE_ATTEMPTS: i64 = 5;
 
@@ -38,9 +40,13 @@ fn stamp(at: chrono::DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Registers a stranger (from a call's page, `call`), or tells the holder of an existing
-/// account with that e-mail or mobile number how to sign in. The caller shows the same page
-/// either way; only the limits and a wrong field give a different answer.
+/// Registers a stranger (from a call's page, `call`). Only the e-mail decides what is sent:
+/// a new address gets its activation link; an address that already belongs to an account gets
+/// (at that same address) the login name and a link to set a new password. A known mobile
+/// number with a new e-mail changes nothing for the stranger (it is not proven yet); the
+/// holder of that number is told at their own address. So the page, and the mailbox of the
+/// person registering, read the same whoever is known. Only the limits and a wrong field
+/// answer differently.
 pub async fn register(
     store: &Store,
     input: &RegistrationInput,
@@ -51,7 +57,7 @@ pub async fn register(
     let person = input.parse()?;
     if let Some(call) = call {
         let found = crate::service::calls::get(store, call).await?;
-        if found.status(crate::clock::today()) == crate::domain::call::CallStatus::Closed {
+        if found.status(crate::clock::today()) != crate::domain::call::CallStatus::Open {
             return Err(AppError::Conflict {
                 message: format!(
                     "the call '{}' takes applications from {} to {}",
@@ -61,6 +67,7 @@ pub async fn register(
             });
         }
     }
+    let address = crate::domain::application::throttle_address(address);
     let now = Utc::now();
     let mut tx = store.begin_write().await?;
     if store.backend == crate::store::Backend::Postgres {
@@ -71,9 +78,10 @@ pub async fn register(
     }
     let recent = store_r::recent(
         &mut tx,
-        address,
+        &address,
         person.domain(),
         person.email.as_str(),
+        person.mobile.as_str(),
         &stamp(now - Duration::hours(1)),
     )
     .await?;
@@ -83,23 +91,27 @@ pub async fn register(
             match limit {
                 "address" => "network address",
                 "email_domain" => "e-mail domain",
+                "mobile" => "mobile number",
                 _ => "e-mail address",
             }
         )));
     }
     let token = random_token();
-    let expires = stamp(now + Duration::hours(LINK_HOURS));
-    let existing =
-        store_r::account_with_contact(&mut tx, person.email.as_str(), person.mobile.as_str())
-            .await?;
-    let code = match (&existing, store.messaging.sms_url.is_some()) {
+    let holder = store_r::account_by_email(&mut tx, person.email.as_str()).await?;
+    let code = match (&holder, store.messaging.sms_url.is_some()) {
         (None, true) => Some(random_code()),
         _ => None,
     };
-    let purpose = match &existing {
-        Some((_, _, email)) if !email.is_empty() => store_r::RESET,
+    let purpose = match &holder {
+        Some(h) if h.active == 1 => store_r::RESET,
+        // A deactivated account: nothing is sent, nothing is made (the bureau decides).
         Some(_) => store_r::DUPLICATE,
         None => store_r::ACTIVATE,
+    };
+    let hours = if purpose == store_r::RESET {
+        RESET_HOURS
+    } else {
+        LINK_HOURS
     };
     store_r::insert(
         &mut tx,
@@ -110,26 +122,26 @@ pub async fn register(
             domain: person.domain(),
             mobile: person.mobile.as_str(),
             call_id: call,
-            address,
+            address: &address,
             token_hash: &sha256(&token),
             code_hash: &code.as_deref().map(sha256).unwrap_or_default(),
-            user_id: existing.as_ref().map(|(user, _, _)| *user),
+            user_id: holder.as_ref().map(|h| UserId(h.user_id)),
             now: &stamp(now),
-            expires_at: &expires,
+            expires_at: &stamp(now + Duration::hours(hours)),
         },
     )
     .await?;
-    match &existing {
-        // The message goes to the address on the account, not to the one typed: a stranger
-        // who typed someone's mobile number learns nothing and gets no link.
-        Some((_, username, email)) if !email.is_empty() => {
+    match &holder {
+        Some(h) if h.active == 1 => {
+            // To the holder, by their own name (not what the stranger typed).
+            // (By SMS when the holder has no e-mail on file: the login name, no link.)
             let to = notify::Recipient {
                 expert_id: None,
-                name: &person.name,
-                email: Some(email),
-                phone: "",
+                name: &h.name,
+                email: Some(&h.email),
+                phone: if h.email.is_empty() { &h.phone } else { "" },
             };
-            notify::existing_account(&mut tx, store, &to, username, &token, LINK_HOURS).await?;
+            notify::existing_account(&mut tx, store, &to, &h.username, &token, hours).await?;
         }
         Some(_) => {}
         None => {
@@ -139,7 +151,19 @@ pub async fn register(
                 email: Some(person.email.as_str()),
                 phone: person.mobile.as_str(),
             };
-            notify::activation(&mut tx, store, &to, &token, code.as_deref(), LINK_HOURS).await?;
+            notify::activation(&mut tx, store, &to, &token, code.as_deref(), hours).await?;
+            if let Some(h) = store_r::account_by_mobile(&mut tx, person.mobile.as_str())
+                .await?
+                .filter(|h| h.active == 1)
+            {
+                let to = notify::Recipient {
+                    expert_id: None,
+                    name: &h.name,
+                    email: (!h.email.is_empty()).then_some(h.email.as_str()),
+                    phone: &h.phone,
+                };
+                notify::mobile_used(&mut tx, store, &to, &h.username).await?;
+            }
         }
     }
     tx.commit().await?;
@@ -190,8 +214,8 @@ pub struct Activated {
     pub call_id: Option<i64>,
 }
 
-/// Uses a link: creates the account with this password (its login name is the mobile
-/// number), or sets the existing account's new password. A link works once.
+/// Uses a link: creates the account with this password (its login name is the e-mail
+/// address, now proven), or sets the existing account's new password. A link works once.
 pub async fn activate(store: &Store, token: &str, password: &str) -> AppResult<Activated> {
     let password = NewPassword::parse(password)?;
     let hash = auth::hash_password(password.expose())?;
@@ -200,7 +224,7 @@ pub async fn activate(store: &Store, token: &str, password: &str) -> AppResult<A
         .await?
         .filter(usable)
         .ok_or_else(dead_link)?;
-    let done = finish(&mut tx, &row, &hash).await?;
+    let done = finish(&mut tx, &row, &hash, true).await?;
     tx.commit().await?;
     Ok(done)
 }
@@ -215,9 +239,14 @@ pub async fn activate_by_code(
 ) -> AppResult<Activated> {
     let mobile = crate::domain::application::Mobile::parse(mobile)?;
     let password = NewPassword::parse(password)?;
-    let hash = auth::hash_password(password.expose())?;
     let wrong = || ValidationError::new("sms_code", "the code is wrong or no longer valid");
     let mut tx = store.begin_write().await?;
+    if store.backend == crate::store::Backend::Postgres {
+        // One guess at a time per database: parallel guesses cannot pass the attempt limit.
+        sqlx::query("lock table registration in share row exclusive mode")
+            .execute(&mut *tx)
+            .await?;
+    }
     let row = store_r::latest_with_code(&mut tx, mobile.as_str())
         .await?
         .filter(|r| usable(r) && r.code_attempts < CODE_ATTEMPTS)
@@ -227,15 +256,19 @@ pub async fn activate_by_code(
         tx.commit().await?;
         return Err(wrong().into());
     }
-    let done = finish(&mut tx, &row, &hash).await?;
+    // Hashed only for a right code: wrong guesses cost the service nothing.
+    let hash = auth::hash_password(password.expose())?;
+    let done = finish(&mut tx, &row, &hash, false).await?;
     tx.commit().await?;
     Ok(done)
 }
 
+/// Makes the account (or sets the new password) for a used link (`by_link`) or SMS code.
 async fn finish(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     row: &store_r::RegistrationRow,
     hash: &str,
+    by_link: bool,
 ) -> AppResult<Activated> {
     let now = crate::store::now();
     let (user, action) = if row.purpose == store_r::RESET {
@@ -244,17 +277,18 @@ async fn finish(
         crate::store::sessions::end_all(tx, user.0, "password reset").await?;
         (user, "user.password_reset")
     } else {
-        // Someone may have made an account with this e-mail or number since the link left.
-        if store_r::account_with_contact(tx, &row.email, &row.mobile)
-            .await?
-            .is_some()
-        {
+        // Someone may have made an account with this e-mail since the link left.
+        if store_r::account_by_email(tx, &row.email).await?.is_some() {
             return Err(AppError::Conflict {
-                message: "an account with this e-mail address or mobile number exists already: sign in with it".into(),
+                message: "an account with this e-mail address exists already: sign in with it"
+                    .into(),
                 field: Some("email".into()),
             });
         }
-        (create_account(tx, row, hash).await?, "user.register")
+        (
+            create_account(tx, row, hash, by_link).await?,
+            "user.register",
+        )
     };
     if !store_r::mark_used(tx, row.registration_id, user, &now).await? {
         return Err(dead_link());
@@ -281,25 +315,23 @@ async fn finish(
 }
 
 /// An expert account without an expert record yet (the application makes one when staff pass
-/// it), named by the mobile number (or the number and a suffix when that name is taken).
+/// it), whose login name is the e-mail address.
 async fn create_account(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     row: &store_r::RegistrationRow,
     hash: &str,
+    by_link: bool,
 ) -> AppResult<UserId> {
-    for suffix in ["", "-2", "-3", "-4", "-5"] {
-        let name = format!("{}{suffix}", row.mobile);
-        match users::insert(tx, &name, hash, Role::Expert, None).await {
-            Ok(user) => {
-                store_r::set_contact(tx, user, &row.name, &row.email, &row.mobile).await?;
-                return Ok(user);
-            }
-            Err(StoreError::Duplicate { .. }) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(AppError::Conflict {
-        message: "no free login name for this mobile number: ask the bureau".into(),
-        field: Some("mobile".into()),
-    })
+    let user = users::insert(tx, &row.email, hash, Role::Expert, None)
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate { .. } => AppError::Conflict {
+                message: "an account with this e-mail address exists already: sign in with it"
+                    .into(),
+                field: Some("email".into()),
+            },
+            other => other.into(),
+        })?;
+    store_r::set_contact(tx, user, &row.name, &row.email, &row.mobile, by_link).await?;
+    Ok(user)
 }

@@ -234,6 +234,46 @@ pub async fn for_expert(store: &Store, expert: i64) -> Result<Vec<Message>, Stor
     .await?)
 }
 
+/// A message as the outbox is read by people: the one-time link and code of a registration
+/// hidden (only the recipient may use them; the hash in `registration` stays their only
+/// other trace).
+pub fn redacted(kind: &str, body: &str) -> String {
+    if kind != "registration" {
+        return body.to_string();
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    const PATH: &str = "/register/activate/";
+    while let Some(at) = rest.find(PATH) {
+        out.push_str(&rest[..at + PATH.len()]);
+        rest = &rest[at + PATH.len()..];
+        let token_end = rest
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(rest.len());
+        out.push('…');
+        rest = &rest[token_end..];
+    }
+    out.push_str(rest);
+    // A six-digit code (the SMS) becomes dots.
+    let chars: Vec<char> = out.chars().collect();
+    let mut masked = String::with_capacity(out.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if run == 6 {
+            masked.push_str("······");
+            i += 6;
+        } else if run > 0 {
+            masked.extend(&chars[i..i + run]);
+            i += run;
+        } else {
+            masked.push(chars[i]);
+            i += 1;
+        }
+    }
+    masked
+}
+
 /// One page of the outbox, failures first, then waiting, then sent; newest first within
 /// each; with the count by status.
 pub async fn page(
@@ -251,10 +291,30 @@ pub async fn page(
     .bind(per_page)
     .bind((page - 1) * per_page)
     .fetch_all(&store.pool)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|m: Message| Message {
+        body: redacted(&m.kind, &m.body),
+        ..m
+    })
+    .collect();
     let counts: Vec<(String, i64)> =
         sqlx::query_as("select status, count(*) from outbox group by status order by status")
             .fetch_all(&store.pool)
             .await?;
     Ok((rows, counts))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn registration_links_and_codes_are_hidden_from_readers() {
+        let body = "链接：https://x.example/register/activate/0af39c\n验证码 123456，48 小时";
+        let shown = super::redacted("registration", body);
+        assert_eq!(
+            shown,
+            "链接：https://x.example/register/activate/…\n验证码 ······，48 小时"
+        );
+        assert_eq!(super::redacted("invitation", body), body);
+    }
 }

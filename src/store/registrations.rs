@@ -72,30 +72,35 @@ pub struct RegistrationRow {
 
 const COLUMNS: &str = "registration_id, purpose, name, email, mobile, call_id, code_hash, code_attempts, user_id, expires_at, used_at";
 
-/// Registrations started since `since` from this address, to this domain and this address.
+/// Registrations started since `since` from this address, to this domain, this e-mail and
+/// this mobile number.
 pub async fn recent(
     tx: &mut Transaction<'_, Any>,
     address: &str,
     domain: &str,
     email: &str,
+    mobile: &str,
     since: &str,
 ) -> Result<RecentRegistrations, StoreError> {
-    let (address, domain, email): (i64, i64, i64) = sqlx::query_as(
+    let (address, domain, email, mobile): (i64, i64, i64, i64) = sqlx::query_as(
         "select
            (select count(*) from registration where address = $1 and created_at >= $4),
            (select count(*) from registration where email_domain = $2 and created_at >= $4),
-           (select count(*) from registration where email = $3 and created_at >= $4)",
+           (select count(*) from registration where email = $3 and created_at >= $4),
+           (select count(*) from registration where mobile = $5 and created_at >= $4)",
     )
     .bind(address)
     .bind(domain)
     .bind(email)
     .bind(since)
+    .bind(mobile)
     .fetch_one(&mut **tx)
     .await?;
     Ok(RecentRegistrations {
         address,
         domain,
         email,
+        mobile,
     })
 }
 
@@ -182,43 +187,75 @@ pub async fn mark_used(
     Ok(done.rows_affected() == 1)
 }
 
-/// An existing account reachable at this e-mail or mobile number: one registered with them,
-/// or one linked to an expert record that has them. Returns the account and the e-mail to
-/// write to.
-pub async fn account_with_contact(
-    tx: &mut Transaction<'_, Any>,
-    email: &str,
-    mobile: &str,
-) -> Result<Option<(UserId, String, String)>, StoreError> {
-    let row: Option<(i64, String, String)> = sqlx::query_as(
-        "select u.user_id, u.username, coalesce(nullif(u.email, ''), e.email, '')
-         from app_user u left join expert e on e.expert_id = u.expert_id
-         where u.active = 1 and (u.email = $1 or u.mobile = $2 or lower(e.email) = $1
-               or replace(replace(replace(e.phone, '-', ''), ' ', ''), '+86', '') = $2)
-         order by (u.email = $1 or lower(coalesce(e.email, '')) = $1) desc, u.user_id
-         limit 1",
-    )
-    .bind(email)
-    .bind(mobile)
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(row.map(|(id, username, email)| (UserId(id), username, email)))
+/// An existing account that a registration's e-mail or mobile number leads to.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Holder {
+    /// The account.
+    pub user_id: i64,
+    /// Its login name.
+    pub username: String,
+    /// The holder's own name (the expert record's, else the registered one).
+    pub name: String,
+    /// The e-mail on file ('' when none).
+    pub email: String,
+    /// The mobile number on file ('' when none).
+    pub phone: String,
+    /// Whether the account may sign in (1/0).
+    pub active: i64,
 }
 
-/// Stores what a self-registered account was registered with.
+const HOLDER: &str = "select u.user_id, u.username, coalesce(e.name, u.display_name) as name,
+        coalesce(nullif(u.email, ''), e.email, '') as email,
+        coalesce(nullif(u.mobile, ''), e.phone, '') as phone, u.active
+     from app_user u left join expert e on e.expert_id = u.expert_id";
+
+/// The account registered with this e-mail, or linked to an expert record that has it.
+pub async fn account_by_email(
+    tx: &mut Transaction<'_, Any>,
+    email: &str,
+) -> Result<Option<Holder>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "{HOLDER} where u.email = $1 or lower(coalesce(e.email, '')) = $1 order by u.active desc, u.user_id limit 1"
+    ))
+    .bind(email)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// The account that proved this mobile number (by SMS code), or is linked to an expert record
+/// that has it.
+pub async fn account_by_mobile(
+    tx: &mut Transaction<'_, Any>,
+    mobile: &str,
+) -> Result<Option<Holder>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "{HOLDER} where (u.mobile = $1 and u.mobile_verified = 1)
+            or replace(replace(replace(coalesce(e.phone, ''), '-', ''), ' ', ''), '+86', '') = $1
+         order by u.active desc, u.user_id limit 1"
+    ))
+    .bind(mobile)
+    .fetch_optional(&mut **tx)
+    .await?)
+}
+
+/// Stores what a self-registered account was registered with, and which of the e-mail
+/// (`by_link`) or the mobile number (else) it proved.
 pub async fn set_contact(
     tx: &mut Transaction<'_, Any>,
     user: UserId,
     name: &str,
     email: &str,
     mobile: &str,
+    by_link: bool,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "update app_user set display_name = $1, email = $2, mobile = $3 where user_id = $4",
+        "update app_user set display_name = $1, email = $2, mobile = $3, email_verified = $4, mobile_verified = $5 where user_id = $6",
     )
     .bind(name)
     .bind(email)
     .bind(mobile)
+    .bind(i64::from(by_link))
+    .bind(i64::from(!by_link))
     .bind(user.0)
     .execute(&mut **tx)
     .await?;
@@ -236,4 +273,20 @@ pub async fn contact(
             .fetch_one(conn)
             .await?,
     )
+}
+
+/// The contact details an account proved: the e-mail and the mobile number ('' for one it
+/// did not prove).
+pub async fn proven_contact(
+    conn: &mut AnyConnection,
+    user: UserId,
+) -> Result<(String, String), StoreError> {
+    Ok(sqlx::query_as(
+        "select case when email_verified = 1 then email else '' end,
+                case when mobile_verified = 1 then mobile else '' end
+         from app_user where user_id = $1",
+    )
+    .bind(user.0)
+    .fetch_one(conn)
+    .await?)
 }

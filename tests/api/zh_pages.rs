@@ -397,7 +397,7 @@ async fn recruiting_pages_read_chinese() {
     )
     .await;
     app.logout().await;
-    app.login("13800001111", "Kexue-2027!").await;
+    app.login("zhou@example.org", "Kexue-2027!").await;
     let (status, html) = page(&app, &me).await;
     assert_chinese("a returned application", status, &html);
     let (status, html) = page(&app, "/applications/999").await;

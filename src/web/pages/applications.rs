@@ -165,6 +165,16 @@ async fn page(
             .collect::<Vec<_>>()),
     );
     let a = &v.application;
+    // Once passed, where the membership application stands (approved, refused …).
+    let membership_state = match a.membership_id {
+        Some(m) => {
+            let mut conn = store.pool.acquire().await?;
+            let state = crate::store::memberships::get(&mut conn, m).await?.state;
+            Some(word(lang, &format!("state_{state}")))
+        }
+        None => None,
+    };
+    ctx.insert("membership_state".into(), json!(membership_state));
     ctx.insert(
         "app".into(),
         json!({
@@ -201,12 +211,6 @@ async fn page(
     ctx.insert(
         "error_field".into(),
         json!(error.and_then(|e| e.field()).unwrap_or_default()),
-    );
-    ctx.insert(
-        "error_label".into(),
-        json!(error
-            .and_then(|e| e.field())
-            .map(|f| crate::web::i18n::field_label(lang.0, &f))),
     );
     ctx.insert("today".into(), json!(crate::clock::today().to_string()));
     let template = if is_applicant(user) {
@@ -653,9 +657,11 @@ async fn queue(
     state: Option<&str>,
 ) -> AppResult<Html> {
     let call = crate::service::calls::get(store, id).await?;
-    let state = match state.filter(|s| !s.is_empty()) {
+    // What waits for staff first; `state=` (empty) lists every state.
+    let state = match state {
+        None => Some(ApplicationState::Submitted),
+        Some("") => None,
         Some(s) => Some(ApplicationState::parse(s)?),
-        None => None,
     };
     let lines = service::queue(store, id, state).await?;
     let pick = pickers(store, lang).await?;

@@ -412,7 +412,7 @@ async fn dashboard(
             .map(|a| json!({"href": a.href, "code": a.code, "name": a.name, "state": state_word(lang, &a.state),
                             "discipline": names.get(&a.primary).cloned().unwrap_or_else(|| a.primary.clone()),
                             "org": orgs.get(&a.organization_code).cloned().unwrap_or_else(|| a.organization_code.clone()),
-                            "since": a.since}))
+                            "since": if a.since.contains('T') { crate::clock::local_time(&a.since, lang.0) } else { a.since.clone() }}))
             .collect::<Vec<_>>()),
     );
     Ok(render(Status::Ok, "admin/call_dashboard", ctx))

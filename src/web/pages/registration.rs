@@ -166,7 +166,7 @@ async fn landing(store: &Store, done: &registration::Activated) -> AppResult<Str
     let Some(user) = crate::store::users::get(store, done.user).await? else {
         return Ok("/".into());
     };
-    if user.expert_id.is_some() {
+    if user.role != crate::domain::user::Role::Expert {
         return Ok("/".into());
     }
     let actor = crate::store::audit::Actor {

@@ -124,7 +124,7 @@ async fn a_stranger_registers_applies_on_a_phone_and_becomes_a_member() {
         .any(|m| m.subject.contains("需要修改") && m.text.contains("请补充单位推荐意见")));
 
     // The expert adds the recommendation and submits again.
-    walk.login("13912345678", "Kexue-2027!").await;
+    walk.login("li.hua@lzu.edu.cn", "Kexue-2027!").await;
     walk.goto(&application).await;
     assert!(walk
         .browser
@@ -170,7 +170,7 @@ async fn a_stranger_registers_applies_on_a_phone_and_becomes_a_member() {
     sign_out(&walk).await;
 
     // The expert is an active member and has their own page.
-    walk.login("13912345678", "Kexue-2027!").await;
+    walk.login("li.hua@lzu.edu.cn", "Kexue-2027!").await;
     walk.goto("/me").await;
     let page = walk.browser.source().await.unwrap();
     assert!(page.contains("李华"), "the expert's own page");
