@@ -188,7 +188,8 @@ struct Application {
     /// The integrity and confidentiality pledge, ticked.
     #[serde(default)]
     pledge: bool,
-    /// The call for experts answered.
+    /// A call for experts is answered on its page, with documents and staff review: named
+    /// here it is refused (422 `call`) rather than silently dropped.
     #[serde(default)]
     call: Option<i64>,
 }
