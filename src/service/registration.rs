@@ -285,6 +285,15 @@ async fn finish(
                 field: Some("email".into()),
             });
         }
+        // No second account for a number that already has one (its holder was told when this
+        // registration came in). Only someone holding the mailbox reads this, never the
+        // registration page.
+        if store_r::account_by_mobile(tx, &row.mobile).await?.is_some() {
+            return Err(AppError::Conflict {
+                message: "an account with this mobile number exists already: sign in with it (its holder has been told)".into(),
+                field: Some("mobile".into()),
+            });
+        }
         (
             create_account(tx, row, hash, by_link).await?,
             "user.register",

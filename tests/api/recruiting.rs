@@ -514,6 +514,28 @@ async fn registering_again_or_with_someone_elses_number_reveals_nothing() {
             && !told[0].1.contains("冒名者"),
         "{told:?}"
     );
+    // The link works, but makes no second account for the number.
+    let fake = mails_to(&app, "fake@example.net").await;
+    let link = link_in(&fake[0].1);
+    let token = csrf_token(&app.page(&link).await);
+    let r = app
+        .client
+        .post(link.clone())
+        .header(ContentType::Form)
+        .header(Header::new("Accept-Language", "zh-CN"))
+        .body(format!(
+            "csrf={token}&password=Kexue-2027!&repeat=Kexue-2027!"
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Conflict);
+    assert!(r.into_string().await.unwrap().contains("该手机号已有账号"));
+    let (n,): (i64,) =
+        sqlx::query_as("select count(*) from app_user where email = 'fake@example.net'")
+            .fetch_one(&app.store.pool)
+            .await
+            .unwrap();
+    assert_eq!(n, 0);
     // A wrong field is named.
     let (status, html) = register(&app, call, "10.2.0.5", "赵", "zhao@example.org", "12345").await;
     assert_eq!(status, Status::UnprocessableEntity);
