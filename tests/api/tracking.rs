@@ -201,3 +201,43 @@ async fn the_pool_page_edits_the_flag_thresholds_naming_a_wrong_field() {
     assert_eq!(rules["max_age"], 68);
     assert!((rules["decline_rate_above"].as_f64().unwrap() - 0.4).abs() < 1e-9);
 }
+
+/// A section-wide choice decides every line of the section left without its own, and a line
+/// chosen one by one keeps its choice.
+#[tokio::test]
+async fn a_section_wide_choice_fills_the_lines_left_open() {
+    let app = sample_app().await;
+    app.login_admin().await;
+    let (_, plan) = app
+        .get_json("/api/v1/pools/review/rotation?date=2026-11-24")
+        .await;
+    let expiring: Vec<i64> = plan["expiring"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["membership_id"].as_i64().unwrap())
+        .collect();
+    assert!(expiring.len() > 1, "the sample has several ending terms");
+    let page = app.page("/pools/review/rotation?date=2026-11-24").await;
+    assert!(page.contains("name=\"all_expiring\""));
+    let token = csrf_token(&page);
+    let r = app
+        .client
+        .post("/pools/review/rotation")
+        .header(ContentType::Form)
+        .body(format!(
+            "csrf={token}&date=2026-11-24&all_expiring=renew&decisions[{}]=exit:term_expired",
+            expiring[0]
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(r.status(), Status::Ok);
+    let html = r.into_string().await.unwrap();
+    let renewed = html.matches("value=\"renew\" selected").count();
+    let exited = html.matches("value=\"exit:term_expired\" selected").count();
+    assert_eq!(
+        (renewed, exited),
+        (expiring.len(), 1),
+        "every other ending term renewed (and the section's own choice shown), the one chosen kept"
+    );
+}

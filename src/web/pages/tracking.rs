@@ -186,6 +186,8 @@ async fn plan_page(
         words.member(c);
     }
     ctx.insert("plan".into(), plan);
+    ctx.insert("all_expiring".into(), json!(""));
+    ctx.insert("all_applicants".into(), json!(""));
     ctx.insert(
         "exit_reasons".into(),
         json!(crate::domain::membership::ExitReason::ALL
@@ -321,9 +323,52 @@ struct PlanForm {
     decisions: HashMap<i64, String>,
     #[field(default = String::new())]
     reason: String,
+    /// One decision for every expiring term not decided line by line (`exit:term_expired`,
+    /// `renew`, or empty).
+    #[field(default = String::new())]
+    all_expiring: String,
+    /// One decision for every application not decided line by line (`approve` or empty).
+    #[field(default = String::new())]
+    all_applicants: String,
     #[field(default = String::new())]
     apply: String,
     csrf: String,
+}
+
+impl PlanForm {
+    /// Spreads the section-wide choices over the lines left without one: a pool of thousands
+    /// is decided without choosing in thousands of lists.
+    fn spread(&mut self, plan: &tracking::Plan) {
+        let sections = [
+            (
+                self.all_expiring.clone(),
+                plan.expiring
+                    .iter()
+                    .map(|m| m.membership_id)
+                    .collect::<Vec<_>>(),
+                ["exit:term_expired", "renew"].as_slice(),
+            ),
+            (
+                self.all_applicants.clone(),
+                plan.applicants
+                    .iter()
+                    .map(|c| c.member.membership_id)
+                    .collect(),
+                ["approve"].as_slice(),
+            ),
+        ];
+        for (choice, ids, allowed) in sections {
+            if !allowed.contains(&choice.as_str()) {
+                continue;
+            }
+            for id in ids {
+                let line = self.decisions.entry(id).or_default();
+                if line.is_empty() {
+                    *line = choice.clone();
+                }
+            }
+        }
+    }
 }
 
 fn decisions(form: &PlanForm) -> Vec<PlanDecision> {
@@ -370,6 +415,10 @@ async fn submit(
     csrf.verify(&form.csrf)?;
     let pool = pool(name)?;
     let day = date_or_today(Some(&form.date))?;
+    let mut form = form.into_inner();
+    if !form.all_expiring.is_empty() || !form.all_applicants.is_empty() {
+        form.spread(&tracking::plan(store, pool, day).await?);
+    }
     let chosen = decisions(&form);
     let reader = Reader(a.0.clone());
     if form.apply.is_empty() {
@@ -388,7 +437,8 @@ async fn submit(
             name,
             Some(&form.date),
             Some((
-                json!({"preview": preview, "picked": picked, "values": values}),
+                json!({"preview": preview, "picked": picked, "values": values,
+                       "all_expiring": form.all_expiring, "all_applicants": form.all_applicants}),
                 Status::Ok,
             )),
         )
