@@ -4,18 +4,16 @@
 
 use super::experts::{pickers, profile_choices, ProfileForm};
 use super::{context, render, Html};
-use crate::domain::application::{ApplicationState, Document};
 use crate::domain::call::DocumentKind;
 use crate::error::{AppError, AppResult};
-use crate::service::applications::{self as service, Draft, Review, Viewer};
+use crate::service::applications::{self as service, Draft, Viewer};
 use crate::store::applications::Step;
 use crate::store::audit::Actor;
 use crate::store::Store;
-use crate::web::guards::{Admin, Csrf, CurrentUser, Reader, Staff};
+use crate::web::guards::{Csrf, CurrentUser};
 use crate::web::i18n::{catalog, Lang};
 use rocket::form::Form;
-use rocket::fs::TempFile;
-use rocket::http::{ContentType, Header, Status};
+use rocket::http::Status;
 use rocket::request::FlashMessage;
 use rocket::response::{Flash, Redirect};
 use rocket::State;
@@ -25,7 +23,7 @@ use serde_json::{json, Value};
 #[derive(Debug, Clone, Copy)]
 pub struct DocumentLimit(pub usize);
 
-fn word(lang: Lang, key: &str) -> String {
+pub(super) fn word(lang: Lang, key: &str) -> String {
     catalog(lang.0)
         .get(key)
         .cloned()
@@ -48,11 +46,11 @@ pub(super) fn step_rows(lang: Lang, steps: &[Step]) -> Vec<Value> {
         .collect()
 }
 
-fn is_applicant(user: &CurrentUser) -> bool {
+pub(super) fn is_applicant(user: &CurrentUser) -> bool {
     !user.0.role.can_read_all()
 }
 
-fn viewer(user: &CurrentUser) -> Viewer {
+pub(super) fn viewer(user: &CurrentUser) -> Viewer {
     if is_applicant(user) {
         Viewer::Applicant(user.0.id)
     } else {
@@ -60,21 +58,21 @@ fn viewer(user: &CurrentUser) -> Viewer {
     }
 }
 
-fn actor(user: &CurrentUser) -> Actor {
+pub(super) fn actor(user: &CurrentUser) -> Actor {
     user.actor()
 }
 
 /// What a page shows beyond the stored application: the form as typed, a success message,
 /// an error in place.
 #[derive(Default)]
-struct Shown<'a> {
-    form: Option<ProfileForm>,
-    notice: Option<String>,
-    error: Option<&'a AppError>,
+pub(super) struct Shown<'a> {
+    pub(super) form: Option<ProfileForm>,
+    pub(super) notice: Option<String>,
+    pub(super) error: Option<&'a AppError>,
 }
 
 /// The page of one application, for its applicant (the form) or staff (the review).
-async fn page(
+pub(super) async fn page(
     user: &CurrentUser,
     lang: Lang,
     csrf: &Csrf,
@@ -292,9 +290,9 @@ async fn start(
     Ok(Redirect::to(format!("/applications/{id}")))
 }
 
-type Outcome = AppResult<Result<Flash<Redirect>, Html>>;
+pub(super) type Outcome = AppResult<Result<Flash<Redirect>, Html>>;
 
-fn back(id: i64, notice: &str) -> Flash<Redirect> {
+pub(super) fn back(id: i64, notice: &str) -> Flash<Redirect> {
     Flash::success(Redirect::to(format!("/applications/{id}")), notice)
 }
 
@@ -378,135 +376,6 @@ async fn save(
     }
 }
 
-#[derive(FromForm)]
-struct UploadForm<'r> {
-    #[field(default = String::new())]
-    kind: String,
-    file: Option<TempFile<'r>>,
-    #[field(default = String::new())]
-    csrf: String,
-}
-
-async fn read_upload(file: &TempFile<'_>) -> AppResult<Vec<u8>> {
-    let mut bytes = Vec::new();
-    let mut reader = file
-        .open()
-        .await
-        .map_err(|e| AppError::BadRequest(format!("the uploaded file cannot be read: {e}")))?;
-    tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut bytes)
-        .await
-        .map_err(|e| AppError::BadRequest(format!("the uploaded file cannot be read: {e}")))?;
-    Ok(bytes)
-}
-
-#[post("/applications/<id>/documents", data = "<form>")]
-async fn upload(
-    user: CurrentUser,
-    lang: Lang,
-    csrf: Csrf,
-    limit: &State<DocumentLimit>,
-    store: &State<Store>,
-    id: i64,
-    form: Form<UploadForm<'_>>,
-) -> Outcome {
-    csrf.verify(&form.csrf)?;
-    if !is_applicant(&user) {
-        return Err(AppError::Forbidden(
-            "only the applicant uploads documents".into(),
-        ));
-    }
-    let (name, bytes) = match &form.file {
-        Some(f) if f.len() > 0 => (
-            f.raw_name()
-                .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_string())
-                .unwrap_or_default(),
-            read_upload(f).await?,
-        ),
-        _ => (String::new(), Vec::new()),
-    };
-    let done = match Document::check(&form.kind, &name, bytes, limit.0) {
-        Ok(doc) => service::upload(store, &actor(&user), user.0.id, id, &doc)
-            .await
-            .map(|_| ()),
-        Err(e) => Err(e.into()),
-    };
-    match done {
-        Ok(()) => Ok(Ok(back(id, "app_uploaded"))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(page(
-            &user,
-            lang,
-            &csrf,
-            store,
-            id,
-            Shown {
-                error: Some(&e),
-                ..Default::default()
-            },
-        )
-        .await?)),
-        Err(e) => Err(e),
-    }
-}
-
-#[post("/applications/<id>/documents/<doc>/remove", data = "<form>")]
-async fn remove_document(
-    user: CurrentUser,
-    csrf: Csrf,
-    store: &State<Store>,
-    id: i64,
-    doc: i64,
-    form: Form<super::CsrfOnly>,
-) -> AppResult<Flash<Redirect>> {
-    csrf.verify(&form.csrf)?;
-    service::remove_document(store, &actor(&user), user.0.id, id, doc).await?;
-    Ok(back(id, "app_document_removed"))
-}
-
-/// A stored document, only for its applicant and staff, always as a download: the browser is
-/// told not to guess its type nor to run anything in it.
-#[derive(rocket::Responder)]
-struct DocumentFile {
-    body: (ContentType, Vec<u8>),
-    disposition: Header<'static>,
-    nosniff: Header<'static>,
-    policy: Header<'static>,
-}
-
-#[get("/applications/<id>/documents/<doc>")]
-async fn document(
-    user: CurrentUser,
-    store: &State<Store>,
-    id: i64,
-    doc: i64,
-) -> AppResult<DocumentFile> {
-    let (info, bytes) = service::document(store, id, doc, viewer(&user)).await?;
-    let content_type =
-        ContentType::parse_flexible(&info.content_type).unwrap_or(ContentType::Binary);
-    let ascii: String = info
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok(DocumentFile {
-        body: (content_type, bytes),
-        disposition: Header::new(
-            "Content-Disposition",
-            format!(
-                "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-                super::urlencode(&info.file_name)
-            ),
-        ),
-        nosniff: Header::new("X-Content-Type-Options", "nosniff"),
-        policy: Header::new("Content-Security-Policy", "sandbox; default-src 'none'"),
-    })
-}
-
 #[post("/applications/<id>/withdraw", data = "<form>")]
 async fn withdraw(
     user: CurrentUser,
@@ -520,199 +389,9 @@ async fn withdraw(
     Ok(back(id, "app_withdrawn"))
 }
 
-#[derive(FromForm)]
-struct ReviewForm {
-    #[field(default = String::new())]
-    decision: String,
-    #[field(default = String::new())]
-    comment: String,
-    #[field(default = String::new())]
-    csrf: String,
-}
-
-#[post("/applications/<id>/review", data = "<form>")]
-async fn review(
-    s: Staff,
-    lang: Lang,
-    csrf: Csrf,
-    store: &State<Store>,
-    id: i64,
-    form: Form<ReviewForm>,
-) -> Outcome {
-    csrf.verify(&form.csrf)?;
-    let (decision, notice) = match form.decision.as_str() {
-        "return" => (Review::Return(form.comment.clone()), "app_returned_notice"),
-        "refuse" => (Review::Refuse(form.comment.clone()), "app_refused_notice"),
-        "pass" => (Review::Pass, "app_passed_notice"),
-        other => {
-            return Err(crate::domain::ValidationError::new(
-                "decision",
-                format!("'{other}' is not one of: return, refuse, pass"),
-            )
-            .into())
-        }
-    };
-    match service::review(store, &s.0.actor(), id, decision).await {
-        Ok(()) => Ok(Ok(back(id, notice))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(page(
-            &s.0,
-            lang,
-            &csrf,
-            store,
-            id,
-            Shown {
-                error: Some(&e),
-                ..Default::default()
-            },
-        )
-        .await?)),
-        Err(e) => Err(e),
-    }
-}
-
-#[derive(FromForm)]
-struct LinkForm {
-    #[field(default = String::new())]
-    expert: String,
-    #[field(default = String::new())]
-    csrf: String,
-}
-
-#[post("/applications/<id>/link", data = "<form>")]
-async fn link(
-    s: Staff,
-    lang: Lang,
-    csrf: Csrf,
-    store: &State<Store>,
-    id: i64,
-    form: Form<LinkForm>,
-) -> Outcome {
-    csrf.verify(&form.csrf)?;
-    match service::link(store, &s.0.actor(), id, &form.expert).await {
-        Ok(()) => Ok(Ok(back(id, "app_linked"))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(page(
-            &s.0,
-            lang,
-            &csrf,
-            store,
-            id,
-            Shown {
-                error: Some(&e),
-                ..Default::default()
-            },
-        )
-        .await?)),
-        Err(e) => Err(e),
-    }
-}
-
-#[derive(FromForm)]
-struct ReopenForm {
-    #[field(default = String::new())]
-    until: String,
-    #[field(default = String::new())]
-    csrf: String,
-}
-
-#[post("/applications/<id>/reopen", data = "<form>")]
-async fn reopen(
-    a: Admin,
-    lang: Lang,
-    csrf: Csrf,
-    store: &State<Store>,
-    id: i64,
-    form: Form<ReopenForm>,
-) -> Outcome {
-    csrf.verify(&form.csrf)?;
-    let done = match crate::domain::expert::parse_date("until", &form.until) {
-        Ok(day) => service::reopen(store, &a.0.actor(), id, day).await,
-        Err(e) => Err(e.into()),
-    };
-    match done {
-        Ok(()) => Ok(Ok(back(id, "app_reopened_notice"))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(page(
-            &a.0,
-            lang,
-            &csrf,
-            store,
-            id,
-            Shown {
-                error: Some(&e),
-                ..Default::default()
-            },
-        )
-        .await?)),
-        Err(e) => Err(e),
-    }
-}
-
-/// A call's applications for staff, by state.
-#[get("/calls/<id>/applications?<state>")]
-async fn queue(
-    r: Reader,
-    lang: Lang,
-    csrf: Csrf,
-    store: &State<Store>,
-    id: i64,
-    state: Option<&str>,
-) -> AppResult<Html> {
-    let call = crate::service::calls::get(store, id).await?;
-    // What waits for staff first; `state=` (empty) lists every state.
-    let state = match state {
-        None => Some(ApplicationState::Submitted),
-        Some("") => None,
-        Some(s) => Some(ApplicationState::parse(s)?),
-    };
-    let lines = service::queue(store, id, state).await?;
-    let pick = pickers(store, lang).await?;
-    let mut ctx = context(
-        lang,
-        Some(&r.0 .0),
-        &csrf.0,
-        &format!("/calls/{id}/applications"),
-    );
-    ctx.insert("call".into(), json!({"id": id, "title": call.title}));
-    ctx.insert("state".into(), json!(state.map(|s| s.as_str())));
-    ctx.insert(
-        "states".into(),
-        json!(ApplicationState::ALL
-            .iter()
-            .map(|s| json!({"value": s.as_str(), "text": word(lang, &format!("app_state_{s}"))}))
-            .collect::<Vec<_>>()),
-    );
-    ctx.insert(
-        "lines".into(),
-        json!(lines
-            .iter()
-            .map(|l| json!({
-                "id": l.id, "name": l.name,
-                "org": pick.orgs.get(&l.org).cloned().unwrap_or_else(|| l.org.clone()),
-                "discipline": pick.disciplines.get(&l.discipline).cloned().unwrap_or_else(|| l.discipline.clone()),
-                "state_text": word(lang, &format!("app_state_{}", l.state)),
-                "submitted": l.submitted_at.as_deref().map(|s| crate::clock::local_time(s, lang.0)),
-                "documents": l.documents,
-                "failed": l.failed.iter().map(|r| word(lang, &format!("entry_{r}"))).collect::<Vec<_>>(),
-                "twins": l.twins,
-                "membership_id": l.membership_id,
-            }))
-            .collect::<Vec<_>>()),
-    );
-    Ok(render(Status::Ok, "staff/call_queue", ctx))
-}
-
 pub fn routes() -> Vec<rocket::Route> {
-    routes![
-        show,
-        mine,
-        start,
-        save,
-        upload,
-        remove_document,
-        document,
-        withdraw,
-        review,
-        link,
-        reopen,
-        queue
-    ]
+    let mut all = routes![show, mine, start, save, withdraw];
+    all.extend(super::application_files::routes());
+    all.extend(super::application_review::routes());
+    all
 }

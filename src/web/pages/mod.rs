@@ -1,6 +1,8 @@
 //! HTML pages (server-rendered Tera templates; they work without JavaScript).
 
 mod admin;
+mod application_files;
+mod application_review;
 mod applications;
 mod audit;
 mod auth;
