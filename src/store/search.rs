@@ -117,15 +117,7 @@ pub async fn search(
         }
     }
     let discipline = f.discipline.trim();
-    if !discipline.is_empty() && discipline.bytes().all(|b| b.is_ascii_digit()) {
-        // A code prefix is a key range of `expert_discipline_code` (every code that starts
-        // with `450` lies in ['450', '450:'), ':' following '9'), which both databases read
-        // as a range: a `like`, which SQLite cannot read from that index, made the list test
-        // every profile.
-        let from = c.arg(discipline);
-        let to = c.arg(format!("{discipline}:"));
-        c.sql.push(format!("e.expert_id in (select d.expert_id from expert_discipline d where d.code >= {from} and d.code < {to})"));
-    } else if !discipline.is_empty() {
+    if !discipline.is_empty() {
         let p = c.arg(format!("{discipline}%"));
         c.sql.push(format!("exists (select 1 from expert_discipline d where d.expert_id = e.expert_id and d.code like {p})"));
     }

@@ -315,6 +315,7 @@ async fn the_index_answers_what_the_scan_answered_on_the_sample() {
         ("type=finance", "and (';' || e.types || ';') like '%;finance;%'"),
         ("org=lzu", "and (lower(e.organization_code) = 'lzu' or lower(o.name_zh) like '%lzu%' or lower(o.name_en) like '%lzu%')"),
         ("discipline=450", "and exists (select 1 from expert_discipline d where d.expert_id = e.expert_id and d.code like '450%')"),
+        ("discipline=45020&region=outside", "and exists (select 1 from expert_discipline d where d.expert_id = e.expert_id and d.code like '45020%') and e.region = 'outside'"),
     ] {
         for q in ["冶金", "研究", "copper", "有色金属"] {
             let expected = scanned(&app, q, filter).await;
