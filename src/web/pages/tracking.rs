@@ -416,8 +416,18 @@ async fn submit(
     let pool = pool(name)?;
     let day = date_or_today(Some(&form.date))?;
     let mut form = form.into_inner();
-    if !form.all_expiring.is_empty() || !form.all_applicants.is_empty() {
-        form.spread(&tracking::plan(store, pool, day).await?);
+    let plan = tracking::plan(store, pool, day).await?;
+    form.spread(&plan);
+    // Every line of the plan has its value when the page comes back (a browser sends every
+    // list; a client may send only some).
+    let lines = plan
+        .expiring
+        .iter()
+        .chain(&plan.flagged)
+        .map(|m| m.membership_id)
+        .chain(plan.applicants.iter().map(|c| c.member.membership_id));
+    for id in lines {
+        form.decisions.entry(id).or_default();
     }
     let chosen = decisions(&form);
     let reader = Reader(a.0.clone());
