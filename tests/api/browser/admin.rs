@@ -72,6 +72,11 @@ async fn an_administrator_pages_approves_in_bulk_and_rotates_the_pool() {
     // Rotation: a plan previewed, then applied after a question with its count.
     walk.goto("/pools/review/rotation?date=2027-06-30").await;
     walk.look("rotation").await;
+    // A long section is folded: its summary opens it.
+    let section = walk.find("details").await;
+    if section.attr("open").await.unwrap().is_none() {
+        walk.find("details summary").await.click().await.unwrap();
+    }
     let select = walk
         .find("select[name^='decisions[']")
         .await
