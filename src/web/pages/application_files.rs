@@ -1,7 +1,7 @@
 //! An application's documents as pages: upload (checked by content), take off, download
 //! (the applicant and staff only, always as an attachment).
 
-use super::applications::{actor, back, is_applicant, page, viewer, DocumentLimit, Outcome, Shown};
+use super::applications::{actor, back, is_applicant, settle, viewer, DocumentLimit, Outcome};
 use crate::domain::application::Document;
 use crate::error::{AppError, AppResult};
 use crate::service::applications as service;
@@ -66,22 +66,7 @@ async fn upload(
             .map(|_| ()),
         Err(e) => Err(e.into()),
     };
-    match done {
-        Ok(()) => Ok(Ok(back(id, "app_uploaded"))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(page(
-            &user,
-            lang,
-            &csrf,
-            store,
-            id,
-            Shown {
-                error: Some(&e),
-                ..Default::default()
-            },
-        )
-        .await?)),
-        Err(e) => Err(e),
-    }
+    settle(&user, lang, &csrf, store, id, done, "app_uploaded").await
 }
 
 #[post("/applications/<id>/documents/<doc>/remove", data = "<form>")]

@@ -1,11 +1,11 @@
 //! Staff's pages of applications: the queue per call, and the review, link and reopen
 //! actions of one application.
 
-use super::applications::{back, page, word, Outcome, Shown};
+use super::applications::{settle, word, Outcome};
 use super::experts::pickers;
 use super::{context, render, Html};
 use crate::domain::application::ApplicationState;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::service::applications::{self as service, Review};
 use crate::store::Store;
 use crate::web::guards::{Admin, Csrf, Reader, Staff};
@@ -47,22 +47,8 @@ async fn review(
             .into())
         }
     };
-    match service::review(store, &s.0.actor(), id, decision).await {
-        Ok(()) => Ok(Ok(back(id, notice))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(page(
-            &s.0,
-            lang,
-            &csrf,
-            store,
-            id,
-            Shown {
-                error: Some(&e),
-                ..Default::default()
-            },
-        )
-        .await?)),
-        Err(e) => Err(e),
-    }
+    let done = service::review(store, &s.0.actor(), id, decision).await;
+    settle(&s.0, lang, &csrf, store, id, done, notice).await
 }
 
 #[derive(FromForm)]
@@ -83,22 +69,8 @@ async fn link(
     form: Form<LinkForm>,
 ) -> Outcome {
     csrf.verify(&form.csrf)?;
-    match service::link(store, &s.0.actor(), id, &form.expert).await {
-        Ok(()) => Ok(Ok(back(id, "app_linked"))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(page(
-            &s.0,
-            lang,
-            &csrf,
-            store,
-            id,
-            Shown {
-                error: Some(&e),
-                ..Default::default()
-            },
-        )
-        .await?)),
-        Err(e) => Err(e),
-    }
+    let done = service::link(store, &s.0.actor(), id, &form.expert).await;
+    settle(&s.0, lang, &csrf, store, id, done, "app_linked").await
 }
 
 #[derive(FromForm)]
@@ -123,22 +95,7 @@ async fn reopen(
         Ok(day) => service::reopen(store, &a.0.actor(), id, day).await,
         Err(e) => Err(e.into()),
     };
-    match done {
-        Ok(()) => Ok(Ok(back(id, "app_reopened_notice"))),
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => Ok(Err(page(
-            &a.0,
-            lang,
-            &csrf,
-            store,
-            id,
-            Shown {
-                error: Some(&e),
-                ..Default::default()
-            },
-        )
-        .await?)),
-        Err(e) => Err(e),
-    }
+    settle(&a.0, lang, &csrf, store, id, done, "app_reopened_notice").await
 }
 
 /// A call's applications for staff, by state.

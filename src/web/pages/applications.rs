@@ -292,6 +292,30 @@ async fn start(
 
 pub(super) type Outcome = AppResult<Result<Flash<Redirect>, Html>>;
 
+/// Back to the application with `notice` when `done` succeeded; a refusal (a wrong field, a
+/// state that does not allow it) shown in place on the page.
+pub(super) async fn settle(
+    user: &CurrentUser,
+    lang: Lang,
+    csrf: &Csrf,
+    store: &Store,
+    id: i64,
+    done: AppResult<()>,
+    notice: &str,
+) -> Outcome {
+    match done {
+        Ok(()) => Ok(Ok(back(id, notice))),
+        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. })) => {
+            let shown = Shown {
+                error: Some(&e),
+                ..Default::default()
+            };
+            Ok(Err(page(user, lang, csrf, store, id, shown).await?))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 pub(super) fn back(id: i64, notice: &str) -> Flash<Redirect> {
     Flash::success(Redirect::to(format!("/applications/{id}")), notice)
 }
