@@ -220,12 +220,12 @@ pub async fn start(store: &Store, actor: &Actor, user: &User, call: i64) -> AppR
         &now,
     )
     .await?;
-    store_a::note_step(&mut tx, id, "create", "", "draft", "", &actor.name, &now).await?;
-    record(
+    noted(
         &mut tx,
         actor,
-        "application.create",
-        id,
+        (id, "draft"),
+        "create",
+        "",
         serde_json::json!({"call": call}),
     )
     .await?;
@@ -241,6 +241,21 @@ pub(super) fn call_closed(call: &Call) -> AppError {
         ),
         field: Some("call".into()),
     }
+}
+
+/// A step that does not move the state (created, a document added or taken off, linked,
+/// reopened), kept with the application and in the audit log as `application.<action>`.
+pub(super) async fn noted(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    (id, state): (i64, &str),
+    action: &str,
+    comment: &str,
+    details: serde_json::Value,
+) -> AppResult<()> {
+    let now = crate::store::now();
+    store_a::note_step(tx, id, action, "", state, comment, &actor.name, &now).await?;
+    record(tx, actor, &format!("application.{action}"), id, details).await
 }
 
 pub(super) async fn record(

@@ -158,6 +158,17 @@ pub fn profile_fields(name: &str) -> String {
     )
 }
 
+/// Saves or submits (`go`) the applicant's profile with the pledge ticked.
+pub async fn send_profile(
+    app: &TestApp,
+    me: &str,
+    name: &str,
+    go: &str,
+) -> (Status, String, String) {
+    let fields = format!("{}&app.pledge=true&app.go={go}", profile_fields(name));
+    post_form(app, me, me, &fields).await
+}
+
 /// Uploads a file as a multipart form; the status and the page or redirect.
 pub async fn upload(
     app: &TestApp,
@@ -240,13 +251,7 @@ async fn a_stranger_registers_applies_is_returned_resubmits_passes_and_becomes_a
         post_form(&app, &me, &me, "name=%E6%9D%8E%E5%8D%8E&app.go=submit").await;
     assert_eq!(status, Status::UnprocessableEntity, "{html}");
     assert!(html.contains("草稿已保存"), "{html}");
-    let (status, location, _) = post_form(
-        &app,
-        &me,
-        &me,
-        &format!("{}&app.pledge=true&app.go=save", profile_fields("李华")),
-    )
-    .await;
+    let (status, location, _) = send_profile(&app, &me, "李华", "save").await;
     assert_eq!((status, location.as_str()), (Status::SeeOther, me.as_str()));
     let page = app.page(&me).await;
     assert!(
@@ -254,13 +259,7 @@ async fn a_stranger_registers_applies_is_returned_resubmits_passes_and_becomes_a
         "rules judged by name: {page}"
     );
     // Without the title certificate it cannot be submitted.
-    let (status, _, html) = post_form(
-        &app,
-        &me,
-        &me,
-        &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华")),
-    )
-    .await;
+    let (status, _, html) = send_profile(&app, &me, "李华", "submit").await;
     assert_eq!(status, Status::UnprocessableEntity);
     assert!(html.contains("职称证书"), "{html}");
     assert_eq!(
@@ -269,13 +268,7 @@ async fn a_stranger_registers_applies_is_returned_resubmits_passes_and_becomes_a
             .0,
         Status::SeeOther
     );
-    let (status, _, _) = post_form(
-        &app,
-        &me,
-        &me,
-        &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华")),
-    )
-    .await;
+    let (status, _, _) = send_profile(&app, &me, "李华", "submit").await;
     assert_eq!(status, Status::SeeOther);
     assert_eq!(state_of(&app, id).await, "submitted");
     // A submitted application cannot be changed by the applicant.
@@ -321,13 +314,7 @@ async fn a_stranger_registers_applies_is_returned_resubmits_passes_and_becomes_a
             .0,
         Status::SeeOther
     );
-    let (status, _, _) = post_form(
-        &app,
-        &me,
-        &me,
-        &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华")),
-    )
-    .await;
+    let (status, _, _) = send_profile(&app, &me, "李华", "submit").await;
     assert_eq!(status, Status::SeeOther);
 
     // Staff pass it: an expert record, the account linked, an application to the pool.
@@ -683,13 +670,7 @@ async fn a_closed_call_takes_nothing_until_an_administrator_reopens_a_draft() {
     let call_id = call(&app, -5, 10).await;
     let id = applicant(&app, call_id, "10.4.0.1", "late@example.org", "13300000001").await;
     let me = format!("/applications/{id}");
-    post_form(
-        &app,
-        &me,
-        &me,
-        &format!("{}&app.pledge=true&app.go=save", profile_fields("迟到")),
-    )
-    .await;
+    send_profile(&app, &me, "迟到", "save").await;
     assert_eq!(
         upload(&app, id, "title_certificate", "证书.pdf", PDF)
             .await
@@ -713,13 +694,7 @@ async fn a_closed_call_takes_nothing_until_an_administrator_reopens_a_draft() {
     )
     .await
     .unwrap();
-    let (status, _, html) = post_form(
-        &app,
-        &me,
-        &me,
-        &format!("{}&app.pledge=true&app.go=submit", profile_fields("迟到")),
-    )
-    .await;
+    let (status, _, html) = send_profile(&app, &me, "迟到", "submit").await;
     assert_eq!(status, Status::Conflict, "{html}");
     assert_eq!(state_of(&app, id).await, "draft", "the draft is kept");
     // Registration from the closed call is refused.
@@ -751,13 +726,7 @@ async fn a_closed_call_takes_nothing_until_an_administrator_reopens_a_draft() {
         .contains("重新开放"));
     app.logout().await;
     app.login("late@example.org", "Kexue-2027!").await;
-    let (status, _, _) = post_form(
-        &app,
-        &me,
-        &me,
-        &format!("{}&app.pledge=true&app.go=submit", profile_fields("迟到")),
-    )
-    .await;
+    let (status, _, _) = send_profile(&app, &me, "迟到", "submit").await;
     assert_eq!(status, Status::SeeOther);
     assert_eq!(state_of(&app, id).await, "submitted");
 }
@@ -777,21 +746,9 @@ async fn staff_link_an_applicant_to_the_expert_already_on_record() {
     app.logout().await;
     let id = applicant(&app, call, "10.5.0.1", "li.hua@lzu.edu.cn", "13912345678").await;
     let me = format!("/applications/{id}");
-    post_form(
-        &app,
-        &me,
-        &me,
-        &format!("{}&app.pledge=true&app.go=save", profile_fields("李华")),
-    )
-    .await;
+    send_profile(&app, &me, "李华", "save").await;
     upload(&app, id, "title_certificate", "证书.pdf", PDF).await;
-    let (status, _, _) = post_form(
-        &app,
-        &me,
-        &me,
-        &format!("{}&app.pledge=true&app.go=submit", profile_fields("李华")),
-    )
-    .await;
+    let (status, _, _) = send_profile(&app, &me, "李华", "submit").await;
     assert_eq!(status, Status::SeeOther);
     app.logout().await;
     app.login_admin().await;
@@ -1168,28 +1125,10 @@ async fn the_dashboard_counts_every_application_by_state_and_the_csv_agrees() {
         )
         .await;
         let me = format!("/applications/{id}");
-        post_form(
-            &app,
-            &me,
-            &me,
-            &format!(
-                "{}&app.pledge=true&app.go=save",
-                profile_fields(&format!("看板{i}"))
-            ),
-        )
-        .await;
+        send_profile(&app, &me, &format!("看板{i}"), "save").await;
         if i > 0 {
             upload(&app, id, "title_certificate", "证书.pdf", PDF).await;
-            let (status, _, _) = post_form(
-                &app,
-                &me,
-                &me,
-                &format!(
-                    "{}&app.pledge=true&app.go=submit",
-                    profile_fields(&format!("看板{i}"))
-                ),
-            )
-            .await;
+            let (status, _, _) = send_profile(&app, &me, &format!("看板{i}"), "submit").await;
             assert_eq!(status, Status::SeeOther);
         }
         if i == 3 {

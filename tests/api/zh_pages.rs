@@ -320,7 +320,7 @@ fn the_check_itself_catches_keys_codes_and_english() {
 #[tokio::test]
 async fn recruiting_pages_read_chinese() {
     use crate::recruiting::{
-        activate, call, link_in, mails_to, post_form as post, profile_fields, register, upload, PDF,
+        activate, call, link_in, mails_to, post_form as post, register, send_profile, upload, PDF,
     };
     let app = spawn_app().await;
     let call = call(&app, -1, 20).await;
@@ -365,13 +365,7 @@ async fn recruiting_pages_read_chinese() {
     let (status, html) = upload(&app, id, "title_certificate", "a.pdf", b"GIF89a").await;
     assert_chinese("a file that is no PDF", status, &html);
     upload(&app, id, "title_certificate", "职称证书.pdf", PDF).await;
-    post(
-        &app,
-        &me,
-        &me,
-        &format!("{}&app.pledge=true&app.go=submit", profile_fields("周")),
-    )
-    .await;
+    send_profile(&app, &me, "周", "submit").await;
     for uri in [me.clone(), "/applications".into()] {
         let (status, html) = page(&app, &uri).await;
         assert_chinese(&uri, status, &html);

@@ -1,7 +1,9 @@
 //! The applicant's side: the draft (profile, pledge, note), its documents, submitting and
 //! withdrawing.
 
-use super::{call_closed, judged_profile, load, move_to, not_editable, record, view, Viewer};
+use super::{
+    call_closed, judged_profile, load, move_to, not_editable, noted, record, view, Viewer,
+};
 use crate::domain::application::{missing_for_submit, ApplicationAction, Document};
 use crate::domain::call::DocumentKind;
 use crate::domain::expert::ExpertInput;
@@ -117,22 +119,12 @@ pub async fn upload(
         &now,
     )
     .await?;
-    store_a::note_step(
-        &mut tx,
-        id,
-        "upload",
-        "",
-        row.state.as_str(),
-        &document.file_name,
-        &actor.name,
-        &now,
-    )
-    .await?;
-    record(
+    noted(
         &mut tx,
         actor,
-        "application.upload",
-        id,
+        (id, row.state.as_str()),
+        "upload",
+        &document.file_name,
         serde_json::json!({"document": doc, "kind": document.kind, "file_name": document.file_name, "size": document.bytes.len(), "sha256": sha}),
     )
     .await?;
@@ -157,22 +149,12 @@ pub async fn remove_document(
     if !store_a::retire_document(&mut tx, id, document, &now).await? {
         return Err(AppError::NotFound(format!("document {document}")));
     }
-    store_a::note_step(
-        &mut tx,
-        id,
-        "remove_document",
-        "",
-        row.state.as_str(),
-        "",
-        &actor.name,
-        &now,
-    )
-    .await?;
-    record(
+    noted(
         &mut tx,
         actor,
-        "application.remove_document",
-        id,
+        (id, row.state.as_str()),
+        "remove_document",
+        "",
         serde_json::json!({"document": document}),
     )
     .await?;

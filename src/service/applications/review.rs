@@ -1,7 +1,7 @@
 //! Staff's side: the review (return, refuse, pass), linking to an existing expert, reopening a
 //! closed call's draft, and the queue per call.
 
-use super::{load, move_to, profile_input, record, view, Viewer};
+use super::{load, move_to, noted, profile_input, record, view, Viewer};
 use crate::domain::application::{ApplicationAction, ApplicationState};
 use crate::domain::call::Call;
 use crate::domain::user::Role;
@@ -144,6 +144,26 @@ pub async fn review(store: &Store, actor: &Actor, id: i64, decision: Review) -> 
     Ok(())
 }
 
+/// The account linked to an expert record, if any.
+async fn account_of(
+    tx: &mut Transaction<'static, Any>,
+    expert: ExpertId,
+) -> AppResult<Option<i64>> {
+    let row: Option<(i64,)> = sqlx::query_as("select user_id from app_user where expert_id = $1")
+        .bind(expert.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(row.map(|(u,)| u))
+}
+
+fn another_account() -> AppError {
+    AppError::Conflict {
+        message: "this expert already has another account: the applicant should sign in with it"
+            .into(),
+        field: Some("expert".into()),
+    }
+}
+
 /// The applicant's account now belongs to the expert record (unless it already did).
 async fn link_account(
     tx: &mut Transaction<'static, Any>,
@@ -151,20 +171,9 @@ async fn link_account(
     expert: ExpertId,
 ) -> AppResult<()> {
     let user = UserId(row.user_id);
-    let (holder,): (Option<i64>,) =
-        sqlx::query_as("select user_id from app_user where expert_id = $1")
-            .bind(expert.0)
-            .fetch_optional(&mut **tx)
-            .await?
-            .unwrap_or((None,));
-    match holder {
+    match account_of(tx, expert).await? {
         Some(h) if h == user.0 => Ok(()),
-        Some(_) => Err(AppError::Conflict {
-            message:
-                "this expert already has another account: the applicant should sign in with it"
-                    .into(),
-            field: Some("expert".into()),
-        }),
+        Some(_) => Err(another_account()),
         None => {
             crate::store::users::update(tx, user, Role::Expert, Some(expert), true).await?;
             Ok(())
@@ -196,19 +205,11 @@ pub async fn link(store: &Store, actor: &Actor, id: i64, expert_code: &str) -> A
     let expert = experts::get_by_code(&mut tx, expert_code.trim())
         .await
         .map_err(|_| ValidationError::new("expert", format!("no expert {}", expert_code.trim())))?;
-    let (holder,): (Option<i64>,) =
-        sqlx::query_as("select user_id from app_user where expert_id = $1")
-            .bind(expert.id.0)
-            .fetch_optional(&mut *tx)
-            .await?
-            .unwrap_or((None,));
-    if holder.is_some_and(|h| h != row.user_id) {
-        return Err(AppError::Conflict {
-            message:
-                "this expert already has another account: the applicant should sign in with it"
-                    .into(),
-            field: Some("expert".into()),
-        });
+    if account_of(&mut tx, expert.id)
+        .await?
+        .is_some_and(|h| h != row.user_id)
+    {
+        return Err(another_account());
     }
     store_a::set_expert(&mut tx, id, expert.id.0).await?;
     let now = crate::store::now();
@@ -261,22 +262,12 @@ pub async fn reopen(
     let until = until.to_string();
     let now = crate::store::now();
     store_a::reopen(&mut tx, id, &until, &now).await?;
-    store_a::note_step(
-        &mut tx,
-        id,
-        "reopen",
-        "",
-        row.state.as_str(),
-        &until,
-        &actor.name,
-        &now,
-    )
-    .await?;
-    record(
+    noted(
         &mut tx,
         actor,
-        "application.reopen",
-        id,
+        (id, row.state.as_str()),
+        "reopen",
+        &until,
         serde_json::json!({"until": until}),
     )
     .await?;
