@@ -9,13 +9,15 @@ call segments every profile; later calls reuse the segmented profiles).
     python3 benches/draw_api.py [--data ../shared/data/sample] [--event EV001-APP] [--per-panel 3]
 """
 import argparse, csv, http.cookiejar, io, json, os, socket, subprocess, sys, tempfile, time
-import urllib.request
+import urllib.error, urllib.request
 
 p = argparse.ArgumentParser()
 p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../shared/data/sample"))
 p.add_argument("--event", default="EV001-APP")
 p.add_argument("--per-panel", type=int, default=3)
 p.add_argument("--bin", default="target/release/expertpool")
+p.add_argument("--db", help="keep the imported database in this file and reuse it on later runs "
+                            "(a 30,000-expert import takes minutes)")
 args = p.parse_args()
 
 tmp = tempfile.mkdtemp()
@@ -25,8 +27,17 @@ with socket.socket() as s:
     s.bind(("127.0.0.1", 0))
     env["ROCKET_PORT"] = str(s.getsockname()[1])
 t = time.time()
-subprocess.run([args.bin, "import", args.data], env=env, check=True, stdout=subprocess.DEVNULL)
-print(f"import: {time.time() - t:.1f} s")
+if args.db and os.path.exists(args.db):
+    import shutil
+    shutil.copy(args.db, f"{tmp}/ep.db")
+    print(f"database copied from {args.db}")
+else:
+    subprocess.run([args.bin, "import", args.data], env=env, check=True, stdout=subprocess.DEVNULL)
+    print(f"import: {time.time() - t:.1f} s")
+    if args.db:
+        import shutil
+        subprocess.run(["sqlite3", f"{tmp}/ep.db", "pragma wal_checkpoint(truncate)"], check=False)
+        shutil.copy(f"{tmp}/ep.db", args.db)
 server = subprocess.Popen([args.bin], env=env, stdout=subprocess.DEVNULL,
                           stderr=None if os.environ.get("EXPERTPOOL_SOLVER_LOG") else subprocess.DEVNULL)
 base = f"http://127.0.0.1:{env['ROCKET_PORT']}/api/v1"
@@ -38,8 +49,11 @@ def call(method, path, body=None, ctype="application/json"):
     data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
     req = urllib.request.Request(base + path, data=data, method=method, headers={"content-type": ctype})
     started = time.time()
-    with opener.open(req) as r:
-        out = r.read()
+    try:
+        with opener.open(req) as r:
+            out = r.read()
+    except urllib.error.HTTPError as e:
+        sys.exit(f"{method} {path}: {e.code} {e.read().decode()}")
     return (time.time() - started) * 1e3, json.loads(out) if out else None
 
 
@@ -69,7 +83,7 @@ try:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(rows[0])
     w.writerows(r for r in rows[1:] if r[0] in ids)
-    _, event = call("POST", "/events", {"title": "bench", "kind": "acceptance",
+    _, event = call("POST", "/events", {"title": "bench", "code": f"BENCH{int(time.time())}", "kind": "acceptance",
                                         "slots": "S1=2027-03-02 am;S2=2027-03-02 pm;S3=2027-03-03 am;S4=2027-03-03 pm"})
     eid = event["id"]
     call("POST", f"/events/{eid}/items", out.getvalue().encode(), "text/csv")

@@ -138,8 +138,71 @@ fn years(since: Option<i32>, until: Option<i32>) -> String {
     }
 }
 
+/// Candidates indexed by everything a conflict rule looks them up by, so that the cost of
+/// finding conflicts follows the number of matches, not items × experts. It depends on the
+/// candidates' profiles alone, so the service keeps it per registry version.
+#[derive(Debug, Default)]
+pub struct PeopleIndex {
+    by_org: HashMap<String, Vec<usize>>,
+    by_past_org: HashMap<String, Vec<(usize, usize)>>,
+    by_name: HashMap<String, Vec<usize>>,
+    by_relation_name: HashMap<String, Vec<(usize, usize)>>,
+    by_relation_org: HashMap<String, Vec<(usize, usize)>>,
+    by_key: HashMap<String, usize>,
+}
+
+impl PeopleIndex {
+    /// Indexes `candidates` by position.
+    pub fn of(candidates: &[Candidate]) -> Self {
+        let mut ix = PeopleIndex::default();
+        for (ci, c) in candidates.iter().enumerate() {
+            ix.by_org.entry(c.org_id.clone()).or_default().push(ci);
+            ix.by_name.entry(normalize_name(&c.name)).or_default().push(ci);
+            ix.by_key.insert(c.key.clone(), ci);
+            for (ei, e) in c.employments.iter().enumerate() {
+                ix.by_past_org
+                    .entry(e.org_id.clone())
+                    .or_default()
+                    .push((ci, ei));
+            }
+            for (ri, r) in c.relations.iter().enumerate() {
+                match (&r.person_name, &r.org_id) {
+                    (Some(name), _) => ix
+                        .by_relation_name
+                        .entry(normalize_name(name))
+                        .or_default()
+                        .push((ci, ri)),
+                    (None, Some(org)) => ix
+                        .by_relation_org
+                        .entry(org.clone())
+                        .or_default()
+                        .push((ci, ri)),
+                    (None, None) => {}
+                }
+            }
+        }
+        ix
+    }
+
+    /// Number of candidates indexed.
+    pub fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    /// Whether no candidate is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+}
+
 /// Computes every conflict of the problem, sorted by (item, candidate, code).
 pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
+    find_conflicts_with(problem, &PeopleIndex::of(&problem.candidates))
+}
+
+/// [`find_conflicts`] with the candidates already indexed; `people` must index
+/// `problem.candidates`.
+pub fn find_conflicts_with(problem: &Problem, people: &PeopleIndex) -> Vec<Conflict> {
     let year = problem.event_year();
     let rules = &problem.rules;
     let cands = &problem.candidates;
@@ -153,38 +216,14 @@ pub fn find_conflicts(problem: &Problem) -> Vec<Conflict> {
     ) {
         out.entry((item, cand, code)).or_insert(reason);
     }
-
-    // Indexes over candidates, so the cost follows the number of matches, not items × experts.
-    let mut by_org: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_past_org: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut by_relation_name: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
-    let mut by_relation_org: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-    let mut by_key: HashMap<&str, usize> = HashMap::new();
-    for (ci, c) in cands.iter().enumerate() {
-        by_org.entry(c.org_id.as_str()).or_default().push(ci);
-        by_name.entry(normalize_name(&c.name)).or_default().push(ci);
-        by_key.insert(c.key.as_str(), ci);
-        for (ei, e) in c.employments.iter().enumerate() {
-            by_past_org
-                .entry(e.org_id.as_str())
-                .or_default()
-                .push((ci, ei));
-        }
-        for (ri, r) in c.relations.iter().enumerate() {
-            match (&r.person_name, &r.org_id) {
-                (Some(name), _) => by_relation_name
-                    .entry(normalize_name(name))
-                    .or_default()
-                    .push((ci, ri)),
-                (None, Some(org)) => by_relation_org
-                    .entry(org.as_str())
-                    .or_default()
-                    .push((ci, ri)),
-                (None, None) => {}
-            }
-        }
-    }
+    let PeopleIndex {
+        by_org,
+        by_past_org,
+        by_name,
+        by_relation_name,
+        by_relation_org,
+        by_key,
+    } = people;
 
     for (ii, item) in problem.items.iter().enumerate() {
         for org in &item.applicant_orgs {

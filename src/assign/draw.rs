@@ -3,11 +3,12 @@
 use super::alternates::{rank, Board};
 use super::check::{violations, Seating};
 use super::diagnose::{diagnose, Diagnosis};
-use super::eligibility::{analyze, Analysis};
+use super::eligibility::{analyze, analyze_with, Analysis};
 use super::lp::{LpError, SolveStatus};
 use super::model;
 use super::network;
 use super::problem::Problem;
+use super::profiles::Profiles;
 use crate::domain::ValidationError;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -217,6 +218,22 @@ pub fn draw(problem: &Problem) -> Result<DrawOutcome, DrawError> {
     solve_analyzed(problem, &analysis, analysis_ms)
 }
 
+/// [`draw`] with the profile-only part of the analysis at hand (the same result, sooner).
+pub fn draw_with(problem: &Problem, profiles: &Profiles) -> Result<DrawOutcome, DrawError> {
+    validate(problem)?;
+    let started = Instant::now();
+    let analysis = analyze_with(problem, profiles);
+    let analysis_ms = started.elapsed().as_secs_f64() * 1e3;
+    solve_analyzed(problem, &analysis, analysis_ms)
+}
+
+fn analyze_maybe(problem: &Problem, profiles: Option<&Profiles>) -> Analysis {
+    match profiles {
+        Some(p) => analyze_with(problem, p),
+        None => analyze(problem),
+    }
+}
+
 /// Solves a problem whose analysis is already computed (the web overview computes it first).
 pub fn solve_analyzed(
     problem: &Problem,
@@ -404,6 +421,7 @@ fn finish(
 /// plus the panel's other members) fixed and the decliner removed.
 pub fn replace(
     problem: &Problem,
+    profiles: Option<&Profiles>,
     result: &DrawResult,
     panel_key: &str,
     expert_key: &str,
@@ -415,7 +433,7 @@ pub fn replace(
     base.overrides
         .forbidden
         .push((panel_key.to_string(), expert_key.to_string()));
-    let analysis = analyze(&base);
+    let analysis = analyze_maybe(&base, profiles);
     let analysis_ms = started.elapsed().as_secs_f64() * 1e3;
     let index: HashMap<&str, usize> = base
         .candidates
@@ -502,6 +520,6 @@ pub fn replace(
     }
     fixed.overrides.forced.sort();
     fixed.overrides.forced.dedup();
-    let analysis = analyze(&fixed);
+    let analysis = analyze_maybe(&fixed, profiles);
     solve_analyzed(&fixed, &analysis, analysis_ms)
 }

@@ -4,13 +4,14 @@
 //! Every exclusion is kept with its reason, so that staff see per panel how many experts are
 //! eligible and the diagnosis can name the binding rule.
 
-use super::conflict::{find_conflicts, index_conflicts, Conflict, ConflictCode};
+use super::conflict::{find_conflicts_with, Conflict, ConflictCode, PeopleIndex};
 use super::fit::FitTable;
 use super::problem::Problem;
+use super::profiles::Profiles;
 use super::rules::ConflictMode;
 use chrono::NaiveDate;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Why an expert cannot sit on a panel.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -140,19 +141,62 @@ pub fn panel_dates(problem: &Problem, panel: usize) -> Vec<NaiveDate> {
 
 /// Computes the analysis of a problem.
 pub fn analyze(problem: &Problem) -> Analysis {
-    let rules = &problem.rules;
     let started = std::time::Instant::now();
-    let conflicts = find_conflicts(problem);
-    let by_pair = index_conflicts(&conflicts);
+    let people = PeopleIndex::of(&problem.candidates);
+    let conflicts = find_conflicts_with(problem, &people);
     let conflicts_ms = started.elapsed().as_secs_f64() * 1e3;
     let fit = FitTable::build(problem);
-    if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
-        eprintln!(
-            "analysis: conflicts {conflicts_ms:.0} ms ({} found), fit {:.0} ms",
-            conflicts.len(),
-            started.elapsed().as_secs_f64() * 1e3 - conflicts_ms
-        );
+    finish(problem, conflicts, fit, started, conflicts_ms)
+}
+
+/// Computes the analysis with the profile-only part at hand (the service keeps it per
+/// registry version). The result is the same as [`analyze`]'s; profiles that do not describe
+/// the problem's candidates are not used.
+pub fn analyze_with(problem: &Problem, profiles: &Profiles) -> Analysis {
+    if !profiles.describes(&problem.candidates) {
+        return analyze(problem);
     }
+    let started = std::time::Instant::now();
+    let conflicts = find_conflicts_with(problem, &profiles.people);
+    let conflicts_ms = started.elapsed().as_secs_f64() * 1e3;
+    let fit = FitTable::build_with(problem, profiles.texts.clone());
+    finish(problem, conflicts, fit, started, conflicts_ms)
+}
+
+/// The blocking conflicts of one panel, by candidate ascending: the first blocking code
+/// (items in the panel's order, codes in order) and the items the candidate must leave the
+/// room for.
+fn panel_conflicts(conflicts: &[Conflict], items: &[usize]) -> Vec<(usize, ConflictCode, Vec<usize>)> {
+    let mut found: HashMap<usize, (ConflictCode, Vec<usize>)> = HashMap::new();
+    for &ii in items {
+        // Conflicts are sorted by (item, candidate, code).
+        let from = conflicts.partition_point(|c| c.item < ii);
+        let to = conflicts.partition_point(|c| c.item <= ii);
+        let mut last = None;
+        for c in conflicts[from..to].iter().filter(|c| c.blocks()) {
+            if last == Some(c.candidate) {
+                continue;
+            }
+            last = Some(c.candidate);
+            found.entry(c.candidate).or_insert((c.code, Vec::new())).1.push(ii);
+        }
+    }
+    let mut out: Vec<(usize, ConflictCode, Vec<usize>)> =
+        found.into_iter().map(|(ci, (code, items))| (ci, code, items)).collect();
+    out.sort_unstable_by_key(|(ci, _, _)| *ci);
+    out
+}
+
+fn finish(
+    problem: &Problem,
+    conflicts: Vec<Conflict>,
+    fit: FitTable,
+    started: std::time::Instant,
+    conflicts_ms: f64,
+) -> Analysis {
+    let rules = &problem.rules;
+    let fit_ms = started.elapsed().as_secs_f64() * 1e3 - conflicts_ms;
+    let n = problem.candidates.len();
     let capacity: Vec<u32> = problem
         .candidates
         .iter()
@@ -164,13 +208,19 @@ pub fn analyze(problem: &Problem) -> Analysis {
             )
         })
         .collect();
-    let forbidden: HashSet<(&str, &str)> = problem
+    let by_key: HashMap<&str, usize> = problem
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| (c.key.as_str(), ci))
+        .collect();
+    let forbidden: HashSet<(&str, usize)> = problem
         .overrides
         .forbidden
         .iter()
-        .map(|(p, e)| (p.as_str(), e.as_str()))
+        .filter_map(|(p, e)| Some((p.as_str(), *by_key.get(e.as_str())?)))
         .collect();
-    let exempt: Vec<usize> = (0..problem.candidates.len())
+    let exempt: Vec<usize> = (0..n)
         .filter(|&ci| {
             rules
                 .min_fit_exempt_types
@@ -181,23 +231,43 @@ pub fn analyze(problem: &Problem) -> Analysis {
 
     let mut arcs = Vec::new();
     let mut panels = Vec::with_capacity(problem.panels.len());
+    // Dense per-candidate scratch, reused panel after panel: at 30,000 experts a set or a
+    // map per panel cost more than the rules themselves.
+    let mut considered = vec![false; n];
+    let mut panel_fit = vec![0.0f64; n];
     for (pi, panel) in problem.panels.iter().enumerate() {
         let dates = panel_dates(problem, pi);
-        let considered: BTreeSet<usize> = if rules.min_fit <= 0.0 {
-            (0..problem.candidates.len()).collect()
-        } else {
-            panel
-                .items
+        considered.fill(rules.min_fit <= 0.0);
+        panel_fit.fill(0.0);
+        for &ii in &panel.items {
+            // The panel's fit is the mean over its items, summed in the panel's item order
+            // (pairs without a fit add nothing).
+            for (ci, f) in fit.fits_of(ii) {
+                considered[ci] = true;
+                panel_fit[ci] += f.total();
+            }
+        }
+        for &ci in &exempt {
+            considered[ci] = true;
+        }
+        let blocking = panel_conflicts(&conflicts, &panel.items);
+        let mut blocking = blocking.into_iter().peekable();
+        let forbidden_here: Vec<usize> = {
+            let mut v: Vec<usize> = forbidden
                 .iter()
-                .flat_map(|&i| fit.candidates_of(i))
-                .chain(exempt.iter().copied())
-                .collect()
+                .filter(|(p, _)| *p == panel.key)
+                .map(|(_, ci)| *ci)
+                .collect();
+            v.sort_unstable();
+            v
         };
-        let mut elig = PanelEligibility {
-            unrelated_low_fit: problem.candidates.len() - considered.len(),
-            ..Default::default()
-        };
-        for ci in considered {
+        let items_len = panel.items.len() as f64;
+        let mut elig = PanelEligibility::default();
+        for ci in 0..n {
+            if !considered[ci] {
+                elig.unrelated_low_fit += 1;
+                continue;
+            }
             let c = &problem.candidates[ci];
             let unavailable = || {
                 dates
@@ -219,21 +289,21 @@ pub fn analyze(problem: &Problem) -> Analysis {
                         })
                 }),
             };
-            let mut recused = Vec::new();
-            let mut first_conflict = None;
-            for &ii in &panel.items {
-                if let Some(found) = by_pair.get(&(ii, ci)) {
-                    if let Some(block) = found.iter().find(|c| c.blocks()) {
-                        first_conflict.get_or_insert(block.code);
-                        recused.push(ii);
-                    }
-                }
-            }
+            // `blocking` is sorted by candidate and walked along with `ci`.
+            while blocking.next_if(|(b, _, _)| *b < ci).is_some() {}
+            let (first_conflict, recused) = match blocking.next_if(|(b, _, _)| *b == ci) {
+                Some((_, code, items)) => (Some(code), items),
+                None => (None, Vec::new()),
+            };
             let conflict_excludes = match rules.conflict_mode {
                 ConflictMode::Strict => !recused.is_empty(),
                 ConflictMode::Recuse => recused.len() == panel.items.len(),
             };
-            let panel_fit = fit.panel_fit(&panel.items, ci);
+            let panel_fit = if panel.items.is_empty() {
+                0.0
+            } else {
+                panel_fit[ci] / items_len
+            };
             let exclusion = exclusion.or_else(|| {
                 if conflict_excludes {
                     first_conflict.map(|code| Exclusion::Conflict { code })
@@ -245,7 +315,7 @@ pub fn analyze(problem: &Problem) -> Analysis {
                     Some(Exclusion::OverCap {
                         recent: c.recent_reviews,
                     })
-                } else if forbidden.contains(&(panel.key.as_str(), c.key.as_str())) {
+                } else if forbidden_here.binary_search(&ci).is_ok() {
                     Some(Exclusion::Forbidden)
                 } else {
                     None
@@ -265,6 +335,13 @@ pub fn analyze(problem: &Problem) -> Analysis {
             }
         }
         panels.push(elig);
+    }
+    if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
+        eprintln!(
+            "analysis: conflicts {conflicts_ms:.0} ms ({} found), fit {fit_ms:.0} ms, eligibility {:.0} ms",
+            conflicts.len(),
+            started.elapsed().as_secs_f64() * 1e3 - conflicts_ms - fit_ms
+        );
     }
     Analysis {
         conflicts,

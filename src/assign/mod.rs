@@ -19,6 +19,7 @@ pub mod network;
 pub mod openreview;
 pub mod presets;
 pub mod problem;
+pub mod profiles;
 pub mod rules;
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -26,9 +27,10 @@ pub(crate) mod testkit;
 mod tests;
 pub mod text;
 
-pub use draw::{draw, replace, solve_analyzed, DrawError, DrawOutcome, DrawResult, PanelResult};
-pub use eligibility::{analyze, Analysis};
-pub use problem::{Candidate, Item, PanelSpec, Problem, TeamMember};
+pub use draw::{draw, draw_with, replace, solve_analyzed, DrawError, DrawOutcome, DrawResult, PanelResult};
+pub use eligibility::{analyze, analyze_with, Analysis};
+pub use problem::{Candidate, FitBasis, Item, PanelSpec, Problem, TeamMember};
+pub use profiles::Profiles;
 pub use rules::{Filter, Rules};
 
 /// Bumped whenever a change could alter a draw's result for the same input and seed; stored

@@ -194,6 +194,31 @@ pub struct Problem {
     /// Solver time limit in seconds.
     #[serde(default = "default_time_limit")]
     pub time_limit_secs: f64,
+    /// Which documents the text fit's vocabulary and weights come from. An input that names
+    /// none is engine 1's (items and experts together): draws stored before engine 2 replay
+    /// bit for bit.
+    #[serde(default, skip_serializing_if = "FitBasis::is_items_and_experts")]
+    pub fit_basis: FitBasis,
+}
+
+/// The documents whose vocabulary and document frequencies weigh the text fit (DESIGN §7).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FitBasis {
+    /// Engine 1: the event's items and every candidate together, computed anew for each
+    /// problem.
+    #[default]
+    ItemsAndExperts,
+    /// The candidates' profiles alone, items scored against them: the experts' side depends
+    /// on the registry only, so it is computed once per registry version, not per draw.
+    Experts,
+}
+
+impl FitBasis {
+    /// Whether this is engine 1's basis (left out of the serialized input).
+    pub fn is_items_and_experts(&self) -> bool {
+        *self == FitBasis::ItemsAndExperts
+    }
 }
 
 fn default_time_limit() -> f64 {

@@ -109,5 +109,6 @@ pub fn problem(items: Vec<Item>, candidates: Vec<Candidate>) -> Problem {
         overrides: Default::default(),
         seed: 7,
         time_limit_secs: 10.0,
+        fit_basis: crate::assign::problem::FitBasis::Experts,
     }
 }

@@ -233,7 +233,7 @@ fn replace_keeps_every_other_member() {
     let p = city(9);
     let r = draw(&p).unwrap().result;
     let decliner = r.panels[1].members[0].expert.clone();
-    let after = replace(&p, &r, &r.panels[1].panel, &decliner, &[])
+    let after = replace(&p, None, &r, &r.panels[1].panel, &decliner, &[])
         .unwrap()
         .result;
     for (before, now) in r.panels.iter().zip(&after.panels) {
@@ -276,7 +276,7 @@ fn replace_leaves_every_accepted_member_seated() {
                 .map(|m| (x.panel.clone(), m.expert.clone()))
         })
         .collect();
-    let after = replace(&p, &r, "P0", &decliner, &accepted).unwrap().result;
+    let after = replace(&p, None, &r, "P0", &decliner, &accepted).unwrap().result;
     for (panel, expert) in &accepted {
         assert!(after
             .panels

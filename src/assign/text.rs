@@ -184,6 +184,11 @@ impl Corpus {
         t.strip_prefix("kw:").unwrap_or(t)
     }
 
+    fn weight(&self, df: u32, count: u32) -> f32 {
+        let idf = ((1.0 + self.docs as f64) / (1.0 + df as f64)).ln() + 1.0;
+        ((1.0 + (count as f64).ln()) * idf) as f32
+    }
+
     /// TF-IDF vector (sublinear tf, smoothed idf), normalized to unit length.
     pub fn vector(&self, terms: &[String]) -> SparseVec {
         let mut counts: HashMap<u32, u32> = HashMap::new();
@@ -194,23 +199,36 @@ impl Corpus {
         }
         let mut v: SparseVec = counts
             .into_iter()
-            .map(|(id, n)| {
-                let idf =
-                    ((1.0 + self.docs as f64) / (1.0 + self.df[id as usize] as f64)).ln() + 1.0;
-                (id, ((1.0 + (n as f64).ln()) * idf) as f32)
-            })
+            .map(|(id, n)| (id, self.weight(self.df[id as usize], n)))
             .collect();
         v.sort_unstable_by_key(|(id, _)| *id);
-        let norm = v
-            .iter()
-            .map(|(_, w)| (*w as f64).powi(2))
-            .sum::<f64>()
-            .sqrt();
-        if norm > 0.0 {
-            for (_, w) in &mut v {
-                *w = (*w as f64 / norm) as f32;
+        normalize(&mut v, 0.0);
+        v
+    }
+
+    /// The vector of a document that is not part of the corpus (an item scored against the
+    /// experts' corpus): a term no expert uses weighs as a document frequency of 0 in the
+    /// length, so a long text with many such terms still matches less, but is left out of
+    /// the vector (it can match nothing).
+    pub fn query_vector(&self, terms: &[String]) -> SparseVec {
+        let mut known: HashMap<u32, u32> = HashMap::new();
+        let mut unknown: HashMap<&str, u32> = HashMap::new();
+        for t in terms {
+            match self.ids.get(t) {
+                Some(&id) => *known.entry(id).or_default() += 1,
+                None => *unknown.entry(t.as_str()).or_default() += 1,
             }
         }
+        let mut unseen: Vec<f32> = unknown.values().map(|&n| self.weight(0, n)).collect();
+        // Summed in a fixed order, so the length does not depend on the map's.
+        unseen.sort_unstable_by(|a, b| a.total_cmp(b));
+        let unseen_square: f64 = unseen.iter().map(|w| (*w as f64).powi(2)).sum();
+        let mut v: SparseVec = known
+            .into_iter()
+            .map(|(id, n)| (id, self.weight(self.df[id as usize], n)))
+            .collect();
+        v.sort_unstable_by_key(|(id, _)| *id);
+        normalize(&mut v, unseen_square);
         v
     }
 
@@ -222,6 +240,21 @@ impl Corpus {
     /// Whether the corpus has no terms.
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
+    }
+}
+
+/// Scales `v` to unit length, counting `extra_square` (weights left out of `v`) in the length.
+fn normalize(v: &mut SparseVec, extra_square: f64) {
+    let norm = (v
+        .iter()
+        .map(|(_, w)| (*w as f64).powi(2))
+        .sum::<f64>()
+        + extra_square)
+        .sqrt();
+    if norm > 0.0 {
+        for (_, w) in v {
+            *w = (*w as f64 / norm) as f32;
+        }
     }
 }
 
@@ -265,19 +298,33 @@ pub fn shared_terms(corpus: &Corpus, a: &SparseVec, b: &SparseVec, limit: usize)
 
 /// Inverted index over many vectors: finds every vector sharing a term with a query.
 pub struct InvertedIndex {
-    postings: HashMap<u32, Vec<(u32, f32)>>,
+    /// By term id: (position, weight), positions ascending.
+    postings: Vec<Vec<(u32, f32)>>,
 }
 
 impl InvertedIndex {
     /// Indexes `vectors` by position.
     pub fn build(vectors: &[SparseVec]) -> Self {
-        let mut postings: HashMap<u32, Vec<(u32, f32)>> = HashMap::new();
+        let terms = vectors
+            .iter()
+            .flat_map(|v| v.last())
+            .map(|(t, _)| *t as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); terms];
         for (doc, v) in vectors.iter().enumerate() {
             for &(term, w) in v {
-                postings.entry(term).or_default().push((doc as u32, w));
+                postings[term as usize].push((doc as u32, w));
             }
         }
         Self { postings }
+    }
+
+    fn postings(&self, term: u32) -> &[(u32, f32)] {
+        self.postings
+            .get(term as usize)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// Adds the products of `query` with every indexed vector that shares a term into the
@@ -291,7 +338,7 @@ impl InvertedIndex {
         touched_list: &mut Vec<usize>,
     ) {
         for &(term, w) in query {
-            for &(doc, v) in self.postings.get(&term).into_iter().flatten() {
+            for &(doc, v) in self.postings(term) {
                 let d = doc as usize;
                 if !touched[d] {
                     touched[d] = true;
@@ -307,7 +354,7 @@ impl InvertedIndex {
     pub fn scores(&self, query: &SparseVec) -> Vec<(usize, f64)> {
         let mut acc: HashMap<u32, f64> = HashMap::new();
         for &(term, w) in query {
-            for &(doc, v) in self.postings.get(&term).into_iter().flatten() {
+            for &(doc, v) in self.postings(term) {
                 *acc.entry(doc).or_default() += w as f64 * v as f64;
             }
         }

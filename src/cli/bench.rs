@@ -136,6 +136,7 @@ pub fn generate(
         overrides: Default::default(),
         seed,
         time_limit_secs: 60.0,
+        fit_basis: crate::assign::problem::FitBasis::Experts,
     }
 }
 

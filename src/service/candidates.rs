@@ -3,15 +3,63 @@
 //! rolling 12-month load (`domain::tracking::reviews_in_window`, the figure the record shows).
 
 use crate::assign::problem::Busy;
-use crate::assign::Candidate;
+use crate::assign::{Candidate, Profiles};
 use crate::domain::membership::{not_serving, Pool};
 use crate::domain::tracking::reviews_in_window;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::store::experts::StoredExpert;
 use crate::store::{experts, memberships, Store};
 use chrono::NaiveDate;
 use std::collections::HashMap;
+use std::sync::Arc;
 
-/// Candidates for a panel of `pool` on `date`, sorted by expert code. With `own` (the event's
+/// One read of the registry (every expert at one `registry_version`): candidates built from
+/// it carry its profiles, so the profile-only analysis is keyed by it.
+pub type Registry = Arc<Vec<StoredExpert>>;
+
+/// The profile-only analysis cached with the registry snapshot it was computed from.
+pub(crate) type CachedProfiles = (Registry, Arc<Profiles>);
+
+/// The profile-only part of the engine's analysis (conflict lookups, the experts' side of the
+/// fit) for a registry snapshot: computed once per snapshot, on the blocking pool, and kept
+/// while the registry does not change. At 30,000 experts computing it is most of an analysis.
+pub async fn profiles(store: &Store, registry: Registry) -> AppResult<Arc<Profiles>> {
+    let cached = store.profiles.lock().ok().and_then(|slot| {
+        slot.as_ref()
+            .filter(|(of, _)| Arc::ptr_eq(of, &registry))
+            .map(|(_, profiles)| profiles.clone())
+    });
+    if let Some(found) = cached {
+        return Ok(found);
+    }
+    let source = registry.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        let mut candidates: Vec<Candidate> = source
+            .iter()
+            .map(|e| Candidate::from_profile(&e.profile, None, 0))
+            .collect();
+        // The order `for_event` gives.
+        candidates.sort_by(|a, b| a.key.cmp(&b.key));
+        Arc::new(Profiles::of(&candidates))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("profile analysis failed: {e}")))?;
+    if let Ok(mut slot) = store.profiles.lock() {
+        *slot = Some((registry, built.clone()));
+    }
+    Ok(built)
+}
+
+/// Reads the registry and computes its profile-only analysis if it changed, so that the next
+/// overview or draw finds it ready (the scheduler calls this every half minute, the service
+/// once at start).
+pub async fn warm(store: &Store) -> AppResult<()> {
+    let registry = experts::all(store).await?;
+    profiles(store, registry).await.map(|_| ())
+}
+
+/// Candidates for a panel of `pool` on `date`, sorted by expert code, and the registry
+/// snapshot they were read from. With `own` (the event's
 /// id and code), the event's own invitations are left out of the workload (the engine counts
 /// the seats it gives) and every seat held in another event is marked busy for its half-day.
 pub async fn for_event(
@@ -19,7 +67,7 @@ pub async fn for_event(
     pool: Pool,
     date: NaiveDate,
     own: Option<(i64, &str)>,
-) -> AppResult<Vec<Candidate>> {
+) -> AppResult<(Vec<Candidate>, Registry)> {
     let started = std::time::Instant::now();
     let states = memberships::latest_states(store, pool).await?;
     let states_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -64,5 +112,5 @@ pub async fn for_event(
         })
         .collect();
     out.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(out)
+    Ok((out, registry))
 }

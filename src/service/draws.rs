@@ -1,6 +1,7 @@
 //! The draw of an event: eligibility overview, the stored draw and its replay.
 
-use super::events::{begin, corrupt, get, problem, require, Event};
+use super::candidates;
+use super::events::{begin, corrupt, get, problem, problem_at, require, Event};
 use crate::assign::{self, Problem};
 use crate::domain::event::{EventAction, EventStatus};
 use crate::error::{AppError, AppResult};
@@ -27,9 +28,10 @@ pub struct PanelOverview {
 
 /// The eligibility overview of an event, before drawing.
 pub async fn overview(store: &Store, id: i64) -> AppResult<Vec<PanelOverview>> {
-    let problem = problem(store, id, 0).await?;
+    let (problem, registry) = problem_at(store, id, 0).await?;
+    let profiles = candidates::profiles(store, registry).await?;
     let (problem, analysis) = off_thread(move || {
-        let analysis = assign::analyze(&problem);
+        let analysis = assign::analyze_with(&problem, &profiles);
         (problem, analysis)
     })
     .await?;
@@ -108,12 +110,13 @@ pub async fn draw(
         rand::rng().random()
     });
     let started = std::time::Instant::now();
-    let problem = problem(store, id, seed).await?;
+    let (problem, registry) = problem_at(store, id, seed).await?;
+    let profiles = candidates::profiles(store, registry).await?;
     let loaded_ms = started.elapsed().as_secs_f64() * 1e3;
     // Solving and serializing the input (every candidate: megabytes at province scale) run on
     // the blocking pool, before the write transaction, so no writer waits on them.
     let (outcome, input_json, input_parts) = off_thread(move || {
-        let outcome = assign::draw(&problem);
+        let outcome = assign::draw_with(&problem, &profiles);
         let input_json = serde_json::to_string(&problem);
         let parts = serde_json::to_string(&problem.part_hashes());
         (outcome, input_json, parts)

@@ -11,6 +11,7 @@ use crate::domain::ValidationError;
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Actor};
 use crate::store::events::{self as store_e, EventRow, ItemRow};
+use crate::service::candidates::Registry;
 use crate::store::{reference, Store};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -410,6 +411,12 @@ pub(crate) fn apply_exclusions(
 
 /// The engine input of an event.
 pub async fn problem(store: &Store, id: i64, seed: u64) -> AppResult<Problem> {
+    Ok(problem_at(store, id, seed).await?.0)
+}
+
+/// [`problem`] and the registry snapshot its candidates were read from (the key of the
+/// profile-only analysis, `candidates::profiles`).
+pub async fn problem_at(store: &Store, id: i64, seed: u64) -> AppResult<(Problem, Registry)> {
     let event = get(store, id).await?;
     let rows = store_e::items(store, id).await?;
     let items: Vec<Item> = rows.iter().map(item_of).collect::<AppResult<_>>()?;
@@ -454,7 +461,7 @@ pub async fn problem(store: &Store, id: i64, seed: u64) -> AppResult<Problem> {
         );
     }
     let first = event.dates[0];
-    let candidates = crate::service::candidates::for_event(
+    let (candidates, registry) = crate::service::candidates::for_event(
         store,
         event.pool,
         first,
@@ -475,7 +482,7 @@ pub async fn problem(store: &Store, id: i64, seed: u64) -> AppResult<Problem> {
                 .or_insert_with(|| format!("reviewed {earlier} in {other}"));
         }
     }
-    Ok(Problem {
+    let problem = Problem {
         event: event.code,
         dates: event.dates,
         window: event.review_window,
@@ -491,7 +498,9 @@ pub async fn problem(store: &Store, id: i64, seed: u64) -> AppResult<Problem> {
         overrides,
         seed,
         time_limit_secs: 30.0,
-    })
+        fit_basis: crate::assign::problem::FitBasis::Experts,
+    };
+    Ok((problem, registry))
 }
 
 /// Every event, newest first.

@@ -151,7 +151,7 @@ async fn solve_seat(
     let key = panel.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         if single_seat && problem.candidates.iter().any(|c| c.key == decliner) {
-            assign::replace(&problem, &current, &key, &decliner, &keep)
+            assign::replace(&problem, None, &current, &key, &decliner, &keep)
         } else {
             assign::draw(&problem)
         }

@@ -194,6 +194,11 @@ pub fn spawn(store: Store) {
                 Ok(_) => {}
                 Err(e) => eprintln!("scheduler: {e}"),
             }
+            // Keeps the engine's profile analysis in step with the registry, so an overview
+            // or a draw after a profile change does not wait for it.
+            if let Err(e) = super::candidates::warm(&store).await {
+                eprintln!("scheduler: profile analysis: {e}");
+            }
         }
     });
 }

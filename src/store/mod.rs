@@ -83,6 +83,9 @@ pub struct Store {
     pub(crate) registry: std::sync::Arc<std::sync::Mutex<Option<experts::CachedRegistry>>>,
     /// Every expert's participations as last read, with the `tracking_version` read at.
     pub(crate) record: std::sync::Arc<std::sync::Mutex<Option<tracking::CachedRecord>>>,
+    /// The engine's profile-only analysis of the registry as last read.
+    pub(crate) profiles:
+        std::sync::Arc<std::sync::Mutex<Option<crate::service::candidates::CachedProfiles>>>,
     /// Each pool's standings as last read, with the `membership_version` read at.
     pub(crate) standings: std::sync::Arc<std::sync::Mutex<Option<memberships::CachedStandings>>>,
     /// The clock of deadlines and the scheduler.
@@ -158,6 +161,7 @@ impl Store {
             pool,
             backend,
             registry: Default::default(),
+            profiles: Default::default(),
             record: Default::default(),
             standings: Default::default(),
             clock: Default::default(),
