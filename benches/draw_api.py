@@ -38,7 +38,8 @@ else:
         import shutil
         subprocess.run(["sqlite3", f"{tmp}/ep.db", "pragma wal_checkpoint(truncate)"], check=False)
         shutil.copy(f"{tmp}/ep.db", args.db)
-server = subprocess.Popen([args.bin], env=env, stdout=subprocess.DEVNULL,
+# BENCH_WRAP="perf record -o /tmp/p.data" profiles the service while it is timed.
+server = subprocess.Popen(os.environ.get("BENCH_WRAP", "").split() + [args.bin], env=env, stdout=subprocess.DEVNULL,
                           stderr=None if os.environ.get("EXPERTPOOL_SOLVER_LOG") else subprocess.DEVNULL)
 base = f"http://127.0.0.1:{env['ROCKET_PORT']}/api/v1"
 jar = http.cookiejar.CookieJar()
@@ -96,5 +97,5 @@ try:
         ms, drawn = call("POST", f"/events/{eid}/draws", {"seed": 42 + i})
         print(f"draw #{i + 1}: {ms:.0f} ms ({drawn.get('solver', '')})")
 finally:
-    server.terminate()
+    server.send_signal(2)
     server.wait()

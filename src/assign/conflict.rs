@@ -157,7 +157,10 @@ impl PeopleIndex {
         let mut ix = PeopleIndex::default();
         for (ci, c) in candidates.iter().enumerate() {
             ix.by_org.entry(c.org_id.clone()).or_default().push(ci);
-            ix.by_name.entry(normalize_name(&c.name)).or_default().push(ci);
+            ix.by_name
+                .entry(normalize_name(&c.name))
+                .or_default()
+                .push(ci);
             ix.by_key.insert(c.key.clone(), ci);
             for (ei, e) in c.employments.iter().enumerate() {
                 ix.by_past_org

@@ -8,7 +8,7 @@ use super::lp::{LpError, SolveStatus};
 use super::model;
 use super::network;
 use super::problem::Problem;
-use super::profiles::Profiles;
+use super::profiles::ProfileIndex;
 use crate::domain::ValidationError;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -219,15 +219,21 @@ pub fn draw(problem: &Problem) -> Result<DrawOutcome, DrawError> {
 }
 
 /// [`draw`] with the profile-only part of the analysis at hand (the same result, sooner).
-pub fn draw_with(problem: &Problem, profiles: &Profiles) -> Result<DrawOutcome, DrawError> {
+/// `input_hash`, when the caller has serialized the input already, must be
+/// [`Problem::input_hash`]: at province scale computing it again costs a tenth of a second.
+pub fn draw_with(
+    problem: &Problem,
+    profiles: &ProfileIndex,
+    input_hash: Option<String>,
+) -> Result<DrawOutcome, DrawError> {
     validate(problem)?;
     let started = Instant::now();
     let analysis = analyze_with(problem, profiles);
     let analysis_ms = started.elapsed().as_secs_f64() * 1e3;
-    solve_analyzed(problem, &analysis, analysis_ms)
+    solve_analyzed_as(problem, &analysis, analysis_ms, input_hash)
 }
 
-fn analyze_maybe(problem: &Problem, profiles: Option<&Profiles>) -> Analysis {
+fn analyze_maybe(problem: &Problem, profiles: Option<&ProfileIndex>) -> Analysis {
     match profiles {
         Some(p) => analyze_with(problem, p),
         None => analyze(problem),
@@ -240,6 +246,15 @@ pub fn solve_analyzed(
     analysis: &Analysis,
     analysis_ms: f64,
 ) -> Result<DrawOutcome, DrawError> {
+    solve_analyzed_as(problem, analysis, analysis_ms, None)
+}
+
+fn solve_analyzed_as(
+    problem: &Problem,
+    analysis: &Analysis,
+    analysis_ms: f64,
+    input_hash: Option<String>,
+) -> Result<DrawOutcome, DrawError> {
     let built = Instant::now();
     let model::Built {
         model: model01,
@@ -247,7 +262,9 @@ pub fn solve_analyzed(
         ..
     } = model::build(problem, analysis);
     let build_ms = built.elapsed().as_secs_f64() * 1e3;
+    let diagnosed = Instant::now();
     let pre = diagnose(problem, analysis);
+    let diagnose_ms = diagnosed.elapsed().as_secs_f64() * 1e3;
     if pre.findings.iter().any(|f| f.rule != "combined") {
         return Err(DrawError::Infeasible(pre));
     }
@@ -263,8 +280,10 @@ pub fn solve_analyzed(
             members[arc.panel].push(arc.candidate);
         }
     }
+    let finished = Instant::now();
     let result = finish(
         problem,
+        input_hash.unwrap_or_else(|| problem.input_hash()),
         analysis,
         members,
         &model01.weights,
@@ -272,6 +291,13 @@ pub fn solve_analyzed(
         solved.bound,
         solved.status,
     )?;
+    if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
+        eprintln!(
+            "draw: model {build_ms:.0} ms, diagnosis {diagnose_ms:.0} ms, solve {:.0} ms, result {:.0} ms",
+            solved.solve_seconds * 1e3,
+            finished.elapsed().as_secs_f64() * 1e3
+        );
+    }
     Ok(DrawOutcome {
         result,
         stats: DrawStats {
@@ -316,6 +342,7 @@ pub fn pick_roles(problem: &Problem, list: &[usize]) -> (Option<usize>, Option<u
 /// Checks a seating, picks leaders, ranks alternates and shapes the result.
 fn finish(
     problem: &Problem,
+    input_hash: String,
     analysis: &Analysis,
     mut members: Vec<Vec<usize>>,
     weights: &[f64],
@@ -400,7 +427,7 @@ fn finish(
         event: problem.event.clone(),
         seed: problem.seed,
         engine_version: super::ENGINE_VERSION.to_string(),
-        input_hash: problem.input_hash(),
+        input_hash,
         objective,
         bound,
         gap: round(
@@ -421,7 +448,7 @@ fn finish(
 /// plus the panel's other members) fixed and the decliner removed.
 pub fn replace(
     problem: &Problem,
-    profiles: Option<&Profiles>,
+    profiles: Option<&ProfileIndex>,
     result: &DrawResult,
     panel_key: &str,
     expert_key: &str,
@@ -488,6 +515,7 @@ pub fn replace(
         let objective: f64 = chosen.iter().map(|&a| model01.weights[a]).sum();
         let result = finish(
             &base,
+            base.input_hash(),
             &analysis,
             board.members.clone(),
             &model01.weights,

@@ -7,7 +7,7 @@
 use super::conflict::{find_conflicts_with, Conflict, ConflictCode, PeopleIndex};
 use super::fit::FitTable;
 use super::problem::Problem;
-use super::profiles::Profiles;
+use super::profiles::ProfileIndex;
 use super::rules::ConflictMode;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -152,7 +152,7 @@ pub fn analyze(problem: &Problem) -> Analysis {
 /// Computes the analysis with the profile-only part at hand (the service keeps it per
 /// registry version). The result is the same as [`analyze`]'s; profiles that do not describe
 /// the problem's candidates are not used.
-pub fn analyze_with(problem: &Problem, profiles: &Profiles) -> Analysis {
+pub fn analyze_with(problem: &Problem, profiles: &ProfileIndex) -> Analysis {
     if !profiles.describes(&problem.candidates) {
         return analyze(problem);
     }
@@ -166,7 +166,10 @@ pub fn analyze_with(problem: &Problem, profiles: &Profiles) -> Analysis {
 /// The blocking conflicts of one panel, by candidate ascending: the first blocking code
 /// (items in the panel's order, codes in order) and the items the candidate must leave the
 /// room for.
-fn panel_conflicts(conflicts: &[Conflict], items: &[usize]) -> Vec<(usize, ConflictCode, Vec<usize>)> {
+fn panel_conflicts(
+    conflicts: &[Conflict],
+    items: &[usize],
+) -> Vec<(usize, ConflictCode, Vec<usize>)> {
     let mut found: HashMap<usize, (ConflictCode, Vec<usize>)> = HashMap::new();
     for &ii in items {
         // Conflicts are sorted by (item, candidate, code).
@@ -178,11 +181,17 @@ fn panel_conflicts(conflicts: &[Conflict], items: &[usize]) -> Vec<(usize, Confl
                 continue;
             }
             last = Some(c.candidate);
-            found.entry(c.candidate).or_insert((c.code, Vec::new())).1.push(ii);
+            found
+                .entry(c.candidate)
+                .or_insert((c.code, Vec::new()))
+                .1
+                .push(ii);
         }
     }
-    let mut out: Vec<(usize, ConflictCode, Vec<usize>)> =
-        found.into_iter().map(|(ci, (code, items))| (ci, code, items)).collect();
+    let mut out: Vec<(usize, ConflictCode, Vec<usize>)> = found
+        .into_iter()
+        .map(|(ci, (code, items))| (ci, code, items))
+        .collect();
     out.sort_unstable_by_key(|(ci, _, _)| *ci);
     out
 }

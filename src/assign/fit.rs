@@ -75,7 +75,7 @@ pub struct FitExplanation {
 /// The experts' side of the fit: their TF-IDF vectors, indexed by term, and the experts
 /// grouped by discipline first level. On the [`FitBasis::Experts`] basis it depends on the
 /// candidates' profiles alone, so the service computes it once per registry version
-/// ([`super::profiles::Profiles`]) instead of on every draw.
+/// ([`super::profiles::ProfileIndex`]) instead of on every draw.
 pub struct ExpertTexts {
     corpus: Corpus,
     vectors: Vec<SparseVec>,
@@ -100,7 +100,10 @@ impl ExpertTexts {
             firsts.sort_unstable();
             firsts.dedup();
             for f in firsts {
-                by_first_level.entry(f.to_string()).or_default().push(ci as u32);
+                by_first_level
+                    .entry(f.to_string())
+                    .or_default()
+                    .push(ci as u32);
             }
         }
         Self {
@@ -161,7 +164,8 @@ impl FitTable {
             }
             FitBasis::ItemsAndExperts => {
                 // Engine 1: one vocabulary over the items and the experts together.
-                let item_docs: Vec<Arc<Vec<String>>> = problem.items.iter().map(item_terms).collect();
+                let item_docs: Vec<Arc<Vec<String>>> =
+                    problem.items.iter().map(item_terms).collect();
                 let cand_docs: Vec<Arc<Vec<String>>> =
                     problem.candidates.iter().map(candidate_terms).collect();
                 let corpus = Corpus::fit(item_docs.iter().chain(cand_docs.iter()).map(|d| &**d));
@@ -175,7 +179,7 @@ impl FitTable {
 
     /// Computes the table with the experts' side already at hand. On the
     /// [`FitBasis::Experts`] basis `experts` must describe `problem.candidates`
-    /// ([`super::profiles::Profiles::describes`]); on the engine-1 basis it is not used.
+    /// ([`super::profiles::ProfileIndex::describes`]); on the engine-1 basis it is not used.
     pub fn build_with(problem: &Problem, experts: Arc<ExpertTexts>) -> Self {
         if problem.fit_basis != FitBasis::Experts || experts.len() != problem.candidates.len() {
             return Self::build(problem);
@@ -207,7 +211,12 @@ impl FitTable {
                     .index
                     .accumulate(&item_vectors[ii], &mut text, &mut touched, &mut list);
                 for d in &item.disciplines {
-                    for &ci in experts.by_first_level.get(d.first_level()).into_iter().flatten() {
+                    for &ci in experts
+                        .by_first_level
+                        .get(d.first_level())
+                        .into_iter()
+                        .flatten()
+                    {
                         let ci = ci as usize;
                         related[ci] = true;
                         if !touched[ci] {
@@ -298,10 +307,7 @@ impl FitTable {
         let it = &problem.items[item];
         let c = &problem.candidates[candidate];
         let (discipline, pair) = discipline_match(&it.disciplines, &c.disciplines);
-        let text = cosine(
-            &self.item_vectors[item],
-            &self.experts.vectors[candidate],
-        );
+        let text = cosine(&self.item_vectors[item], &self.experts.vectors[candidate]);
         let fit = PairFit { discipline, text };
         FitExplanation {
             item: it.key.clone(),

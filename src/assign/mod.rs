@@ -27,10 +27,12 @@ pub(crate) mod testkit;
 mod tests;
 pub mod text;
 
-pub use draw::{draw, draw_with, replace, solve_analyzed, DrawError, DrawOutcome, DrawResult, PanelResult};
+pub use draw::{
+    draw, draw_with, replace, solve_analyzed, DrawError, DrawOutcome, DrawResult, PanelResult,
+};
 pub use eligibility::{analyze, analyze_with, Analysis};
 pub use problem::{Candidate, FitBasis, Item, PanelSpec, Problem, TeamMember};
-pub use profiles::Profiles;
+pub use profiles::ProfileIndex;
 pub use rules::{Filter, Rules};
 
 /// Bumped whenever a change could alter a draw's result for the same input and seed; stored

@@ -51,9 +51,30 @@ pub struct Item {
     pub earlier_items: Vec<String>,
 }
 
-/// An expert as the engine sees them.
+/// An expert as the engine sees them: the profile, shared by every problem made from the
+/// same registry snapshot (at province scale, building and freeing 30,000 copies of every
+/// profile cost more than an analysis), and the standing in this event. Reads of profile
+/// fields go through `Deref` (`candidate.name`); a write copies the profile first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
+    /// The profile (serialized inline: the input's JSON is the same as with plain fields).
+    #[serde(flatten)]
+    pub profile: std::sync::Arc<CandidateProfile>,
+    /// `None` when the expert may serve in the event's pool; otherwise why not
+    /// (e.g. "review pool membership is suspended").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactive_reason: Option<String>,
+    /// Reviews in the busiest 365-day window containing the event (accepted + pending
+    /// invitations of other events: `domain::tracking::reviews_in_window`).
+    pub recent_reviews: u32,
+    /// Half-days the expert already holds a seat in another event (pending or accepted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub busy: Vec<Busy>,
+}
+
+/// What the engine reads of an expert's profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateProfile {
     /// Stable key, e.g. `E00001` (used for tie-breaking and the seeded noise).
     pub key: String,
     /// Name.
@@ -83,16 +104,35 @@ pub struct Candidate {
     pub relations: Vec<Relation>,
     /// Unavailable date ranges.
     pub unavailable: Vec<DateRange>,
-    /// `None` when the expert may serve in the event's pool; otherwise why not
-    /// (e.g. "review pool membership is suspended").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inactive_reason: Option<String>,
-    /// Reviews in the busiest 365-day window containing the event (accepted + pending
-    /// invitations of other events: `domain::tracking::reviews_in_window`).
-    pub recent_reviews: u32,
-    /// Half-days the expert already holds a seat in another event (pending or accepted).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub busy: Vec<Busy>,
+}
+
+impl std::ops::Deref for Candidate {
+    type Target = CandidateProfile;
+    fn deref(&self) -> &CandidateProfile {
+        &self.profile
+    }
+}
+
+impl std::ops::DerefMut for Candidate {
+    fn deref_mut(&mut self) -> &mut CandidateProfile {
+        std::sync::Arc::make_mut(&mut self.profile)
+    }
+}
+
+impl Candidate {
+    /// A candidate with this profile and standing, no seat elsewhere.
+    pub fn new(
+        profile: std::sync::Arc<CandidateProfile>,
+        inactive_reason: Option<String>,
+        recent_reviews: u32,
+    ) -> Self {
+        Candidate {
+            profile,
+            inactive_reason,
+            recent_reviews,
+            busy: Vec::new(),
+        }
+    }
 }
 
 /// A seat an expert holds in another event.
@@ -277,14 +317,10 @@ impl Problem {
     }
 }
 
-impl Candidate {
+impl CandidateProfile {
     /// The engine's view of a stored profile.
-    pub fn from_profile(
-        p: &crate::domain::expert::ExpertProfile,
-        inactive_reason: Option<String>,
-        recent_reviews: u32,
-    ) -> Self {
-        Candidate {
+    pub fn of(p: &crate::domain::expert::ExpertProfile) -> Self {
+        CandidateProfile {
             key: p.code.clone(),
             name: p.name.clone(),
             identifier: None,
@@ -304,9 +340,21 @@ impl Candidate {
             employments: p.employments.clone(),
             relations: p.relations.clone(),
             unavailable: p.unavailable.clone(),
+        }
+    }
+}
+
+impl Candidate {
+    /// The engine's view of a stored profile, with its standing.
+    pub fn from_profile(
+        p: &crate::domain::expert::ExpertProfile,
+        inactive_reason: Option<String>,
+        recent_reviews: u32,
+    ) -> Self {
+        Candidate::new(
+            std::sync::Arc::new(CandidateProfile::of(p)),
             inactive_reason,
             recent_reviews,
-            busy: Vec::new(),
-        }
+        )
     }
 }

@@ -9,7 +9,7 @@ use super::problem::Candidate;
 use std::sync::Arc;
 
 /// The profile-only part of an analysis, for one list of candidates.
-pub struct Profiles {
+pub struct ProfileIndex {
     /// Candidate keys in order: a problem is described only by the same list.
     keys: Vec<String>,
     /// Conflict lookups.
@@ -18,12 +18,12 @@ pub struct Profiles {
     pub texts: Arc<ExpertTexts>,
 }
 
-impl Profiles {
+impl ProfileIndex {
     /// Computes both parts for `candidates` (their profiles: name, employers, relations,
     /// disciplines, keywords, summary; not their standing or workload, which vary per event).
     pub fn of(candidates: &[Candidate]) -> Self {
         let started = std::time::Instant::now();
-        let out = Profiles {
+        let out = ProfileIndex {
             keys: candidates.iter().map(|c| c.key.clone()).collect(),
             people: PeopleIndex::of(candidates),
             texts: Arc::new(ExpertTexts::of(candidates)),

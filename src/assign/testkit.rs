@@ -13,25 +13,26 @@ pub fn code(c: &str) -> DisciplineCode {
 }
 
 pub fn candidate(key: &str, name: &str, org: &str) -> Candidate {
-    Candidate {
-        key: key.into(),
-        name: name.into(),
-        identifier: None,
-        gender: Gender::Male,
-        title: Title::parse("正高").unwrap(),
-        org_id: org.into(),
-        region: Region::Local,
-        types: [ExpertType::Technical].into_iter().collect(),
-        disciplines: vec![code("45020")],
-        keywords: vec!["铜冶炼".into()],
-        summary: String::new(),
-        employments: vec![],
-        relations: vec![],
-        unavailable: vec![],
-        inactive_reason: None,
-        recent_reviews: 0,
-        busy: vec![],
-    }
+    Candidate::new(
+        std::sync::Arc::new(crate::assign::problem::CandidateProfile {
+            key: key.into(),
+            name: name.into(),
+            identifier: None,
+            gender: Gender::Male,
+            title: Title::parse("正高").unwrap(),
+            org_id: org.into(),
+            region: Region::Local,
+            types: [ExpertType::Technical].into_iter().collect(),
+            disciplines: vec![code("45020")],
+            keywords: vec!["铜冶炼".into()],
+            summary: String::new(),
+            employments: vec![],
+            relations: vec![],
+            unavailable: vec![],
+        }),
+        None,
+        0,
+    )
 }
 
 pub fn item(key: &str, org: &str, team: &[(&str, &str)]) -> Item {

@@ -276,7 +276,9 @@ fn replace_leaves_every_accepted_member_seated() {
                 .map(|m| (x.panel.clone(), m.expert.clone()))
         })
         .collect();
-    let after = replace(&p, None, &r, "P0", &decliner, &accepted).unwrap().result;
+    let after = replace(&p, None, &r, "P0", &decliner, &accepted)
+        .unwrap()
+        .result;
     for (panel, expert) in &accepted {
         assert!(after
             .panels

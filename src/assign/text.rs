@@ -245,12 +245,7 @@ impl Corpus {
 
 /// Scales `v` to unit length, counting `extra_square` (weights left out of `v`) in the length.
 fn normalize(v: &mut SparseVec, extra_square: f64) {
-    let norm = (v
-        .iter()
-        .map(|(_, w)| (*w as f64).powi(2))
-        .sum::<f64>()
-        + extra_square)
-        .sqrt();
+    let norm = (v.iter().map(|(_, w)| (*w as f64).powi(2)).sum::<f64>() + extra_square).sqrt();
     if norm > 0.0 {
         for (_, w) in v {
             *w = (*w as f64 / norm) as f32;

@@ -64,31 +64,33 @@ pub fn generate(
             } else {
                 ExpertType::Technical
             });
-            Candidate {
-                key: format!("E{e:06}"),
-                name: format!("专家{e}"),
-                identifier: None,
-                gender: if rng.random_bool(0.3) {
-                    Gender::Female
-                } else {
-                    Gender::Male
-                },
-                title: titles[usize::from(rng.random_bool(0.45))],
-                org_id: format!("org{}", rng.random_range(0..orgs)),
-                region: [Region::Local, Region::Province, Region::Outside][rng.random_range(0..3)],
-                types,
-                disciplines: vec![code(f, s), code(f, rng.random_range(0..seconds))],
-                keywords: (0..5)
-                    .map(|_| vocab(f, s, rng.random_range(0..12)))
-                    .collect(),
-                summary: String::new(),
-                employments: vec![],
-                relations: vec![],
-                unavailable: vec![],
-                inactive_reason: None,
-                recent_reviews: rng.random_range(0..6),
-                busy: vec![],
-            }
+            Candidate::new(
+                std::sync::Arc::new(crate::assign::problem::CandidateProfile {
+                    key: format!("E{e:06}"),
+                    name: format!("专家{e}"),
+                    identifier: None,
+                    gender: if rng.random_bool(0.3) {
+                        Gender::Female
+                    } else {
+                        Gender::Male
+                    },
+                    title: titles[usize::from(rng.random_bool(0.45))],
+                    org_id: format!("org{}", rng.random_range(0..orgs)),
+                    region: [Region::Local, Region::Province, Region::Outside]
+                        [rng.random_range(0..3)],
+                    types,
+                    disciplines: vec![code(f, s), code(f, rng.random_range(0..seconds))],
+                    keywords: (0..5)
+                        .map(|_| vocab(f, s, rng.random_range(0..12)))
+                        .collect(),
+                    summary: String::new(),
+                    employments: vec![],
+                    relations: vec![],
+                    unavailable: vec![],
+                }),
+                None,
+                rng.random_range(0..6),
+            )
         })
         .collect();
     let items: Vec<Item> = (0..items)
@@ -255,7 +257,7 @@ fn report_draw(name: &str, problem: &Problem) -> Result<(), String> {
     Ok(())
 }
 
-/// `bench [--only a|b|c] [--seed N] [--scale F] [--full-lp]` (`--scale` shrinks instance (b)
+/// `bench [--only a|b|c|d] [--seed N] [--scale F] [--full-lp] [--data DIR] [--event ID]` (`--scale` shrinks instance (b)
 /// for a quick look; `--full-lp` also solves (a) and (b) as one full model by the LP backend)
 pub fn run(raw: &[String]) -> Result<(), String> {
     let args = super::usage::BENCH.parse(raw)?;
@@ -291,6 +293,12 @@ pub fn run(raw: &[String]) -> Result<(), String> {
         report_draw("(b) large batch 10,000 items × 30,000 experts", &p)?;
         if full_lp {
             report_full_lp("(b)", &p)?;
+        }
+    }
+    if only.contains('d') {
+        match args.get("data") {
+            Some(dir) => super::province::run(dir, args.get("event").unwrap_or("EV001-ACC"), seed)?,
+            None => out!("(d) skipped: give --data DIR, a folder made by `python3 ../shared/data/generate.py --seed 7 --experts 30000 --projects 10000 --out DIR`")?,
         }
     }
     if only.contains('c') {

@@ -7,6 +7,7 @@ pub mod args;
 pub mod bench;
 pub mod engine;
 pub mod export;
+mod province;
 pub mod service;
 pub mod usage;
 

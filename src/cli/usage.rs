@@ -316,13 +316,23 @@ pub const SOLVE: Command = Command {
 /// `bench`.
 pub const BENCH: Command = Command {
     name: "bench",
-    synopsis: "[--only abc] [--seed N] [--scale F] [--full-lp]",
+    synopsis: "[--only abcd] [--seed N] [--scale F] [--full-lp] [--data DIR] [--event ID]",
     about: "time the engine on generated instances (README, Performance)",
     options: &[
         Opt {
             name: "only",
-            value: Some("abc"),
-            about: "which instances: a (city event), b (large batch), c (openreview)",
+            value: Some("abcd"),
+            about: "which instances: a (city event), b (large batch), c (openreview), d (province: needs --data)",
+        },
+        Opt {
+            name: "data",
+            value: Some("DIR"),
+            about: "for (d): a folder made by the sample generator (30,000 experts)",
+        },
+        Opt {
+            name: "event",
+            value: Some("ID"),
+            about: "for (d): the event drawn (default EV001-ACC)",
         },
         Opt {
             name: "seed",

@@ -232,7 +232,7 @@ impl Dataset {
             overrides: Default::default(),
             seed,
             time_limit_secs: 30.0,
-        fit_basis: crate::assign::problem::FitBasis::Experts,
+            fit_basis: crate::assign::problem::FitBasis::Experts,
         })
     }
 }

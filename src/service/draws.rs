@@ -1,6 +1,5 @@
 //! The draw of an event: eligibility overview, the stored draw and its replay.
 
-use super::candidates;
 use super::events::{begin, corrupt, get, problem, problem_at, require, Event};
 use crate::assign::{self, Problem};
 use crate::domain::event::{EventAction, EventStatus};
@@ -28,14 +27,27 @@ pub struct PanelOverview {
 
 /// The eligibility overview of an event, before drawing.
 pub async fn overview(store: &Store, id: i64) -> AppResult<Vec<PanelOverview>> {
-    let (problem, registry) = problem_at(store, id, 0).await?;
-    let profiles = candidates::profiles(store, registry).await?;
-    let (problem, analysis) = off_thread(move || {
+    let started = std::time::Instant::now();
+    let (problem, snapshot) = problem_at(store, id, 0).await?;
+    let loaded_ms = started.elapsed().as_secs_f64() * 1e3;
+    let profiles = snapshot.index().await?;
+    off_thread(move || {
         let analysis = assign::analyze_with(&problem, &profiles);
-        (problem, analysis)
+        let out = summary(&problem, &analysis);
+        if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
+            eprintln!(
+                "overview: input {loaded_ms:.0} ms, analysis {:.0} ms",
+                started.elapsed().as_secs_f64() * 1e3 - loaded_ms
+            );
+        }
+        drop_later((problem, analysis));
+        out
     })
-    .await?;
-    Ok(problem
+    .await
+}
+
+fn summary(problem: &Problem, analysis: &assign::Analysis) -> Vec<PanelOverview> {
+    problem
         .panels
         .iter()
         .zip(&analysis.panels)
@@ -50,7 +62,7 @@ pub async fn overview(store: &Store, id: i64) -> AppResult<Vec<PanelOverview>> {
             eligible: e.arcs.len(),
             excluded: e.counts(),
         })
-        .collect())
+        .collect()
 }
 
 /// A draw as returned to staff.
@@ -110,15 +122,30 @@ pub async fn draw(
         rand::rng().random()
     });
     let started = std::time::Instant::now();
-    let (problem, registry) = problem_at(store, id, seed).await?;
-    let profiles = candidates::profiles(store, registry).await?;
+    let (problem, snapshot) = problem_at(store, id, seed).await?;
+    let profiles = snapshot.index().await?;
     let loaded_ms = started.elapsed().as_secs_f64() * 1e3;
     // Solving and serializing the input (every candidate: megabytes at province scale) run on
     // the blocking pool, before the write transaction, so no writer waits on them.
     let (outcome, input_json, input_parts) = off_thread(move || {
-        let outcome = assign::draw_with(&problem, &profiles);
+        let t = std::time::Instant::now();
+        // Serialized once: the stored text, and its hash is the result's input hash.
         let input_json = serde_json::to_string(&problem);
+        let input_hash = input_json.as_ref().ok().map(|text| {
+            use sha2::{Digest, Sha256};
+            hex::encode(Sha256::digest(text.as_bytes()))
+        });
+        let serialized = t.elapsed().as_secs_f64() * 1e3;
+        let outcome = assign::draw_with(&problem, &profiles, input_hash);
+        let solved = t.elapsed().as_secs_f64() * 1e3 - serialized;
         let parts = serde_json::to_string(&problem.part_hashes());
+        if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
+            eprintln!(
+                "draw: input serialized and hashed {serialized:.0} ms, engine {solved:.0} ms, part hashes {:.0} ms",
+                t.elapsed().as_secs_f64() * 1e3 - solved - serialized
+            );
+        }
+        drop_later(problem);
         (outcome, input_json, parts)
     })
     .await?;
@@ -343,6 +370,12 @@ pub async fn chain(store: &Store, event: &Event) -> AppResult<Chain> {
         missing,
         intact,
     })
+}
+
+/// Frees a large value (a province's candidates and their analysis: ~30 ms of `free`) on
+/// a thread of its own, after the answer is sent rather than before.
+pub(crate) fn drop_later<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
 }
 
 /// Runs CPU-bound engine work on the blocking pool, so the async workers keep serving requests.

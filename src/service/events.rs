@@ -9,9 +9,9 @@ use crate::domain::event::{
 use crate::domain::membership::Pool;
 use crate::domain::ValidationError;
 use crate::error::{AppError, AppResult};
+use crate::service::candidates::Snapshot;
 use crate::store::audit::{self, Actor};
 use crate::store::events::{self as store_e, EventRow, ItemRow};
-use crate::service::candidates::Registry;
 use crate::store::{reference, Store};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -414,9 +414,13 @@ pub async fn problem(store: &Store, id: i64, seed: u64) -> AppResult<Problem> {
     Ok(problem_at(store, id, seed).await?.0)
 }
 
-/// [`problem`] and the registry snapshot its candidates were read from (the key of the
-/// profile-only analysis, `candidates::profiles`).
-pub async fn problem_at(store: &Store, id: i64, seed: u64) -> AppResult<(Problem, Registry)> {
+/// [`problem`] and the registry snapshot whose profiles its candidates share (with the
+/// snapshot's analysis, an overview or a draw skips the profile-only part).
+pub async fn problem_at(
+    store: &Store,
+    id: i64,
+    seed: u64,
+) -> AppResult<(Problem, std::sync::Arc<Snapshot>)> {
     let event = get(store, id).await?;
     let rows = store_e::items(store, id).await?;
     let items: Vec<Item> = rows.iter().map(item_of).collect::<AppResult<_>>()?;
@@ -461,7 +465,7 @@ pub async fn problem_at(store: &Store, id: i64, seed: u64) -> AppResult<(Problem
         );
     }
     let first = event.dates[0];
-    let (candidates, registry) = crate::service::candidates::for_event(
+    let (candidates, snapshot) = crate::service::candidates::for_event(
         store,
         event.pool,
         first,
@@ -500,7 +504,7 @@ pub async fn problem_at(store: &Store, id: i64, seed: u64) -> AppResult<(Problem
         time_limit_secs: 30.0,
         fit_basis: crate::assign::problem::FitBasis::Experts,
     };
-    Ok((problem, registry))
+    Ok((problem, snapshot))
 }
 
 /// Every event, newest first.

@@ -83,9 +83,10 @@ pub struct Store {
     pub(crate) registry: std::sync::Arc<std::sync::Mutex<Option<experts::CachedRegistry>>>,
     /// Every expert's participations as last read, with the `tracking_version` read at.
     pub(crate) record: std::sync::Arc<std::sync::Mutex<Option<tracking::CachedRecord>>>,
-    /// The engine's profile-only analysis of the registry as last read.
-    pub(crate) profiles:
-        std::sync::Arc<std::sync::Mutex<Option<crate::service::candidates::CachedProfiles>>>,
+    /// The engine's view of the registry as last read (profiles and their analysis).
+    pub(crate) snapshot: std::sync::Arc<
+        std::sync::Mutex<Option<std::sync::Arc<crate::service::candidates::Snapshot>>>,
+    >,
     /// Each pool's standings as last read, with the `membership_version` read at.
     pub(crate) standings: std::sync::Arc<std::sync::Mutex<Option<memberships::CachedStandings>>>,
     /// The clock of deadlines and the scheduler.
@@ -161,7 +162,7 @@ impl Store {
             pool,
             backend,
             registry: Default::default(),
-            profiles: Default::default(),
+            snapshot: Default::default(),
             record: Default::default(),
             standings: Default::default(),
             clock: Default::default(),

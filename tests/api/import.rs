@@ -111,6 +111,7 @@ async fn the_engine_reads_the_same_candidates_from_the_database_as_from_the_file
     )
     .await
     .unwrap();
+    let (from_db, snapshot) = from_db;
     assert_eq!(from_db.len(), from_files.candidates.len());
     let inactive = from_db
         .iter()
@@ -121,4 +122,28 @@ async fn the_engine_reads_the_same_candidates_from_the_database_as_from_the_file
         from_db, from_files.candidates,
         "same profiles, same serving rule, same loads"
     );
+    // The profile-only analysis the service keeps per registry snapshot gives the analysis
+    // the engine computes from scratch, to the bit; a second call reuses it.
+    let profiles = snapshot.index().await.unwrap();
+    let again = expertpool::service::candidates::snapshot(&app.store)
+        .await
+        .unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&snapshot, &again),
+        "kept while the registry is"
+    );
+    assert!(std::sync::Arc::ptr_eq(
+        &profiles,
+        &again.index().await.unwrap()
+    ));
+    assert!(profiles.describes(&from_files.candidates));
+    let fresh = expertpool::assign::analyze(&from_files);
+    let kept = expertpool::assign::analyze_with(&from_files, &profiles);
+    assert_eq!(fresh.conflicts, kept.conflicts);
+    assert_eq!(fresh.arcs, kept.arcs);
+    assert!(fresh.arcs.len() > 1000, "{} arcs", fresh.arcs.len());
+    for (a, b) in fresh.panels.iter().zip(&kept.panels) {
+        assert_eq!(a.excluded, b.excluded);
+        assert_eq!(a.unrelated_low_fit, b.unrelated_low_fit);
+    }
 }

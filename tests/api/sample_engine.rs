@@ -85,3 +85,47 @@ fn the_solve_command_reaches_the_hand_computed_optimum() {
     assert!((total - 5.4).abs() < 1e-9, "{text}");
     assert!(!text.contains("a,r1,"));
 }
+
+/// Draws stored before the experts' analysis was kept per registry (engine 1: the fit's
+/// vocabulary over items and experts together) name no fit basis; they must replay to the
+/// very result they had. The hashes were printed by the engine-1 build (`1178cd3`), whose
+/// draw of the 30,000-expert instance this build also reproduces bit for bit.
+#[test]
+fn an_engine_1_input_replays_to_its_old_result() {
+    use expertpool::assign::{FitBasis, Problem};
+    let data = Dataset::load(&crate::helpers::sample_dir()).unwrap();
+    let mut problem = data.problem("EV001-APP", 1).unwrap();
+    problem.fit_basis = FitBasis::ItemsAndExperts;
+    let stored = serde_json::to_string(&problem).unwrap();
+    assert!(
+        !stored.contains("fit_basis"),
+        "engine-1 inputs name no basis"
+    );
+    let read: Problem = serde_json::from_str(&stored).unwrap();
+    assert_eq!(read.fit_basis, FitBasis::ItemsAndExperts);
+    let replayed = expertpool::assign::draw(&read).unwrap();
+    assert_eq!(
+        replayed.result.input_hash,
+        "520325a346b160c0a0333c7963dc725cedf2438704ec12361d95874fedcf3bfc"
+    );
+    assert_eq!(
+        replayed.result.hash(),
+        "1883fc6efec2584f61a431e7ffcb26779eef7a9558281e19f5f80cfa1a1a298a"
+    );
+}
+
+/// With the experts' analysis computed once and reused (as the service does per registry
+/// snapshot), every sample event draws the result computed from scratch.
+#[test]
+fn kept_profiles_draw_what_a_fresh_analysis_draws() {
+    let data = Dataset::load(&crate::helpers::sample_dir()).unwrap();
+    let first = data.problem(&data.events[0].id, 7).unwrap();
+    let profiles = expertpool::assign::ProfileIndex::of(&first.candidates);
+    for event in &data.events {
+        let problem = data.problem(&event.id, 7).unwrap();
+        assert!(profiles.describes(&problem.candidates));
+        let fresh = expertpool::assign::draw(&problem).unwrap();
+        let kept = expertpool::assign::draw_with(&problem, &profiles, None).unwrap();
+        assert_eq!(fresh.result.hash(), kept.result.hash(), "{}", event.id);
+    }
+}
