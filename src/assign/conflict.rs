@@ -360,13 +360,13 @@ pub fn find_conflicts_with(problem: &Problem, people: &PeopleIndex) -> Vec<Confl
         .map(|(i, c, _)| (*i, *c))
         .collect();
     for &(own_item, ci) in &on_team {
+        let reason = format!(
+            "{} is on the team of {}, a competing item in the same event",
+            cands[ci].name, problem.items[own_item].key
+        );
         for ii in 0..problem.items.len() {
             if ii != own_item {
-                let reason = format!(
-                    "{} is on the team of {}, a competing item in the same event",
-                    cands[ci].name, problem.items[own_item].key
-                );
-                add(&mut out, ii, ci, ConflictCode::CoApplicant, reason);
+                add(&mut out, ii, ci, ConflictCode::CoApplicant, reason.clone());
             }
         }
     }

@@ -19,8 +19,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 pub enum Exclusion {
     /// Not an active member of the event's pool.
     Inactive {
-        /// Why.
-        reason: String,
+        /// Why (shared by every panel the expert is excluded from).
+        reason: std::sync::Arc<str>,
     },
     /// Unavailable on a date of the panel.
     Unavailable {
@@ -238,6 +238,11 @@ fn finish(
         })
         .collect();
 
+    let inactive: Vec<Option<std::sync::Arc<str>>> = problem
+        .candidates
+        .iter()
+        .map(|c| c.inactive_reason.as_deref().map(std::sync::Arc::from))
+        .collect();
     let mut arcs = Vec::new();
     let mut panels = Vec::with_capacity(problem.panels.len());
     // Dense per-candidate scratch, reused panel after panel: at 30,000 experts a set or a
@@ -284,7 +289,7 @@ fn finish(
                     .find(|d| c.unavailable.iter().any(|r| r.contains(**d)))
                     .map(|date| Exclusion::Unavailable { date: *date })
             };
-            let exclusion = match &c.inactive_reason {
+            let exclusion = match &inactive[ci] {
                 Some(reason) => Some(Exclusion::Inactive {
                     reason: reason.clone(),
                 }),

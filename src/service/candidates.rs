@@ -82,11 +82,18 @@ pub async fn snapshot(store: &Store) -> AppResult<Arc<Snapshot>> {
     Ok(made)
 }
 
-/// Makes the current snapshot and its analysis if the registry changed, so that the next
-/// overview or draw finds them ready (the scheduler calls this every half minute, so also
+/// Makes the current snapshot and its analysis if the registry changed (and reads the review
+/// history and the pools' standings if they changed), so that the next overview or draw finds
+/// them ready (the scheduler calls this every half minute, so also
 /// once right after the service starts).
 pub async fn warm(store: &Store) -> AppResult<()> {
-    snapshot(store).await?.index().await.map(|_| ())
+    snapshot(store).await?.index().await?;
+    // The other inputs every overview reads, kept in memory until they change.
+    crate::store::tracking::all(store).await?;
+    for pool in [Pool::Review, Pool::Advisory] {
+        memberships::latest_states(store, pool).await?;
+    }
+    Ok(())
 }
 
 /// Candidates for a panel of `pool` on `date`, sorted by expert code, and the registry

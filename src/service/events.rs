@@ -223,7 +223,8 @@ pub async fn create(store: &Store, actor: &Actor, input: EventInput) -> AppResul
             .answer_hours
             .unwrap_or_else(|| presets::answer_hours(kind)),
     )?;
-    let code = if input.code.trim().is_empty() {
+    let generated = input.code.trim().is_empty();
+    let mut code = if generated {
         format!(
             "EV{}-{}",
             dates[0].format("%Y%m%d"),
@@ -254,6 +255,18 @@ pub async fn create(store: &Store, actor: &Actor, input: EventInput) -> AppResul
         auto_replace: i64::from(input.auto_replace.unwrap_or(true)),
     };
     let mut tx = store.begin_write().await?;
+    if generated {
+        // A second event of the same kind starting the same day gets `-2`, `-3` … rather
+        // than a refusal over a code nobody typed (checked under the write lock).
+        let base = code.clone();
+        let mut n = 1;
+        while store_e::code_taken(&mut tx, &code).await? {
+            n += 1;
+            code = format!("{base}-{n}");
+        }
+    }
+    let mut row = row;
+    row.code = code.clone();
     let id = store_e::insert(&mut tx, &row).await?;
     audit::record(
         &mut tx,

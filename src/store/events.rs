@@ -139,6 +139,15 @@ const EVENT_COLUMNS: &str =
     "event_id, code, title, kind, pool, mode, dates, slots_json, rules_json, status, venue, answer_by, review_window, answer_hours, auto_replace";
 
 /// Creates an event.
+/// Whether an event already has this code.
+pub async fn code_taken(tx: &mut Transaction<'_, Any>, code: &str) -> Result<bool, StoreError> {
+    let found: Option<(i64,)> = sqlx::query_as("select event_id from event where code = $1")
+        .bind(code)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(found.is_some())
+}
+
 pub async fn insert(tx: &mut Transaction<'_, Any>, e: &EventRow) -> Result<i64, StoreError> {
     let now = super::now();
     let (id,): (i64,) = sqlx::query_as(

@@ -28,6 +28,19 @@ async fn create_upload_group_draw_and_replay_an_acceptance_event() {
     assert_eq!(status, Status::Created, "{event}");
     assert_eq!(event["rules"]["panel_size"], 5, "acceptance preset");
     assert_eq!(event["pool"], "review");
+    assert_eq!(event["code"], "EV20270113-ACCEPTANCE");
+    // A second acceptance check starting the same day gets its own code, not a refusal over
+    // a code nobody typed; a code typed twice is still refused, naming the field.
+    let (status, second) = app
+        .send_json(Method::Post, "/api/v1/events", &json!({"title": "2027年第一批项目验收（二组）", "kind": "acceptance", "slots": "S1=2027-01-13 am"}))
+        .await;
+    assert_eq!(status, Status::Created, "{second}");
+    assert_eq!(second["code"], "EV20270113-ACCEPTANCE-2");
+    let (status, typed) = app
+        .send_json(Method::Post, "/api/v1/events", &json!({"title": "重复编号", "code": "EV20270113-ACCEPTANCE-2", "kind": "acceptance", "slots": "S1=2027-01-13 am"}))
+        .await;
+    assert_eq!(status, Status::Conflict, "{typed}");
+    assert_eq!(typed["error"]["field"], "code");
     let id = event["id"].clone();
     let data = Dataset::load(&sample_dir()).unwrap();
     let acc = data.events.iter().find(|e| e.id == "EV001-ACC").unwrap();
