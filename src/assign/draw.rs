@@ -287,9 +287,7 @@ fn solve_analyzed_as(
         analysis,
         members,
         &model01.weights,
-        solved.objective,
-        solved.bound,
-        solved.status,
+        (solved.objective, solved.bound, solved.status),
     )?;
     if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
         eprintln!(
@@ -346,9 +344,7 @@ fn finish(
     analysis: &Analysis,
     mut members: Vec<Vec<usize>>,
     weights: &[f64],
-    objective: f64,
-    bound: f64,
-    status: SolveStatus,
+    (objective, bound, status): (f64, f64, SolveStatus),
 ) -> Result<DrawResult, DrawError> {
     let fit_of = |pi: usize, ci: usize| {
         analysis
@@ -519,9 +515,7 @@ pub fn replace(
             &analysis,
             board.members.clone(),
             &model01.weights,
-            objective,
-            objective.max(result.bound),
-            SolveStatus::Optimal,
+            (objective, objective.max(result.bound), SolveStatus::Optimal),
         )?;
         return Ok(DrawOutcome {
             result,

@@ -3,7 +3,7 @@
 //! 12-month window and half-day bookings are those of this moment (checked again in the
 //! transaction that sends the new invitation).
 
-use crate::assign::{self, DrawResult, Problem};
+use crate::assign::{self, DrawResult, Problem, ProfileIndex};
 use crate::domain::event::{EventAction, HalfDay};
 use crate::domain::invitation::InvitationStatus;
 use crate::error::{AppError, AppResult};
@@ -14,6 +14,7 @@ use crate::store::events as store_e;
 use crate::store::invitations::{self as store_i, InvitationRow};
 use crate::store::Store;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Who replaced whom.
 #[derive(Debug, Serialize)]
@@ -42,8 +43,9 @@ async fn panel_problem(
     all: &[InvitationRow],
     seed: u64,
     refused: &[String],
-) -> AppResult<(Problem, Vec<String>)> {
-    let mut problem = events::problem(store, event.id, seed).await?;
+) -> AppResult<(Problem, Vec<String>, Arc<ProfileIndex>)> {
+    let (mut problem, snapshot) = events::problem_at(store, event.id, seed).await?;
+    let profiles = snapshot.index().await?;
     problem.panels.retain(|p| p.key == panel);
     let Some(spec) = problem.panels.first().cloned() else {
         return Err(AppError::Conflict {
@@ -99,7 +101,7 @@ async fn panel_problem(
     // A member who sits but would not be eligible now (suspended since, a conflict found
     // since) keeps their seat for staff to decide on; the engine fills the other seats around
     // them, one seat fewer.
-    let analysis = assign::analyze(&problem);
+    let analysis = assign::analyze_with(&problem, &profiles);
     let stuck: Vec<String> = problem
         .overrides
         .forced
@@ -124,7 +126,7 @@ async fn panel_problem(
     let rules = &mut problem.rules;
     rules.panel_size = rules.panel_size.saturating_sub(stuck.len() as u32).max(1);
     rules.min_voting = rules.min_voting.map(|v| v.min(rules.panel_size));
-    Ok((problem, stuck))
+    Ok((problem, stuck, profiles))
 }
 
 /// Solves one panel: with one open seat, the best alternate that keeps every rule (else a
@@ -132,6 +134,7 @@ async fn panel_problem(
 /// the engine seats (see `panel_problem`). Returns the newcomer and the panel's roles.
 async fn solve_seat(
     problem: Problem,
+    profiles: Arc<ProfileIndex>,
     event: &Event,
     inv: &InvitationRow,
     live: Vec<String>,
@@ -151,9 +154,9 @@ async fn solve_seat(
     let key = panel.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         if single_seat && problem.candidates.iter().any(|c| c.key == decliner) {
-            assign::replace(&problem, None, &current, &key, &decliner, &keep)
+            assign::replace(&problem, Some(&profiles), &current, &key, &decliner, &keep)
         } else {
-            assign::draw(&problem)
+            assign::draw_with(&problem, &profiles, None)
         }
     })
     .await
@@ -257,10 +260,10 @@ pub async fn replace(store: &Store, actor: &Actor, id: i64) -> AppResult<Replace
                 field: None,
             });
         }
-        let (problem, stuck) =
+        let (problem, stuck, profiles) =
             panel_problem(store, &event, &inv.panel_code, &all, seed, &refused).await?;
         let seated: Vec<String> = live.into_iter().filter(|e| !stuck.contains(e)).collect();
-        let (newcomer, roles) = solve_seat(problem, &event, &inv, seated).await?;
+        let (newcomer, roles) = solve_seat(problem, profiles, &event, &inv, seated).await?;
         let (mut tx, now) = events::begin(store, event.id, EventAction::Replace).await?;
         store_i::lock_for_workload(&mut tx, store.backend).await?;
         let new_id = match invite(
