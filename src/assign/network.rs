@@ -366,6 +366,15 @@ fn reduced_mip(
             .filter(|&v| best.relaxed[v] || best.reduced[v] <= threshold + 1e-9)
             .collect();
         let everything = keep.len() == n;
+        if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
+            let basic = (0..n)
+                .filter(|&v| !best.relaxed[v] && best.reduced[v].abs() <= 1e-12)
+                .count();
+            eprintln!(
+                "reduced MIP: {} of {n} arcs kept (reduced cost ≤ {threshold:.6}; {basic} unchosen at zero)",
+                keep.len()
+            );
+        }
         let sub = restrict(model, &keep);
         match lp::solve(&sub, time_left.max(1.0)) {
             Ok(solved) => {
