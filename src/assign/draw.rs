@@ -11,7 +11,6 @@ use super::problem::Problem;
 use super::profiles::ProfileIndex;
 use crate::domain::ValidationError;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::time::Instant;
 
 /// A seated member.
@@ -458,12 +457,7 @@ pub fn replace(
         .push((panel_key.to_string(), expert_key.to_string()));
     let analysis = analyze_maybe(&base, profiles);
     let analysis_ms = started.elapsed().as_secs_f64() * 1e3;
-    let index: HashMap<&str, usize> = base
-        .candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.key.as_str(), i))
-        .collect();
+    let index = base.candidate_positions();
     let pi = base
         .panels
         .iter()

@@ -217,12 +217,7 @@ fn finish(
             )
         })
         .collect();
-    let by_key: HashMap<&str, usize> = problem
-        .candidates
-        .iter()
-        .enumerate()
-        .map(|(ci, c)| (c.key.as_str(), ci))
-        .collect();
+    let by_key = problem.candidate_positions();
     let forbidden: HashSet<(&str, usize)> = problem
         .overrides
         .forbidden

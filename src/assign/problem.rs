@@ -280,6 +280,15 @@ impl Problem {
         }
     }
 
+    /// Each candidate's position, by expert key.
+    pub fn candidate_positions(&self) -> std::collections::HashMap<&str, usize> {
+        self.candidates
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| (c.key.as_str(), ci))
+            .collect()
+    }
+
     /// SHA-256 of the canonical JSON of the input: a stored draw's fingerprint.
     pub fn input_hash(&self) -> String {
         use sha2::{Digest, Sha256};

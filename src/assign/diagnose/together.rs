@@ -79,12 +79,7 @@ impl<'a> Together<'a> {
             .enumerate()
             .map(|(pi, p)| (p.key.as_str(), pi))
             .collect();
-        let candidate_of: BTreeMap<&str, usize> = problem
-            .candidates
-            .iter()
-            .enumerate()
-            .map(|(ci, c)| (c.key.as_str(), ci))
-            .collect();
+        let candidate_of = problem.candidate_positions();
         let pins = problem
             .overrides
             .forced
