@@ -199,6 +199,10 @@ pub fn spawn(store: Store) {
             if let Err(e) = super::candidates::warm(&store).await {
                 eprintln!("scheduler: profile analysis: {e}");
             }
+            // The same for the expert list kept in memory.
+            if let Err(e) = crate::store::search::refresh(&store).await {
+                eprintln!("scheduler: expert list: {e}");
+            }
         }
     });
 }

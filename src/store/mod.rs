@@ -17,7 +17,7 @@ pub mod outbox;
 pub mod people;
 pub mod reference;
 pub mod registrations;
-mod search;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod throttle;
@@ -89,6 +89,8 @@ pub struct Store {
     >,
     /// Each pool's standings as last read, with the `membership_version` read at.
     pub(crate) standings: std::sync::Arc<std::sync::Mutex<Option<memberships::CachedStandings>>>,
+    /// The expert list as last read, with the `registry_version` read at.
+    pub(crate) list: std::sync::Arc<search::KeptList>,
     /// The clock of deadlines and the scheduler.
     pub clock: crate::clock::Clock,
     /// How messages reach experts (channels, the public address of answer links).
@@ -165,6 +167,7 @@ impl Store {
             snapshot: Default::default(),
             record: Default::default(),
             standings: Default::default(),
+            list: Default::default(),
             clock: Default::default(),
             messaging: Default::default(),
         };

@@ -82,14 +82,16 @@ pub async fn upsert_discipline(
     Ok(())
 }
 
-/// Inserts or updates an organization.
+/// Inserts or updates an organization (an unchanged one is left alone: no trigger fires).
 pub async fn upsert_organization(
     tx: &mut Transaction<'_, Any>,
     o: &Organization,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "insert into organization (code, name_zh, name_en, kind, region, city) values ($1, $2, $3, $4, $5, $6)
-         on conflict (code) do update set name_zh = excluded.name_zh, name_en = excluded.name_en, kind = excluded.kind, region = excluded.region, city = excluded.city",
+         on conflict (code) do update set name_zh = excluded.name_zh, name_en = excluded.name_en, kind = excluded.kind, region = excluded.region, city = excluded.city
+         where (organization.name_zh, organization.name_en, organization.kind, organization.region, organization.city)
+               <> (excluded.name_zh, excluded.name_en, excluded.kind, excluded.region, excluded.city)",
     )
     .bind(&o.id)
     .bind(&o.name_zh)

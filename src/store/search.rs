@@ -19,10 +19,13 @@
 
 mod grams;
 mod index;
+mod kept;
+mod memory;
 
 pub(crate) use grams::{grams, Searched};
 pub use index::GramBatch;
 pub(crate) use index::{rebuild_if_stale, write};
+pub use kept::{answer as from_memory, refresh, KeptList};
 
 use super::experts::{split, ExpertFilter, ExpertSummary};
 use super::{Backend, Store, StoreError};
@@ -87,13 +90,25 @@ impl Conditions {
     }
 }
 
-/// A page of experts matching the filter, and the total count.
+/// A page of experts matching the filter, and the total count: from the list kept in memory
+/// when it is current (see `memory.rs`), else from the database.
+pub async fn search(
+    store: &Store,
+    f: &ExpertFilter,
+) -> Result<(Vec<ExpertSummary>, i64), StoreError> {
+    if let Some(answer) = kept::answer(store, f).await? {
+        return Ok(answer);
+    }
+    search_database(store, f).await
+}
+
+/// [`search`] answered by the database alone.
 ///
 /// A keyword reads the postings of `expert_gram` (see the module) instead of scanning every
 /// profile; the other filters are checked on the rows found. The count leaves out the
 /// organization join unless the organization filter needs it (every expert has one: a foreign
 /// key), and the disciplines of the page are read in one query.
-pub async fn search(
+pub async fn search_database(
     store: &Store,
     f: &ExpertFilter,
 ) -> Result<(Vec<ExpertSummary>, i64), StoreError> {

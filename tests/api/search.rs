@@ -325,3 +325,177 @@ async fn the_index_answers_what_the_scan_answered_on_the_sample() {
         }
     }
 }
+
+/// Words, names, codes and filter values of the stored registry, to draw filters from.
+struct Vocabulary {
+    words: Vec<String>,
+    orgs: Vec<String>,
+    titles: Vec<String>,
+    regions: Vec<String>,
+    types: Vec<String>,
+    disciplines: Vec<String>,
+}
+
+impl Vocabulary {
+    async fn read(pool: &sqlx::AnyPool) -> Vocabulary {
+        let column = |sql: &'static str| async move {
+            sqlx::query(sql)
+                .fetch_all(pool)
+                .await
+                .expect(sql)
+                .iter()
+                .map(|r| r.try_get::<String, _>(0).expect("text"))
+                .collect::<Vec<String>>()
+        };
+        let mut words: Vec<String> = Vec::new();
+        for text in column("select keywords_zh from expert order by code limit 300").await {
+            for w in text.split(';').filter(|w| !w.is_empty()) {
+                let chars: Vec<char> = w.chars().collect();
+                // The whole keyword, its first two characters and its tail.
+                words.push(w.to_string());
+                words.push(chars.iter().take(2).collect());
+                words.push(chars.iter().skip(1).collect());
+            }
+        }
+        words.extend(column("select name from expert order by code limit 50").await);
+        words.extend(column("select code from expert order by code limit 20").await);
+        for w in [
+            "copper",
+            "Copper Smelting",
+            "ing",
+            "co",
+            "研究",
+            "水",
+            "e000",
+            "E01",
+            "理，",
+            "土_",
+            "50%",
+            "ÉCOLE",
+            "metal",
+            "SOIL",
+            "有色金属冶炼",
+        ] {
+            words.push(w.to_string());
+        }
+        let mut orgs = column("select code from organization order by code limit 30").await;
+        orgs.extend(column("select name_zh from organization order by code limit 30").await);
+        // Part of a code matches no code (the code must be whole; a name may be a part).
+        orgs.extend(["大学", "institute", "LZU", "研究院", "LZ", "CAS"].map(String::from));
+        let mut disciplines = column("select distinct code from expert_discipline").await;
+        let prefixes: Vec<String> = disciplines
+            .iter()
+            .flat_map(|c| [c.chars().take(3).collect(), c.chars().take(5).collect()])
+            .collect();
+        disciplines.extend(prefixes);
+        disciplines.sort();
+        disciplines.dedup();
+        let mut types = Vec::new();
+        for t in column("select distinct types from expert").await {
+            types.extend(t.split(';').filter(|w| !w.is_empty()).map(String::from));
+        }
+        types.sort();
+        types.dedup();
+        Vocabulary {
+            words,
+            orgs,
+            titles: column("select distinct title from expert").await,
+            regions: column("select distinct region from expert").await,
+            types,
+            disciplines,
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_list_kept_in_memory_answers_what_the_database_answers() {
+    use expertpool::store::experts::ExpertFilter;
+    use expertpool::store::search::{from_memory, refresh, search_database};
+    use rand::{RngExt, SeedableRng};
+    let app = sample_app().await;
+    let store = &app.store;
+    assert_eq!(refresh(store).await.expect("refresh"), 2000);
+    let v = Vocabulary::read(&store.pool).await;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20261206);
+    let mut pick = |list: &[String], odds: u32| -> String {
+        if list.is_empty() || rng.random_range(0..odds) != 0 {
+            String::new()
+        } else {
+            list[rng.random_range(0..list.len())].clone()
+        }
+    };
+    let mut from_database = 0;
+    for round in 0..400 {
+        let mut f = ExpertFilter {
+            q: pick(&v.words, 2),
+            discipline: pick(&v.disciplines, 4),
+            org: pick(&v.orgs, 6),
+            title: pick(&v.titles, 6),
+            region: pick(&v.regions, 4),
+            expert_type: pick(&v.types, 8),
+            ..Default::default()
+        };
+        let sorts = ["", "code", "name", "title", "org", "region", "updated"];
+        f.sort = sorts[round % sorts.len()].to_string();
+        f.desc = round % 3 == 0;
+        f.to_verify = round % 11 == 0;
+        f.per_page = [20, 7, 200][round % 3];
+        f.page = [1, 1, 2, 3, 50][round % 5];
+        let expected = search_database(store, &f).await.expect("database");
+        let Some(kept) = from_memory(store, &f).await.expect("memory") else {
+            from_database += 1;
+            continue;
+        };
+        let codes = |page: &[expertpool::store::experts::ExpertSummary]| {
+            page.iter().map(|e| e.code.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(kept.1, expected.1, "total of {f:?}");
+        assert_eq!(codes(&kept.0), codes(&expected.0), "page of {f:?}");
+        // Every column of the rows, not only their codes.
+        assert_eq!(
+            format!("{:?}", kept.0),
+            format!("{:?}", expected.0),
+            "rows of {f:?}"
+        );
+    }
+    // Wildcards and non-ASCII capitals go to the database; everything else is answered.
+    assert!(
+        from_database < 60,
+        "{from_database} of 400 went to the database"
+    );
+}
+
+#[tokio::test]
+async fn a_change_to_the_registry_sends_the_list_to_the_database_until_it_is_read_again() {
+    use expertpool::store::experts::ExpertFilter;
+    use expertpool::store::search::{from_memory, refresh};
+    let app = spawn_app().await;
+    app.login_admin().await;
+    app.send_json(Method::Post, "/api/v1/experts", &soil_expert("欧阳明"))
+        .await;
+    assert_eq!(refresh(&app.store).await.expect("refresh"), 1);
+    let f = ExpertFilter {
+        q: "土壤".into(),
+        page: 1,
+        per_page: 20,
+        ..Default::default()
+    };
+    let kept = from_memory(&app.store, &f).await.expect("memory");
+    assert_eq!(kept.map(|k| k.1), Some(1));
+    app.send_json(Method::Post, "/api/v1/experts", &soil_expert("欧阳亮"))
+        .await;
+    // The registry moved: not from memory (the database answers, the API says 2 at once).
+    // (A rebuild may already have started in the background; refresh waits for its own.)
+    assert_eq!(total(&app, "土壤").await, 2);
+    assert_eq!(refresh(&app.store).await.expect("refresh"), 2);
+    let kept = from_memory(&app.store, &f).await.expect("memory");
+    assert_eq!(kept.map(|k| k.1), Some(2));
+    // Renaming an organization moves the registry too (its name is listed and searched).
+    let before = from_memory(&app.store, &f).await.expect("memory");
+    assert!(before.is_some());
+    sqlx::query("update organization set name_zh = name_zh || '（新）'")
+        .execute(&app.store.pool)
+        .await
+        .expect("rename");
+    assert!(from_memory(&app.store, &f).await.expect("memory").is_none());
+}

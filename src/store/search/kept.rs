@@ -1,0 +1,166 @@
+//! Reading the expert list into memory and keeping it per `registry_version` (the index
+//! itself, pure, is `memory.rs`).
+
+use super::memory::{ListIndex, ListRow, SORTS};
+use crate::domain::ExpertId;
+use crate::store::experts::{split, ExpertFilter, ExpertSummary};
+use crate::store::{Backend, Store, StoreError};
+use sqlx::Row;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// The store's slot for the list in memory.
+#[derive(Debug, Default)]
+pub struct KeptList {
+    index: Mutex<Option<Arc<ListIndex>>>,
+    /// A background rebuild is running.
+    building: AtomicBool,
+}
+
+impl KeptList {
+    fn current(&self) -> Option<Arc<ListIndex>> {
+        self.index.lock().ok().and_then(|slot| slot.clone())
+    }
+}
+
+async fn registry_version(store: &Store) -> Result<i64, StoreError> {
+    let (version,): (i64,) = sqlx::query_as("select version from registry_version where id = 1")
+        .fetch_one(&store.pool)
+        .await?;
+    Ok(version)
+}
+
+/// The answer from memory when the kept list is current and can answer `f`; otherwise
+/// `None` (the database answers), and a stale list starts rebuilding in the background.
+pub async fn answer(
+    store: &Store,
+    f: &ExpertFilter,
+) -> Result<Option<(Vec<ExpertSummary>, i64)>, StoreError> {
+    let version = registry_version(store).await?;
+    match store.list.current() {
+        Some(index) if index.version == version => Ok(index.answer(f)),
+        _ => {
+            refresh_in_background(store);
+            Ok(None)
+        }
+    }
+}
+
+fn refresh_in_background(store: &Store) {
+    if store.list.building.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let store = store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = refresh(&store).await {
+            eprintln!("expert list: {e}");
+        }
+        store.list.building.store(false, Ordering::Release);
+    });
+}
+
+/// Reads the list into memory unless the kept one is current (the scheduler's round calls
+/// it, so that the first search after a change rarely finds it stale). Returns the number of
+/// experts kept.
+pub async fn refresh(store: &Store) -> Result<usize, StoreError> {
+    let version = registry_version(store).await?;
+    if let Some(index) = store.list.current().filter(|i| i.version == version) {
+        return Ok(index.len());
+    }
+    let (version, rows, orders) = read(store).await?;
+    let backend = store.backend;
+    let index =
+        tokio::task::spawn_blocking(move || ListIndex::build(backend, version, rows, &orders))
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("expert list: {e}")))?;
+    let n = index.len();
+    if let Ok(mut slot) = store.list.index.lock() {
+        // Two rebuilds may race: keep the newer.
+        if slot.as_ref().is_none_or(|old| old.version <= index.version) {
+            *slot = Some(Arc::new(index));
+        }
+    }
+    Ok(n)
+}
+
+/// The version, the rows in code order and the ids in each of [`SORTS`]' orders, read in
+/// one transaction (one snapshot: repeatable read on PostgreSQL), so that the list is exactly
+/// the registry at that version.
+async fn read(store: &Store) -> Result<(i64, Vec<ListRow>, Vec<Vec<i64>>), StoreError> {
+    let mut tx = store.pool.begin().await?;
+    if store.backend == Backend::Postgres {
+        sqlx::query("set transaction isolation level repeatable read, read only")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let (version,): (i64,) = sqlx::query_as("select version from registry_version where id = 1")
+        .fetch_one(&mut *tx)
+        .await?;
+    let mut disciplines: HashMap<i64, Vec<String>> = HashMap::new();
+    let codes: Vec<(i64, String)> = sqlx::query_as(
+        "select expert_id, code from expert_discipline order by expert_id, position",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for (id, code) in codes {
+        disciplines.entry(id).or_default().push(code);
+    }
+    let join = "from expert e join organization o on o.code = e.organization_code";
+    let rows = sqlx::query(&format!(
+        "select e.expert_id, e.code, e.name, e.title, e.organization_code, o.name_zh, o.name_en,
+                e.region, e.types, e.to_verify, e.keywords_zh, e.keywords_en, e.summary, e.updated_at
+         {join} order by e.code"
+    ))
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut list = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: i64 = r.try_get("expert_id")?;
+        let types: String = r.try_get("types")?;
+        let to_verify: String = r.try_get("to_verify")?;
+        let code: String = r.try_get("code")?;
+        let name: String = r.try_get("name")?;
+        list.push(ListRow {
+            summary: ExpertSummary {
+                id: ExpertId(id),
+                code: code.clone(),
+                name: name.clone(),
+                title: r.try_get("title")?,
+                org_id: r.try_get("organization_code")?,
+                org_name: r.try_get("name_zh")?,
+                region: r.try_get("region")?,
+                types: split(&types),
+                disciplines: disciplines.remove(&id).unwrap_or_default(),
+                to_verify: split(&to_verify),
+            },
+            searched: [
+                code,
+                name,
+                r.try_get("keywords_zh")?,
+                r.try_get("keywords_en")?,
+                r.try_get("summary")?,
+            ],
+            org_name_en: r.try_get("name_en")?,
+            types,
+            updated_at: r.try_get("updated_at")?,
+            to_verify,
+        });
+    }
+    let mut orders = Vec::with_capacity(SORTS.len());
+    for sort in SORTS {
+        let f = ExpertFilter {
+            sort: sort.to_string(),
+            ..Default::default()
+        };
+        let ids: Vec<(i64,)> = sqlx::query_as(&format!(
+            "select e.expert_id {join} order by {}",
+            f.order_by("e.code")
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
+        orders.push(ids.into_iter().map(|(id,)| id).collect());
+    }
+    tx.rollback().await?;
+    Ok((version, list, orders))
+}
