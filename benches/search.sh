@@ -8,7 +8,7 @@
 #   EXPERTPOOL_BIN=/path/to/expertpool benches/search.sh   # another binary, no cargo build
 #   DB=/tmp/s30.db benches/search.sh    # use (or create and keep) this database file
 #
-# Other settings: EXPERTS (30000), PROJECTS (10000), PORT (8731), DURATION (10s), KEEP=1 keeps
+# Other settings: EXPERTS (30000), PROJECTS (10000), PORT (8731), DURATION (10s), WARMUP (4s), KEEP=1 keeps
 # the temporary folder with the database. Only loopback traffic; wrk must be installed
 # (`apt-get install -y wrk`).
 set -euo pipefail
@@ -68,6 +68,10 @@ curl -s -c "$WORK/jar" -o /dev/null -H 'content-type: application/json' \
   -d "{\"username\":\"admin\",\"password\":\"$PASSWORD\"}" "$base/api/v1/session"
 cookie=$(sed 's/^#HttpOnly_//' "$WORK/jar" | awk '!/^#/ && NF >= 7 { printf "%s%s=%s", sep, $6, $7; sep = "; " }')
 [ -n "$cookie" ] || { echo "login failed" >&2; exit 1; }
+
+# The service reads the registry into memory at start (the scheduler's first round: the
+# engine's profile analysis, then the expert list); measure after it, as a user would meet it.
+wrk -t2 -c4 -d"${WARMUP:-4s}" -H "Cookie: $cookie" "$base/api/v1/experts" >/dev/null
 
 urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe="=&"))' "$1"; }
 

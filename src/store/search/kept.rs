@@ -68,13 +68,21 @@ pub async fn refresh(store: &Store) -> Result<usize, StoreError> {
     if let Some(index) = store.list.current().filter(|i| i.version == version) {
         return Ok(index.len());
     }
+    let started = std::time::Instant::now();
     let (version, rows, orders) = read(store).await?;
+    let read_ms = started.elapsed().as_secs_f64() * 1e3;
     let backend = store.backend;
     let index =
         tokio::task::spawn_blocking(move || ListIndex::build(backend, version, rows, &orders))
             .await
             .map_err(|e| StoreError::Corrupt(format!("expert list: {e}")))?;
     let n = index.len();
+    if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
+        eprintln!(
+            "expert list: {n} experts read in {read_ms:.0} ms, indexed in {:.0} ms",
+            started.elapsed().as_secs_f64() * 1e3 - read_ms
+        );
+    }
     if let Ok(mut slot) = store.list.index.lock() {
         // Two rebuilds may race: keep the newer.
         if slot.as_ref().is_none_or(|old| old.version <= index.version) {

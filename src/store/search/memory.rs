@@ -52,6 +52,14 @@ pub(crate) struct ListIndex {
     rows: Vec<Kept>,
     /// Positions (in code order) of the experts holding each gram, ascending.
     grams: HashMap<u64, Vec<u32>>,
+    /// Positions of the experts with a discipline code starting so (every prefix of every
+    /// code, folded as `like` compares), ascending.
+    prefixes: HashMap<String, Vec<u32>>,
+    /// Each row's region and title as a number of `values`, dense: a filter on them reads
+    /// 4 bytes a row, not the row.
+    regions: Vec<u32>,
+    titles: Vec<u32>,
+    values: HashMap<String, u32>,
     /// For each of [`SORTS`]: positions ascending, and descending (ties by code both ways).
     orders: Vec<(Vec<u32>, Vec<u32>)>,
 }
@@ -65,7 +73,6 @@ struct Kept {
     org_names: [String; 2],
     /// `;types;` folded as the backend's `like` compares it.
     types: String,
-    disciplines: Vec<String>,
     updated_at: String,
     to_verify: bool,
 }
@@ -74,6 +81,8 @@ struct Kept {
 struct Query {
     q: String,
     grams: Vec<u64>,
+    /// The query is its one gram: the postings are the answer.
+    exact: bool,
     discipline: String,
     org: String,
     title: String,
@@ -147,6 +156,12 @@ impl Query {
         grams.sort_unstable();
         grams.dedup();
         Some(Query {
+            // Two characters that make a pair gram, or three that make a triple: the query
+            // is its one gram.
+            exact: grams.len() == 1 && {
+                let pair = grams[0] >> 63 == 1;
+                (chars.len() == 2 && pair) || (chars.len() == 3 && !pair)
+            },
             q,
             grams,
             discipline: discipline.to_string(),
@@ -174,6 +189,13 @@ impl ListIndex {
             .map(|(i, r)| (r.summary.id.0, i as u32))
             .collect();
         let mut grams: HashMap<u64, Vec<u32>> = HashMap::new();
+        let mut prefixes: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut values: HashMap<String, u32> = HashMap::new();
+        let mut number = |v: &str| {
+            let next = values.len() as u32;
+            *values.entry(v.to_string()).or_insert(next)
+        };
+        let (mut regions, mut titles) = (Vec::new(), Vec::new());
         let mut chars = Vec::new();
         let kept: Vec<Kept> = rows
             .into_iter()
@@ -187,12 +209,24 @@ impl ListIndex {
                     .join(&SEPARATOR.to_string());
                 chars.clear();
                 chars.extend(haystack.chars());
+                let p = i as u32;
                 gram_keys(&chars, |g| {
                     let list = grams.entry(g).or_default();
-                    if list.last() != Some(&(i as u32)) {
-                        list.push(i as u32);
+                    if list.last() != Some(&p) {
+                        list.push(p);
                     }
                 });
+                for code in &r.summary.disciplines {
+                    let code = like_fold(backend, code);
+                    for (end, _) in code.char_indices().skip(1).chain([(code.len(), ' ')]) {
+                        let list = prefixes.entry(code[..end].to_string()).or_default();
+                        if list.last() != Some(&p) {
+                            list.push(p);
+                        }
+                    }
+                }
+                regions.push(number(&r.summary.region));
+                titles.push(number(&r.summary.title));
                 Kept {
                     org_code: lower(backend, &r.summary.org_id),
                     org_names: [
@@ -200,12 +234,6 @@ impl ListIndex {
                         lower(backend, &r.org_name_en),
                     ],
                     types: like_fold(backend, &format!(";{};", r.types)),
-                    disciplines: r
-                        .summary
-                        .disciplines
-                        .iter()
-                        .map(|d| like_fold(backend, d))
-                        .collect(),
                     haystack,
                     updated_at: r.updated_at,
                     to_verify: !r.to_verify.is_empty(),
@@ -231,6 +259,10 @@ impl ListIndex {
             backend,
             rows: kept,
             grams,
+            prefixes,
+            regions,
+            titles,
+            values,
             orders,
         }
     }
@@ -280,44 +312,57 @@ impl ListIndex {
     }
 
     /// Positions of the matching experts, in code order.
+    ///
+    /// The candidates are the rarest posting list among the query's grams and the
+    /// discipline prefix, kept if in every other list; the other filters are checked on them.
     fn matching(&self, query: &Query) -> Vec<u32> {
-        let candidates: Vec<u32> = if query.grams.is_empty() {
-            (0..self.rows.len() as u32).collect()
-        } else {
-            let mut lists = Vec::with_capacity(query.grams.len());
-            for g in &query.grams {
-                match self.grams.get(g) {
-                    Some(list) => lists.push(list.as_slice()),
-                    None => return Vec::new(),
-                }
+        let mut lists: Vec<&[u32]> = Vec::new();
+        for g in &query.grams {
+            match self.grams.get(g) {
+                Some(list) => lists.push(list),
+                None => return Vec::new(),
             }
-            lists.sort_by_key(|l| l.len());
-            let (first, rest) = lists.split_first().expect("a gram");
-            first
-                .iter()
-                .filter(|p| rest.iter().all(|l| l.binary_search(p).is_ok()))
-                .copied()
-                .collect()
-        };
-        let discipline = like_fold(self.backend, &query.discipline);
+        }
+        if !query.discipline.is_empty() {
+            match self
+                .prefixes
+                .get(&like_fold(self.backend, &query.discipline))
+            {
+                Some(list) => lists.push(list),
+                None => return Vec::new(),
+            }
+        }
+        // A filter's value that no expert has matches nobody.
+        let value = |v: &str| (!v.is_empty()).then(|| self.values.get(v).copied());
+        let (region, title) = (value(&query.region), value(&query.title));
+        if region == Some(None) || title == Some(None) {
+            return Vec::new();
+        }
         let expert_type = like_fold(self.backend, &format!(";{};", query.expert_type));
-        candidates
-            .into_iter()
-            .filter(|&p| {
-                let r = &self.rows[p as usize];
-                let s = &r.summary;
-                (query.q.is_empty() || r.haystack.contains(&query.q))
-                    && (query.discipline.is_empty()
-                        || r.disciplines.iter().any(|d| d.starts_with(&discipline)))
-                    && (query.org.is_empty()
-                        || r.org_code == query.org
-                        || r.org_names.iter().any(|n| n.contains(&query.org)))
-                    && (query.title.is_empty() || s.title == query.title)
-                    && (query.region.is_empty() || s.region == query.region)
-                    && (query.expert_type.is_empty() || r.types.contains(&expert_type))
-                    && (!query.to_verify || r.to_verify)
-            })
-            .collect()
+        let check_text = !query.q.is_empty() && !query.exact;
+        let keep = |p: u32| {
+            let i = p as usize;
+            region.is_none_or(|r| r == Some(self.regions[i]))
+                && title.is_none_or(|t| t == Some(self.titles[i]))
+                && {
+                    let r = &self.rows[i];
+                    (!query.to_verify || r.to_verify)
+                        && (query.org.is_empty()
+                            || r.org_code == query.org
+                            || r.org_names.iter().any(|n| n.contains(&query.org)))
+                        && (query.expert_type.is_empty() || r.types.contains(&expert_type))
+                        && (!check_text || r.haystack.contains(&query.q))
+                }
+        };
+        lists.sort_by_key(|l| l.len());
+        match lists.split_first() {
+            None => (0..self.rows.len() as u32).filter(|&p| keep(p)).collect(),
+            Some((first, rest)) => first
+                .iter()
+                .copied()
+                .filter(|p| rest.iter().all(|l| l.binary_search(p).is_ok()) && keep(*p))
+                .collect(),
+        }
     }
 
     /// Experts indexed.
