@@ -16,6 +16,7 @@ p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../
 p.add_argument("--event", default="EV001-APP")
 p.add_argument("--per-panel", type=int, default=3)
 p.add_argument("--bin", default="target/release/expertpool")
+p.add_argument("--draws", type=int, default=3, help="draws to time (seeds 42, 43, …)")
 p.add_argument("--db", help="keep the imported database in this file and reuse it on later runs "
                             "(a 30,000-expert import takes minutes)")
 args = p.parse_args()
@@ -93,7 +94,7 @@ try:
     for i in range(3):
         ms, body = call("GET", f"/events/{eid}/eligibility")
         print(f"eligibility overview #{i + 1}: {ms:.0f} ms ({len(json.dumps(body, ensure_ascii=False)) // 1024} KiB)")
-    for i in range(3):
+    for i in range(args.draws):
         ms, drawn = call("POST", f"/events/{eid}/draws", {"seed": 42 + i})
         print(f"draw #{i + 1}: {ms:.0f} ms ({drawn.get('solver', '')})")
 finally:

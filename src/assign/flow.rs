@@ -156,6 +156,22 @@ impl MinCostFlow {
         a.cost + self.pi[a.from] - self.pi[a.to]
     }
 
+    /// Number of nodes.
+    pub fn nodes(&self) -> usize {
+        self.nodes
+    }
+
+    /// Number of arcs (as the caller added them).
+    pub fn arcs(&self) -> usize {
+        self.spec.len()
+    }
+
+    /// An arc's tail, head and bounds.
+    pub fn ends(&self, arc: usize) -> (usize, usize, i64, i64) {
+        let a = &self.spec[arc];
+        (a.from, a.to, a.lower, a.upper)
+    }
+
     /// Cost of an arc per unit.
     pub fn cost(&self, arc: usize) -> i64 {
         self.spec[arc].cost

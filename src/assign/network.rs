@@ -75,6 +75,10 @@ struct Priced {
     flow: MinCostFlow,
     /// Arc of each variable.
     arc: Vec<usize>,
+    /// Arc from each right group up to its parent (or the sink).
+    right_up: Vec<usize>,
+    /// Node of right group 0 (the others follow).
+    first_right: usize,
 }
 
 fn build_network(model: &Model01, s: &Structure) -> Priced {
@@ -102,12 +106,22 @@ fn build_network(model: &Model01, s: &Structure) -> Priced {
             )
         })
         .collect();
-    for (g, group) in s.right.iter().enumerate() {
-        let to = group.parent.map_or(sink, right_node);
-        flow.add_arc(right_node(g), to, group.lo, group.hi, 0);
-    }
+    let right_up = s
+        .right
+        .iter()
+        .enumerate()
+        .map(|(g, group)| {
+            let to = group.parent.map_or(sink, right_node);
+            flow.add_arc(right_node(g), to, group.lo, group.hi, 0)
+        })
+        .collect();
     flow.add_arc(sink, src, 0, INF, 0);
-    Priced { flow, arc }
+    Priced {
+        flow,
+        arc,
+        right_up,
+        first_right: right_node(0),
+    }
 }
 
 /// Solves the model exactly: the network with side rows priced in, then, only if needed, a
@@ -211,6 +225,7 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
                 .map(|&a| net.flow.reduced_cost(a) as f64 / SCALE)
                 .collect();
             best.relaxed = chosen.clone();
+            best.states = forcing::arc_states(&net.flow);
             since_improved = 0;
         } else {
             since_improved += 1;
@@ -287,6 +302,7 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
             method,
         });
     }
+    strengthen(&net, s, &mut best);
     reduced_mip(
         model,
         &best,
@@ -303,6 +319,8 @@ struct Best {
     reduced: Vec<f64>,
     /// Arcs chosen by the flow at that bound.
     relaxed: Vec<bool>,
+    /// Every arc's flow and reduced cost at that bound.
+    states: Vec<(i64, i64)>,
     /// Best feasible objective and its choice.
     value: f64,
     chosen: Option<Vec<bool>>,
@@ -314,6 +332,7 @@ impl Default for Best {
             bound: f64::INFINITY,
             reduced: Vec::new(),
             relaxed: Vec::new(),
+            states: Vec::new(),
             value: f64::NEG_INFINITY,
             chosen: None,
         }
@@ -323,6 +342,29 @@ impl Default for Best {
 impl Best {
     fn proven(&self, slack: f64) -> bool {
         self.chosen.is_some() && self.bound - self.value <= 2.0 * slack + 1e-9 * self.bound.abs()
+    }
+}
+
+/// Replaces the reduced cost of every unchosen variable by what forcing it costs the priced
+/// flow at the best bound (see [`forcing`]): the same proof, fewer arcs for the MIP.
+fn strengthen(net: &Priced, s: &Structure, best: &mut Best) {
+    let started = Instant::now();
+    let node = |g: usize| net.first_right + g;
+    let right = forcing::RightSide {
+        node: &node,
+        up: &net.right_up,
+    };
+    let Some(costs) = forcing::costs(&net.flow, &best.states, s, &net.arc, &right) else {
+        return;
+    };
+    for (reduced, cost) in best.reduced.iter_mut().zip(costs) {
+        *reduced = reduced.max(cost as f64 / SCALE);
+    }
+    if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
+        eprintln!(
+            "forcing costs: {:.1} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        );
     }
 }
 
@@ -345,20 +387,24 @@ fn reduced_mip(
 ) -> Result<Solved, LpError> {
     let n = model.weights.len();
     let mut known = best.value;
+    // First over the flow's arcs and about twice as many of the cheapest others: a small MIP
+    // that usually finds the optimum, or a solution good enough to rule out most arcs. Only
+    // then, if that does not prove it, over every arc that `L − P` cannot rule out (with a
+    // poor `P` from the Lagrangian phase that can be nearly all of them).
+    let mut costs: Vec<f64> = (0..n)
+        .filter(|&v| !best.relaxed[v])
+        .map(|v| best.reduced[v])
+        .collect();
+    let want = best.relaxed.iter().filter(|c| **c).count() * 2;
+    costs.sort_by(f64::total_cmp);
+    let small = costs
+        .get(want.min(costs.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(0.0);
     let mut threshold = if known.is_finite() {
-        best.bound - known
+        (best.bound - known).min(small)
     } else {
-        // Keep about as many extra arcs as the flow chose, the cheapest to add first.
-        let mut costs: Vec<f64> = (0..n)
-            .filter(|&v| !best.relaxed[v])
-            .map(|v| best.reduced[v])
-            .collect();
-        let want = best.relaxed.iter().filter(|c| **c).count() * 2;
-        costs.sort_by(f64::total_cmp);
-        costs
-            .get(want.min(costs.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0.0)
+        small
     };
     let mut incumbent: Option<Solved> = None;
     loop {
@@ -468,5 +514,6 @@ fn restrict(model: &Model01, keep: &[usize]) -> Model01 {
     }
 }
 
+mod forcing;
 #[cfg(test)]
 mod tests;

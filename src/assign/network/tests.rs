@@ -153,3 +153,85 @@ fn an_integrality_gap_is_closed_by_the_reduced_mip() {
     assert!(solved.method.contains("reduced MIP"), "{}", solved.method);
     assert!(solved.bound > 1.6, "bound {}", solved.bound);
 }
+
+/// The network of `model` with its weights as costs, solved; `None` when infeasible.
+fn solved_network(model: &Model01, s: &Structure) -> Option<Priced> {
+    let mut net = build_network(model, s);
+    for (v, &a) in net.arc.iter().enumerate() {
+        net.flow
+            .set_cost(a, -(model.weights[v] * 1000.0).round() as i64);
+    }
+    net.flow.solve().ok().map(|()| net)
+}
+
+/// Puts random per-organization groups (at most one seat each) under the panels.
+fn with_org_groups(s: &mut Structure, seed: u64) {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let panels = s.right.len();
+    let mut group_of = std::collections::HashMap::new();
+    for v in 0..s.right_of.len() {
+        if rng.random_bool(0.6) {
+            let (panel, org) = (s.right_of[v], rng.random_range(0..2));
+            let g = *group_of.entry((panel, org)).or_insert_with(|| {
+                s.right.push(Group {
+                    parent: Some(panel),
+                    lo: 0,
+                    hi: 1,
+                });
+                s.right.len() - 1
+            });
+            s.right_of[v] = g;
+        }
+    }
+    assert!(s.right.len() >= panels);
+}
+
+#[test]
+fn forcing_an_arc_costs_at_least_its_bound_and_exactly_it_under_plain_panels() {
+    let mut checked = [0, 0];
+    for seed in 0..300 {
+        let (model, mut s) = random_model(seed);
+        let nested = seed % 2 == 1;
+        if nested {
+            with_org_groups(&mut s, seed);
+        }
+        let Some(net) = solved_network(&model, &s) else {
+            continue;
+        };
+        let states = forcing::arc_states(&net.flow);
+        let node = |g: usize| net.first_right + g;
+        let right = forcing::RightSide {
+            node: &node,
+            up: &net.right_up,
+        };
+        let costs = forcing::costs(&net.flow, &states, &s, &net.arc, &right).expect("an optimum");
+        let base = net.flow.total_cost();
+        for v in 0..model.weights.len() {
+            let (flow, reduced) = states[net.arc[v]];
+            if flow > 0 {
+                continue;
+            }
+            assert!(costs[v] >= reduced, "seed {seed} var {v}");
+            let mut forced = model.clone();
+            forced.fixed_one.push(v);
+            let truth = solved_network(&forced, &s).map(|n| n.flow.total_cost() - base);
+            match truth {
+                None => assert!(
+                    !nested || costs[v] >= 0,
+                    "seed {seed} var {v}: infeasible when forced"
+                ),
+                Some(t) => assert!(
+                    costs[v] as i128 <= t,
+                    "seed {seed} var {v}: {} > {t}",
+                    costs[v]
+                ),
+            }
+            if !nested {
+                let exact = truth.unwrap_or(forcing::UNREACHABLE as i128);
+                assert_eq!(costs[v] as i128, exact, "seed {seed} var {v}");
+            }
+            checked[usize::from(nested)] += 1;
+        }
+    }
+    assert!(checked[0] > 200 && checked[1] > 200, "{checked:?}");
+}
