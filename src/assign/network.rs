@@ -379,18 +379,20 @@ fn objective(model: &Model01, chosen: &[bool]) -> f64 {
 
 /// The MIP over the arcs kept by reduced costs, widened until the kept set provably holds
 /// the optimum (or, with no feasible solution known yet, until one is found).
+///
+/// The kept set starts small (the flow's arcs and about twice as many of the cheapest others)
+/// and grows fourfold at a time, never beyond what `L − P` already rules out: each MIP's
+/// solution raises `P`, so a poor first `P` (or none) does not send the whole model to the MIP
+/// at once. It is proven when `L − P` is within the kept set's threshold: any better solution
+/// would use an arc outside it, and every such arc costs more than the gap.
 fn reduced_mip(
     model: &Model01,
     best: &Best,
     time_left: f64,
     started: Instant,
 ) -> Result<Solved, LpError> {
+    let deadline = Instant::now() + std::time::Duration::from_secs_f64(time_left.max(1.0));
     let n = model.weights.len();
-    let mut known = best.value;
-    // First over the flow's arcs and about twice as many of the cheapest others: a small MIP
-    // that usually finds the optimum, or a solution good enough to rule out most arcs. Only
-    // then, if that does not prove it, over every arc that `L − P` cannot rule out (with a
-    // poor `P` from the Lagrangian phase that can be nearly all of them).
     let mut costs: Vec<f64> = (0..n)
         .filter(|&v| !best.relaxed[v])
         .map(|v| best.reduced[v])
@@ -401,12 +403,27 @@ fn reduced_mip(
         .get(want.min(costs.len().saturating_sub(1)))
         .copied()
         .unwrap_or(0.0);
-    let mut threshold = if known.is_finite() {
-        (best.bound - known).min(small)
-    } else {
-        small
+    let widen = |threshold: f64, known: f64| {
+        let wider = (threshold * 4.0).max(1e-3);
+        let wider = if wider >= f64::MAX / 8.0 {
+            f64::INFINITY
+        } else {
+            wider
+        };
+        wider.min(best.bound - known)
     };
-    let mut incumbent: Option<Solved> = None;
+    // The Lagrangian phase's feasible answer, if any, is the first incumbent.
+    let mut known = best.value;
+    let mut incumbent: Option<Solved> = best.chosen.as_ref().map(|chosen| Solved {
+        chosen: chosen.clone(),
+        objective: best.value,
+        bound: best.bound,
+        status: SolveStatus::TimeLimit,
+        lp_integral: false,
+        solve_seconds: 0.0,
+        method: "network simplex + Lagrangian",
+    });
+    let mut threshold = small.min(best.bound - known);
     loop {
         let keep: Vec<usize> = (0..n)
             .filter(|&v| best.relaxed[v] || best.reduced[v] <= threshold + 1e-9)
@@ -422,64 +439,60 @@ fn reduced_mip(
             );
         }
         let sub = restrict(model, &keep);
-        match lp::solve(&sub, time_left.max(1.0)) {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        match lp::solve(&sub, remaining.as_secs_f64().max(1.0)) {
             Ok(solved) => {
                 let mut chosen = vec![false; n];
                 for (i, &v) in keep.iter().enumerate() {
                     chosen[v] = solved.chosen[i];
                 }
                 let value = objective(model, &chosen);
-                let proven = everything || best.bound - value <= threshold + 1e-9;
-                let status = if proven {
-                    solved.status
-                } else {
-                    SolveStatus::TimeLimit
-                };
-                if value > known || incumbent.is_none() || proven {
+                if value > known || incumbent.is_none() {
                     known = known.max(value);
                     incumbent = Some(Solved {
                         chosen,
                         objective: value,
                         bound: best.bound.max(value),
-                        status,
+                        status: SolveStatus::TimeLimit,
                         lp_integral: false,
-                        solve_seconds: started.elapsed().as_secs_f64(),
+                        solve_seconds: 0.0,
                         method: REDUCED_METHOD,
                     });
                 }
-                if proven {
+                let proven = solved.status == SolveStatus::Optimal
+                    && (everything || best.bound - known <= threshold + 1e-9);
+                if proven || solved.status != SolveStatus::Optimal || Instant::now() >= deadline {
+                    if let Some(found) = incumbent.as_mut() {
+                        if proven {
+                            found.status = SolveStatus::Optimal;
+                            found.method = REDUCED_METHOD;
+                        }
+                    }
                     break;
                 }
-                threshold = best.bound - known;
+                threshold = widen(threshold, known);
             }
             Err(LpError::Infeasible) if !everything => {
-                threshold = if known.is_finite() {
-                    best.bound - known
-                } else {
-                    (threshold * 4.0).max(0.05)
-                };
-                if threshold >= f64::MAX / 8.0 {
-                    threshold = f64::INFINITY;
+                let wider = widen(threshold, known);
+                if wider <= threshold {
+                    // The set held every solution better than the incumbent, and has none.
+                    if let Some(found) = incumbent.as_mut() {
+                        found.status = SolveStatus::Optimal;
+                        found.method = REDUCED_METHOD;
+                    }
+                    break;
                 }
+                threshold = wider;
             }
-            Err(e) => {
-                return match (e, best.chosen.as_ref()) {
-                    // The Lagrangian phase had a feasible answer: keep it, unproven.
-                    (LpError::Solver(_), Some(chosen)) => Ok(Solved {
-                        chosen: chosen.clone(),
-                        objective: best.value,
-                        bound: best.bound,
-                        status: SolveStatus::TimeLimit,
-                        lp_integral: false,
-                        solve_seconds: started.elapsed().as_secs_f64(),
-                        method: "network simplex + Lagrangian",
-                    }),
-                    (e, _) => Err(e),
-                };
-            }
+            Err(LpError::Infeasible) if incumbent.is_none() => return Err(LpError::Infeasible),
+            Err(LpError::Solver(e)) if incumbent.is_none() => return Err(LpError::Solver(e)),
+            // The Lagrangian phase had a feasible answer: keep it, unproven.
+            Err(_) => break,
         }
     }
-    incumbent.ok_or(LpError::Infeasible)
+    let mut solved = incumbent.ok_or(LpError::Infeasible)?;
+    solved.solve_seconds = started.elapsed().as_secs_f64();
+    Ok(solved)
 }
 
 /// The model over a subset of its variables (rows keep only the kept terms).

@@ -126,29 +126,48 @@ pub async fn draw(
     let profiles = snapshot.index().await?;
     let loaded_ms = started.elapsed().as_secs_f64() * 1e3;
     // Solving and serializing the input (every candidate: megabytes at province scale) run on
-    // the blocking pool, before the write transaction, so no writer waits on them.
-    let (outcome, input_json, input_parts) = off_thread(move || {
-        let t = std::time::Instant::now();
-        // Serialized once: the stored text, and its hash is the result's input hash.
-        let input_json = serde_json::to_string(&problem);
-        let input_hash = input_json.as_ref().ok().map(|text| {
-            use sha2::{Digest, Sha256};
-            hex::encode(Sha256::digest(text.as_bytes()))
-        });
-        let serialized = t.elapsed().as_secs_f64() * 1e3;
-        let outcome = assign::draw_with(&problem, &profiles, input_hash);
-        let solved = t.elapsed().as_secs_f64() * 1e3 - serialized;
-        let parts = serde_json::to_string(&problem.part_hashes());
-        if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
-            eprintln!(
-                "draw: input serialized and hashed {serialized:.0} ms, engine {solved:.0} ms, part hashes {:.0} ms",
-                t.elapsed().as_secs_f64() * 1e3 - solved - serialized
-            );
-        }
-        drop_later(problem);
-        (outcome, input_json, parts)
-    })
-    .await?;
+    // the blocking pool, before the write transaction, so no writer waits on them; each on a
+    // thread of its own, since the engine needs the input's hash only for the result.
+    let problem = std::sync::Arc::new(problem);
+    let record = {
+        let problem = problem.clone();
+        off_thread(move || {
+            let t = std::time::Instant::now();
+            // Serialized once: the stored text, and its hash is the result's input hash.
+            let input_json = serde_json::to_string(&*problem);
+            let input_hash = input_json.as_ref().ok().map(|text| {
+                use sha2::{Digest, Sha256};
+                hex::encode(Sha256::digest(text.as_bytes()))
+            });
+            let serialized = t.elapsed().as_secs_f64() * 1e3;
+            let parts = serde_json::to_string(&problem.part_hashes());
+            if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
+                eprintln!(
+                    "draw: input serialized and hashed {serialized:.0} ms, part hashes {:.0} ms",
+                    t.elapsed().as_secs_f64() * 1e3 - serialized
+                );
+            }
+            (input_json, input_hash, parts)
+        })
+    };
+    let engine = {
+        let problem = problem.clone();
+        off_thread(move || {
+            let t = std::time::Instant::now();
+            // The input hash is set below, from the other thread's serialization.
+            let outcome = assign::draw_with(&problem, &profiles, Some(String::new()));
+            if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
+                eprintln!("draw: engine {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
+            }
+            outcome
+        })
+    };
+    let (recorded, outcome) = tokio::join!(record, engine);
+    let ((input_json, input_hash, input_parts), mut outcome) = (recorded?, outcome?);
+    drop_later(problem);
+    if let (Ok(o), Some(hash)) = (outcome.as_mut(), input_hash) {
+        o.result.input_hash = hash;
+    }
     let outcome = match (outcome, input_json) {
         (Ok(outcome), input_json) => (outcome, input_json),
         // An attempt that the rules make impossible is kept, with its input, for the record.

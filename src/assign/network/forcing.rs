@@ -11,8 +11,10 @@
 //!
 //! Paths are searched from each panel's node only (one search per panel). From a group below
 //! a panel (a per-organization cap) nothing leaves but its arc up when nothing flows into it,
-//! so the path climbs to the panel at the cost of the arcs climbed; when something does flow
-//! into it, the bound stops at the climb's cost: weaker, still a lower bound.
+//! so the path climbs to the panel at the cost of the arcs climbed. When something does flow
+//! into it (the organization already has its seat on the panel), the rest of the path is
+//! bounded by the triangle inequality, `d(w, t) ≥ d(p, t) − d(p, w)`, from the panel's own
+//! search: weaker than a search from the group, still a lower bound, and free.
 
 use super::super::flow::MinCostFlow;
 use super::Structure;
@@ -119,8 +121,15 @@ pub(super) fn costs(
         }
     }
     let mut forcing: Vec<i64> = arc.iter().map(|&a| states[a].1).collect();
-    // Climb from each unchosen arc's head to its panel: (variable, panel, cost so far).
-    let mut at_panel: Vec<Vec<(usize, i64)>> = vec![Vec::new(); s.right.len()];
+    // Climb from each unchosen arc's head to its panel: (variable, cost of the climb, node
+    // where it stopped because something flows into it, if it did).
+    let mut at_panel: Vec<Vec<(usize, i64, Option<usize>)>> = vec![Vec::new(); s.right.len()];
+    let root = |mut g: usize| {
+        while let Some(parent) = s.right[g].parent {
+            g = parent;
+        }
+        g
+    };
     for (v, &a) in arc.iter().enumerate() {
         if states[a].0 > 0 {
             continue;
@@ -128,11 +137,11 @@ pub(super) fn costs(
         let (mut g, mut climbed) = (s.right_of[v], 0);
         loop {
             let Some(parent) = s.right[g].parent else {
-                at_panel[g].push((v, climbed));
+                at_panel[g].push((v, climbed, None));
                 break;
             };
             if fed[(right.node)(g)] {
-                forcing[v] += climbed;
+                at_panel[root(g)].push((v, climbed, Some((right.node)(g))));
                 break;
             }
             let (f, rc) = states[right.up[g]];
@@ -149,12 +158,23 @@ pub(super) fn costs(
             continue;
         }
         let dist = residual.distances_from((right.node)(panel));
-        for &(v, climbed) in waiting {
+        for &(v, climbed, stopped) in waiting {
             let tail = flow.ends(arc[v]).0;
-            forcing[v] = if dist[tail] >= UNREACHABLE {
+            // From the node where the climb stopped, the rest of the way is at least the
+            // panel's distance to the tail less the panel's distance to that node (triangle
+            // inequality); from the panel itself it is that distance.
+            let rest = match stopped {
+                None => dist[tail],
+                // The panel does not reach that node: no information.
+                Some(w) if dist[w] >= UNREACHABLE => 0,
+                // It reaches the node but not the tail: neither does the node.
+                Some(_) if dist[tail] >= UNREACHABLE => UNREACHABLE,
+                Some(w) => (dist[tail] - dist[w]).max(0),
+            };
+            forcing[v] = if rest >= UNREACHABLE {
                 UNREACHABLE
             } else {
-                forcing[v] + climbed + dist[tail]
+                forcing[v] + climbed + rest
             };
         }
     }
