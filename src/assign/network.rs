@@ -358,7 +358,12 @@ fn strengthen(net: &Priced, s: &Structure, best: &mut Best) {
         return;
     };
     for (reduced, cost) in best.reduced.iter_mut().zip(costs) {
-        *reduced = reduced.max(cost as f64 / SCALE);
+        // An arc that cannot carry a unit at all is in no solution: never kept.
+        *reduced = if cost >= forcing::UNREACHABLE {
+            f64::INFINITY
+        } else {
+            reduced.max(cost as f64 / SCALE)
+        };
     }
     if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
         eprintln!(
@@ -424,11 +429,18 @@ fn reduced_mip(
         method: "network simplex + Lagrangian",
     });
     let mut threshold = small.min(best.bound - known);
+    // Arcs that forcing shows to be in no solution never enter.
+    let possible = (0..n)
+        .filter(|&v| best.relaxed[v] || best.reduced[v].is_finite())
+        .count();
     loop {
         let keep: Vec<usize> = (0..n)
-            .filter(|&v| best.relaxed[v] || best.reduced[v] <= threshold + 1e-9)
+            .filter(|&v| {
+                best.relaxed[v]
+                    || (best.reduced[v].is_finite() && best.reduced[v] <= threshold + 1e-9)
+            })
             .collect();
-        let everything = keep.len() == n;
+        let everything = keep.len() == possible;
         if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
             let basic = (0..n)
                 .filter(|&v| !best.relaxed[v] && best.reduced[v].abs() <= 1e-12)
@@ -472,7 +484,7 @@ fn reduced_mip(
                 }
                 threshold = widen(threshold, known);
             }
-            Err(LpError::Infeasible) if !everything => {
+            Err(LpError::Infeasible) if !everything && Instant::now() < deadline => {
                 let wider = widen(threshold, known);
                 if wider <= threshold {
                     // The set held every solution better than the incumbent, and has none.
@@ -484,7 +496,14 @@ fn reduced_mip(
                 }
                 threshold = wider;
             }
-            Err(LpError::Infeasible) if incumbent.is_none() => return Err(LpError::Infeasible),
+            Err(LpError::Infeasible) if incumbent.is_none() && everything => {
+                return Err(LpError::Infeasible)
+            }
+            Err(LpError::Infeasible) if incumbent.is_none() => {
+                return Err(LpError::Solver(
+                    "time limit reached before a feasible answer was found".into(),
+                ))
+            }
             Err(LpError::Solver(e)) if incumbent.is_none() => return Err(LpError::Solver(e)),
             // The Lagrangian phase had a feasible answer: keep it, unproven.
             Err(_) => break,

@@ -1,7 +1,8 @@
 //! Reading the expert list into memory and keeping it per `registry_version` (the index
 //! itself, pure, is `memory.rs`).
 
-use super::memory::{ListIndex, ListRow, SORTS};
+use super::grams::is_ideograph;
+use super::memory::{ListIndex, ListRow, Lowering, SORTS};
 use crate::domain::ExpertId;
 use crate::store::experts::{split, ExpertFilter, ExpertSummary};
 use crate::store::{Backend, Store, StoreError};
@@ -9,6 +10,7 @@ use sqlx::Row;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The store's slot for the list in memory.
 #[derive(Debug, Default)]
@@ -16,6 +18,22 @@ pub struct KeptList {
     index: Mutex<Option<Arc<ListIndex>>>,
     /// A background rebuild is running.
     building: AtomicBool,
+    /// When the last background rebuild started.
+    last_started: Mutex<Option<Instant>>,
+}
+
+/// Background rebuilds start at most this often: during a bulk import every statement moves
+/// the version, and a list read then is stale before it is built (the scheduler's round
+/// catches up after).
+const REBUILD_EVERY: Duration = Duration::from_secs(5);
+
+/// Clears `building` however the rebuild ends (a cancelled task included).
+struct Building(Arc<KeptList>);
+
+impl Drop for Building {
+    fn drop(&mut self) {
+        self.0.building.store(false, Ordering::Release);
+    }
 }
 
 impl KeptList {
@@ -48,15 +66,23 @@ pub async fn answer(
 }
 
 fn refresh_in_background(store: &Store) {
-    if store.list.building.swap(true, Ordering::AcqRel) {
-        return;
+    {
+        let Ok(mut last) = store.list.last_started.lock() else {
+            return;
+        };
+        if last.is_some_and(|t| t.elapsed() < REBUILD_EVERY)
+            || store.list.building.swap(true, Ordering::AcqRel)
+        {
+            return;
+        }
+        *last = Some(Instant::now());
     }
     let store = store.clone();
     tokio::spawn(async move {
+        let _building = Building(store.list.clone());
         if let Err(e) = refresh(&store).await {
             eprintln!("expert list: {e}");
         }
-        store.list.building.store(false, Ordering::Release);
     });
 }
 
@@ -68,14 +94,15 @@ pub async fn refresh(store: &Store) -> Result<usize, StoreError> {
     if let Some(index) = store.list.current().filter(|i| i.version == version) {
         return Ok(index.len());
     }
-    let started = std::time::Instant::now();
-    let (version, rows, orders) = read(store).await?;
+    let started = Instant::now();
+    let (version, rows, orders, lowering) = read(store).await?;
     let read_ms = started.elapsed().as_secs_f64() * 1e3;
     let backend = store.backend;
-    let index =
-        tokio::task::spawn_blocking(move || ListIndex::build(backend, version, rows, &orders))
-            .await
-            .map_err(|e| StoreError::Corrupt(format!("expert list: {e}")))?;
+    let index = tokio::task::spawn_blocking(move || {
+        ListIndex::build(backend, lowering, version, rows, &orders)
+    })
+    .await
+    .map_err(|e| StoreError::Corrupt(format!("expert list: {e}")))?;
     let n = index.len();
     if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
         eprintln!(
@@ -95,7 +122,7 @@ pub async fn refresh(store: &Store) -> Result<usize, StoreError> {
 /// The version, the rows in code order and the ids in each of [`SORTS`]' orders, read in
 /// one transaction (one snapshot: repeatable read on PostgreSQL), so that the list is exactly
 /// the registry at that version.
-async fn read(store: &Store) -> Result<(i64, Vec<ListRow>, Vec<Vec<i64>>), StoreError> {
+async fn read(store: &Store) -> Result<(i64, Vec<ListRow>, Vec<Vec<i64>>, Lowering), StoreError> {
     let mut tx = store.pool.begin().await?;
     if store.backend == Backend::Postgres {
         sqlx::query("set transaction isolation level repeatable read, read only")
@@ -169,6 +196,57 @@ async fn read(store: &Store) -> Result<(i64, Vec<ListRow>, Vec<Vec<i64>>), Store
         .await?;
         orders.push(ids.into_iter().map(|(id,)| id).collect());
     }
+    let lowering = match store.backend {
+        Backend::Sqlite => Lowering::Ascii,
+        Backend::Postgres => {
+            let mut cased: std::collections::BTreeSet<char> = ('A'..='Z').collect();
+            for r in &list {
+                let texts = r.searched.iter();
+                for text in texts.chain([&r.summary.org_id, &r.summary.org_name, &r.org_name_en]) {
+                    cased.extend(
+                        text.chars()
+                            .filter(|c| !c.is_ascii() && c.is_alphabetic() && !is_ideograph(*c)),
+                    );
+                }
+            }
+            postgres_lowering(&mut tx, cased.into_iter().collect()).await?
+        }
+    };
     tx.rollback().await?;
-    Ok((version, list, orders))
+    Ok((version, list, orders, lowering))
+}
+
+/// How PostgreSQL's `lower()` maps each of the `asked` characters (the registry's letters
+/// other than ideographs, and A–Z): its locale decides (`C` lowers ASCII only, a Turkish one
+/// lowers `I` to `ı`), so the database itself is asked.
+async fn postgres_lowering(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    asked: Vec<char>,
+) -> Result<Lowering, StoreError> {
+    let question: String = asked
+        .iter()
+        .map(char::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (answer,): (String,) = sqlx::query_as("select lower($1)")
+        .bind(&question)
+        .fetch_one(&mut **tx)
+        .await?;
+    let answers: Vec<&str> = answer.split('\n').collect();
+    if answers.len() != asked.len() {
+        return Ok(Lowering::Unknown);
+    }
+    let mut table = HashMap::new();
+    for (c, lowered) in asked.into_iter().zip(answers) {
+        let mut chars = lowered.chars();
+        match (chars.next(), chars.next()) {
+            (Some(l), None) => {
+                if l != c {
+                    table.insert(c, l);
+                }
+            }
+            _ => return Ok(Lowering::Unknown),
+        }
+    }
+    Ok(Lowering::Table(table))
 }

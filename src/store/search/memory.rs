@@ -49,6 +49,7 @@ pub(crate) struct ListIndex {
     /// The `registry_version` read with the rows.
     pub version: i64,
     backend: Backend,
+    lowering: Lowering,
     rows: Vec<Kept>,
     /// Positions (in code order) of the experts holding each gram, ascending.
     grams: HashMap<u64, Vec<u32>>,
@@ -91,15 +92,31 @@ struct Query {
     to_verify: bool,
 }
 
-/// What `lower(column)` gives in the backend, compared by `like` (ASCII case ignored in
-/// SQLite, so folding ASCII alone is the same there).
-fn lower(backend: Backend, text: &str) -> String {
-    match backend {
-        Backend::Sqlite => text.to_ascii_lowercase(),
-        Backend::Postgres => text
-            .chars()
-            .map(|c| c.to_lowercase().next().unwrap_or(c))
-            .collect(),
+/// What the database's `lower()` does to each character.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Lowering {
+    /// SQLite: ASCII letters only (and its `like` ignores ASCII case, so folding ASCII alone
+    /// is the same there).
+    Ascii,
+    /// PostgreSQL: as its locale says, read by asking the database to lower every cased
+    /// character the registry holds (ideographs have no case). A character not in the table
+    /// is left as it is.
+    Table(HashMap<char, char>),
+    /// The database lowers some character into several (ICU's `İ`): positions would not
+    /// line up, so the database answers.
+    Unknown,
+}
+
+impl Lowering {
+    fn apply(&self, text: &str) -> String {
+        match self {
+            Lowering::Ascii => text.to_ascii_lowercase(),
+            Lowering::Table(table) => text
+                .chars()
+                .map(|c| table.get(&c).copied().unwrap_or(c))
+                .collect(),
+            Lowering::Unknown => text.to_string(),
+        }
     }
 }
 
@@ -179,6 +196,7 @@ impl ListIndex {
     /// the database's order by `SORTS[i]` then code.
     pub fn build(
         backend: Backend,
+        lowering: Lowering,
         version: i64,
         rows: Vec<ListRow>,
         orders: &[Vec<i64>],
@@ -204,7 +222,7 @@ impl ListIndex {
                 let haystack = r
                     .searched
                     .iter()
-                    .map(|t| lower(backend, t))
+                    .map(|t| lowering.apply(t))
                     .collect::<Vec<_>>()
                     .join(&SEPARATOR.to_string());
                 chars.clear();
@@ -228,10 +246,10 @@ impl ListIndex {
                 regions.push(number(&r.summary.region));
                 titles.push(number(&r.summary.title));
                 Kept {
-                    org_code: lower(backend, &r.summary.org_id),
+                    org_code: lowering.apply(&r.summary.org_id),
                     org_names: [
-                        lower(backend, &r.summary.org_name),
-                        lower(backend, &r.org_name_en),
+                        lowering.apply(&r.summary.org_name),
+                        lowering.apply(&r.org_name_en),
                     ],
                     types: like_fold(backend, &format!(";{};", r.types)),
                     haystack,
@@ -257,6 +275,7 @@ impl ListIndex {
         ListIndex {
             version,
             backend,
+            lowering,
             rows: kept,
             grams,
             prefixes,
@@ -269,6 +288,9 @@ impl ListIndex {
 
     /// The page and total of `f`, or `None` when the database must answer it.
     pub fn answer(&self, f: &ExpertFilter) -> Option<(Vec<ExpertSummary>, i64)> {
+        if self.lowering == Lowering::Unknown {
+            return None;
+        }
         let query = Query::of(f)?;
         let matches = self.matching(&query);
         let per_page = f.per_page.clamp(1, 200) as usize;

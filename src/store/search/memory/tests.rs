@@ -44,7 +44,7 @@ fn index(backend: Backend) -> ListIndex {
         vec![3, 2, 1],
         vec![1, 2, 3],
     ];
-    ListIndex::build(backend, 7, rows, &orders)
+    ListIndex::build(backend, lowering(backend), 7, rows, &orders)
 }
 
 fn codes(index: &ListIndex, f: &ExpertFilter) -> Option<(Vec<String>, i64)> {
@@ -162,4 +162,38 @@ fn descending_reverses_runs_of_equal_values_and_keeps_each_run() {
     let asc = [0, 1, 2, 3];
     assert_eq!(desc_of(&asc, |p| values[p as usize]), vec![3, 1, 2, 0]);
     assert_eq!(desc_of(&[], |_| ""), Vec::<u32>::new());
+}
+
+/// PostgreSQL in a UTF-8 locale: every letter lowered one to one.
+fn lowering(backend: Backend) -> Lowering {
+    match backend {
+        Backend::Sqlite => Lowering::Ascii,
+        Backend::Postgres => Lowering::Table(
+            [
+                'A', 'C', 'E', 'F', 'G', 'I', 'L', 'M', 'N', 'O', 'P', 'R', 'S', 'U', 'Z', 'É',
+            ]
+            .into_iter()
+            .map(|c| (c, c.to_lowercase().next().unwrap_or(c)))
+            .collect(),
+        ),
+    }
+}
+
+#[test]
+fn the_databases_own_lowering_decides() {
+    // A `C` locale lowers ASCII only: `É` stays, so `émile`… is asked of the database
+    // anyway, and `mile` still matches; with a lowering that breaks positions the database
+    // answers everything.
+    let rows = || vec![row(1, "E001", "Émile", "", "local")];
+    let c_locale = Lowering::Table([('E', 'e'), ('M', 'm')].into_iter().collect());
+    let i = ListIndex::build(Backend::Postgres, c_locale, 1, rows(), &vec![vec![1]; 5]);
+    assert_eq!(codes(&i, &q("mile")).map(|c| c.1), Some(1));
+    let unknown = ListIndex::build(
+        Backend::Postgres,
+        Lowering::Unknown,
+        1,
+        rows(),
+        &vec![vec![1]; 5],
+    );
+    assert_eq!(codes(&unknown, &q("mile")), None);
 }
