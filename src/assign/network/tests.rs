@@ -1,7 +1,7 @@
 //! Tests of `assign::network`.
 
 use super::*;
-use crate::assign::lp::Row;
+use crate::assign::lp::{self, Row};
 use rand::{RngExt, SeedableRng};
 
 /// A random panels × experts model: sizes, loads, per-panel side rows on random subsets.
