@@ -257,6 +257,16 @@ pub async fn get_by_code(conn: &mut AnyConnection, code: &str) -> Result<StoredE
     load(conn, row).await
 }
 
+/// The counter that every write to the registry bumps (triggers, in the writer's transaction).
+pub(crate) async fn registry_version<'e>(
+    executor: impl sqlx::Executor<'e, Database = Any>,
+) -> Result<i64, StoreError> {
+    let (version,): (i64,) = sqlx::query_as("select version from registry_version where id = 1")
+        .fetch_one(executor)
+        .await?;
+    Ok(version)
+}
+
 /// The registry as read at one `registry_version`.
 pub(crate) type CachedRegistry = (i64, Arc<Vec<StoredExpert>>);
 
@@ -269,9 +279,7 @@ pub(crate) type CachedRegistry = (i64, Arc<Vec<StoredExpert>>);
 /// instance, another one, or the command line) makes the next call read afresh.
 pub async fn all(store: &Store) -> Result<Arc<Vec<StoredExpert>>, StoreError> {
     let mut conn = store.pool.acquire().await?;
-    let (version,): (i64,) = sqlx::query_as("select version from registry_version where id = 1")
-        .fetch_one(&mut *conn)
-        .await?;
+    let version = registry_version(&mut *conn).await?;
     let cached = store.registry.lock().ok().and_then(|slot| {
         slot.as_ref()
             .filter(|(v, _)| *v == version)

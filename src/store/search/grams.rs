@@ -17,18 +17,26 @@ pub(crate) fn is_ideograph(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
 }
 
-/// Adds the indexed grams of already-folded characters.
-fn add_grams(chars: &[char], out: &mut BTreeSet<String>) {
+/// Calls `add` with each indexed gram of already-folded characters (a pair, then the
+/// triples), repeats included: the database's index and the list in memory hold the same.
+pub(crate) fn each_gram(chars: &[char], mut add: impl FnMut(&[char])) {
     for w in chars.windows(2) {
         if w.iter().all(|c| c.is_alphanumeric()) && w.iter().any(|c| !c.is_ascii()) {
-            out.insert(w.iter().collect());
+            add(w);
         }
     }
     for w in chars.windows(3) {
         if w.iter().all(|c| c.is_ascii_alphanumeric()) {
-            out.insert(w.iter().collect());
+            add(w);
         }
     }
+}
+
+/// Adds the indexed grams of already-folded characters.
+fn add_grams(chars: &[char], out: &mut BTreeSet<String>) {
+    each_gram(chars, |g| {
+        out.insert(g.iter().collect());
+    });
 }
 
 /// The grams of one column value, under both foldings (SQLite's `lower` changes ASCII letters

@@ -4,7 +4,7 @@
 use super::grams::is_ideograph;
 use super::memory::{ListIndex, ListRow, Lowering, SORTS};
 use crate::domain::ExpertId;
-use crate::store::experts::{split, ExpertFilter, ExpertSummary};
+use crate::store::experts::{registry_version, split, ExpertFilter, ExpertSummary};
 use crate::store::{Backend, Store, StoreError};
 use sqlx::Row;
 use std::collections::HashMap;
@@ -42,20 +42,13 @@ impl KeptList {
     }
 }
 
-async fn registry_version(store: &Store) -> Result<i64, StoreError> {
-    let (version,): (i64,) = sqlx::query_as("select version from registry_version where id = 1")
-        .fetch_one(&store.pool)
-        .await?;
-    Ok(version)
-}
-
 /// The answer from memory when the kept list is current and can answer `f`; otherwise
 /// `None` (the database answers), and a stale list starts rebuilding in the background.
 pub async fn answer(
     store: &Store,
     f: &ExpertFilter,
 ) -> Result<Option<(Vec<ExpertSummary>, i64)>, StoreError> {
-    let version = registry_version(store).await?;
+    let version = registry_version(&store.pool).await?;
     match store.list.current() {
         Some(index) if index.version == version => Ok(index.answer(f)),
         _ => {
@@ -90,7 +83,7 @@ fn refresh_in_background(store: &Store) {
 /// it, so that the first search after a change rarely finds it stale). Returns the number of
 /// experts kept.
 pub async fn refresh(store: &Store) -> Result<usize, StoreError> {
-    let version = registry_version(store).await?;
+    let version = registry_version(&store.pool).await?;
     if let Some(index) = store.list.current().filter(|i| i.version == version) {
         return Ok(index.len());
     }
@@ -129,9 +122,7 @@ async fn read(store: &Store) -> Result<(i64, Vec<ListRow>, Vec<Vec<i64>>, Loweri
             .execute(&mut *tx)
             .await?;
     }
-    let (version,): (i64,) = sqlx::query_as("select version from registry_version where id = 1")
-        .fetch_one(&mut *tx)
-        .await?;
+    let version = registry_version(&mut *tx).await?;
     let mut disciplines: HashMap<i64, Vec<String>> = HashMap::new();
     let codes: Vec<(i64, String)> = sqlx::query_as(
         "select expert_id, code from expert_discipline order by expert_id, position",

@@ -16,6 +16,7 @@
 //! not reproduced here (`like` wildcards, non-ASCII capitals in a folded filter) go to the
 //! database. Tests compare both paths on random filters, on SQLite and PostgreSQL.
 
+use super::grams::each_gram;
 use crate::store::experts::{ExpertFilter, ExpertSummary};
 use crate::store::Backend;
 use std::collections::HashMap;
@@ -137,19 +138,14 @@ fn needs_database(text: &str) -> bool {
     })
 }
 
-/// A gram as a number: a pair of characters of which one is not ASCII, or three ASCII
-/// letters or digits (the grams of `grams.rs`, so that a match holds every gram of its query).
+/// Each gram of [`each_gram`] as a number: a pair of characters (21 bits each, top bit set)
+/// or a triple of ASCII ones (7 bits each).
 fn gram_keys(chars: &[char], mut add: impl FnMut(u64)) {
-    for w in chars.windows(2) {
-        if w.iter().all(|c| c.is_alphanumeric()) && w.iter().any(|c| !c.is_ascii()) {
-            add(1 << 63 | (w[0] as u64) << 21 | w[1] as u64);
-        }
-    }
-    for w in chars.windows(3) {
-        if w.iter().all(|c| c.is_ascii_alphanumeric()) {
-            add((w[0] as u64) << 14 | (w[1] as u64) << 7 | w[2] as u64);
-        }
-    }
+    each_gram(chars, |g| match *g {
+        [a, b] => add(1 << 63 | (a as u64) << 21 | b as u64),
+        [a, b, c] => add((a as u64) << 14 | (b as u64) << 7 | c as u64),
+        _ => {}
+    });
 }
 
 impl Query {
