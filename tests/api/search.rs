@@ -223,11 +223,25 @@ async fn an_import_is_searchable_and_a_reimport_changes_nothing() {
                 .expect("n")
         }
     };
-    let before = postings(&app).await;
+    let version = |app: &TestApp| {
+        let pool = app.store.pool.clone();
+        async move {
+            sqlx::query("select version from registry_version")
+                .fetch_one(&pool)
+                .await
+                .expect("version")
+                .try_get::<i64, _>(0)
+                .expect("version")
+        }
+    };
+    let (before, registry) = (postings(&app).await, version(&app).await);
     import(&app.store, &data, &Actor::system("test"))
         .await
         .expect("again");
     assert_eq!(postings(&app).await, before);
+    // Unchanged organizations and experts are left alone: the registry (and the list kept
+    // in memory) stays current.
+    assert_eq!(version(&app).await, registry);
     assert_eq!(
         found(&app, &format!("q={}&per_page=200", encode(keyword))).await,
         (codes, n)
