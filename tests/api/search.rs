@@ -26,6 +26,16 @@ async fn total(app: &TestApp, q: &str) -> i64 {
     found(app, &format!("q={}", encode(q))).await.1
 }
 
+/// The one number that `sql` selects.
+async fn number(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query(sql)
+        .fetch_one(&app.store.pool)
+        .await
+        .expect(sql)
+        .try_get::<i64, _>(0)
+        .expect(sql)
+}
+
 fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -212,36 +222,16 @@ async fn an_import_is_searchable_and_a_reimport_changes_nothing() {
     let by_name = found(&app, &format!("q={}", encode(&first.name))).await;
     assert!(by_name.0.contains(&first.code));
 
-    let postings = |app: &TestApp| {
-        let pool = app.store.pool.clone();
-        async move {
-            sqlx::query("select count(*) as n from expert_gram")
-                .fetch_one(&pool)
-                .await
-                .expect("count")
-                .try_get::<i64, _>("n")
-                .expect("n")
-        }
-    };
-    let version = |app: &TestApp| {
-        let pool = app.store.pool.clone();
-        async move {
-            sqlx::query("select version from registry_version")
-                .fetch_one(&pool)
-                .await
-                .expect("version")
-                .try_get::<i64, _>(0)
-                .expect("version")
-        }
-    };
-    let (before, registry) = (postings(&app).await, version(&app).await);
+    let postings = "select count(*) from expert_gram";
+    let version = "select version from registry_version";
+    let (before, registry) = (number(&app, postings).await, number(&app, version).await);
     import(&app.store, &data, &Actor::system("test"))
         .await
         .expect("again");
-    assert_eq!(postings(&app).await, before);
+    assert_eq!(number(&app, postings).await, before);
     // Unchanged organizations and experts are left alone: the registry (and the list kept
     // in memory) stays current.
-    assert_eq!(version(&app).await, registry);
+    assert_eq!(number(&app, version).await, registry);
     assert_eq!(
         found(&app, &format!("q={}&per_page=200", encode(keyword))).await,
         (codes, n)
