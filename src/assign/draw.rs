@@ -183,7 +183,9 @@ fn round(x: f64, places: i32) -> f64 {
     (x * f).round() / f
 }
 
-fn validate(problem: &Problem) -> Result<(), ValidationError> {
+/// The checks an input must pass before it is analysed (an item index out of range would
+/// otherwise panic the analysis).
+pub fn validate(problem: &Problem) -> Result<(), ValidationError> {
     problem.rules.validate().map_err(|e| e.within("rules"))?;
     for (pi, p) in problem.panels.iter().enumerate() {
         if p.items.is_empty() {
@@ -217,6 +219,16 @@ pub fn draw(problem: &Problem) -> Result<DrawOutcome, DrawError> {
     solve_analyzed(problem, &analysis, analysis_ms)
 }
 
+/// [`draw`] of a stored input whose hash is `input_hash` (a format-2 input's hash is its
+/// stored text's, not [`Problem::input_hash`]).
+pub fn draw_hashed(problem: &Problem, input_hash: String) -> Result<DrawOutcome, DrawError> {
+    validate(problem)?;
+    let started = Instant::now();
+    let analysis = analyze(problem);
+    let analysis_ms = started.elapsed().as_secs_f64() * 1e3;
+    solve_prepared(problem, &analysis, None, analysis_ms, Some(input_hash))
+}
+
 /// [`draw`] with the profile-only part of the analysis at hand (the same result, sooner).
 /// `input_hash`, when the caller has serialized the input already, must be
 /// [`Problem::input_hash`]: at province scale computing it again costs a tenth of a second.
@@ -229,7 +241,7 @@ pub fn draw_with(
     let started = Instant::now();
     let analysis = analyze_with(problem, profiles);
     let analysis_ms = started.elapsed().as_secs_f64() * 1e3;
-    solve_analyzed_as(problem, &analysis, analysis_ms, input_hash)
+    solve_prepared(problem, &analysis, None, analysis_ms, input_hash)
 }
 
 fn analyze_maybe(problem: &Problem, profiles: Option<&ProfileIndex>) -> Analysis {
@@ -245,12 +257,16 @@ pub fn solve_analyzed(
     analysis: &Analysis,
     analysis_ms: f64,
 ) -> Result<DrawOutcome, DrawError> {
-    solve_analyzed_as(problem, analysis, analysis_ms, None)
+    solve_prepared(problem, analysis, None, analysis_ms, None)
 }
 
-fn solve_analyzed_as(
+/// [`solve_analyzed`] with the pre-solve diagnosis too when it is at hand (the service keeps
+/// both from an overview or a draw of the same input; neither depends on the seed) and the
+/// input hash when the caller computes it (see [`draw_with`]).
+pub fn solve_prepared(
     problem: &Problem,
     analysis: &Analysis,
+    diagnosis: Option<&Diagnosis>,
     analysis_ms: f64,
     input_hash: Option<String>,
 ) -> Result<DrawOutcome, DrawError> {
@@ -262,7 +278,10 @@ fn solve_analyzed_as(
     } = model::build(problem, analysis);
     let build_ms = built.elapsed().as_secs_f64() * 1e3;
     let diagnosed = Instant::now();
-    let pre = diagnose(problem, analysis);
+    let pre = match diagnosis {
+        Some(d) => d.clone(),
+        None => diagnose(problem, analysis),
+    };
     let diagnose_ms = diagnosed.elapsed().as_secs_f64() * 1e3;
     if pre.findings.iter().any(|f| f.rule != "combined") {
         return Err(DrawError::Infeasible(pre));

@@ -21,6 +21,7 @@ pub mod presets;
 pub mod problem;
 pub mod profiles;
 pub mod rules;
+pub mod stored_input;
 #[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]

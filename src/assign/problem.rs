@@ -289,6 +289,48 @@ impl Problem {
             .collect()
     }
 
+    /// The same input but perhaps for the seed: everything the analysis (conflicts, fit,
+    /// eligibility) and the pre-solve diagnosis read is equal, so both can be reused. Profiles
+    /// shared from one snapshot compare by address first (30,000 deep comparisons otherwise).
+    pub fn same_but_seed(&self, other: &Problem) -> bool {
+        // Destructured, so a new field must be considered here before this compiles.
+        let Problem {
+            event,
+            dates,
+            window,
+            rules,
+            items,
+            panels,
+            candidates,
+            org_names,
+            overrides,
+            seed: _,
+            time_limit_secs,
+            fit_basis,
+        } = self;
+        let same_candidate = |a: &Candidate, b: &Candidate| {
+            (std::sync::Arc::ptr_eq(&a.profile, &b.profile) || a.profile == b.profile)
+                && a.inactive_reason == b.inactive_reason
+                && a.recent_reviews == b.recent_reviews
+                && a.busy == b.busy
+        };
+        *event == other.event
+            && *dates == other.dates
+            && *window == other.window
+            && *rules == other.rules
+            && *items == other.items
+            && *panels == other.panels
+            && candidates.len() == other.candidates.len()
+            && candidates
+                .iter()
+                .zip(&other.candidates)
+                .all(|(a, b)| same_candidate(a, b))
+            && *org_names == other.org_names
+            && *overrides == other.overrides
+            && time_limit_secs.to_bits() == other.time_limit_secs.to_bits()
+            && *fit_basis == other.fit_basis
+    }
+
     /// SHA-256 of the canonical JSON of the input: a stored draw's fingerprint.
     pub fn input_hash(&self) -> String {
         use sha2::{Digest, Sha256};
@@ -302,11 +344,6 @@ impl Problem {
     /// move whenever another event invites, and are checked again live when invitations go out.
     pub fn part_hashes(&self) -> BTreeMap<String, String> {
         use sha2::{Digest, Sha256};
-        fn hash<T: Serialize>(value: &T) -> String {
-            hex::encode(Sha256::digest(
-                serde_json::to_vec(value).unwrap_or_default(),
-            ))
-        }
         let mut people = Sha256::new();
         for c in &self.candidates {
             let profile = Candidate {
@@ -316,14 +353,60 @@ impl Problem {
             };
             people.update(serde_json::to_vec(&profile).unwrap_or_default());
         }
+        let mut parts = self.parts_but_candidates();
+        parts.insert("candidates".into(), hex::encode(people.finalize()));
+        parts
+    }
+
+    /// [`Problem::part_hashes`] of a draw stored in format 2 (`stored_input`): its candidates'
+    /// part hashes the profiles' hash (computed once per registry snapshot) with who may
+    /// serve, rather than every profile's JSON again. Marked `"scheme": "2"`, so a draw stored
+    /// before is compared by the first scheme.
+    pub fn part_hashes_over(&self, profiles_hash: &str) -> BTreeMap<String, String> {
+        let serving: Vec<Option<&str>> = self
+            .candidates
+            .iter()
+            .map(|c| c.inactive_reason.as_deref())
+            .collect();
+        let mut parts = self.parts_but_candidates();
+        parts.insert("candidates".into(), part_hash(&(profiles_hash, &serving)));
+        parts.insert("scheme".into(), "2".into());
+        parts
+    }
+
+    fn parts_but_candidates(&self) -> BTreeMap<String, String> {
         BTreeMap::from([
-            ("rules".to_string(), hash(&(&self.rules, &self.dates))),
-            ("items".to_string(), hash(&self.items)),
-            ("panels".to_string(), hash(&self.panels)),
-            ("decisions".to_string(), hash(&self.overrides)),
-            ("candidates".to_string(), hex::encode(people.finalize())),
+            ("rules".to_string(), part_hash(&(&self.rules, &self.dates))),
+            ("items".to_string(), part_hash(&self.items)),
+            ("panels".to_string(), part_hash(&self.panels)),
+            ("decisions".to_string(), part_hash(&self.overrides)),
         ])
     }
+
+    /// A copy of everything but the candidates (the stored input's shell).
+    pub fn clone_without_candidates(&self) -> Problem {
+        Problem {
+            event: self.event.clone(),
+            dates: self.dates.clone(),
+            window: self.window,
+            rules: self.rules.clone(),
+            items: self.items.clone(),
+            panels: self.panels.clone(),
+            candidates: Vec::new(),
+            org_names: self.org_names.clone(),
+            overrides: self.overrides.clone(),
+            seed: self.seed,
+            time_limit_secs: self.time_limit_secs,
+            fit_basis: self.fit_basis,
+        }
+    }
+}
+
+fn part_hash<T: Serialize>(value: &T) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(
+        serde_json::to_vec(value).unwrap_or_default(),
+    ))
 }
 
 impl CandidateProfile {

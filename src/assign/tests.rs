@@ -470,3 +470,40 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn same_but_seed_ignores_only_the_seed() {
+    let a = city(1);
+    let mut b = a.clone();
+    b.seed = 99;
+    assert!(a.same_but_seed(&b), "a different seed analyses the same");
+    // A copied profile (another address, same content) is the same input.
+    let mut c = a.clone();
+    c.candidates[3].profile = std::sync::Arc::new((*a.candidates[3].profile).clone());
+    assert!(a.same_but_seed(&c));
+    let changes: Vec<Box<dyn Fn(&mut Problem)>> = vec![
+        Box::new(|p| p.candidates[5].keywords.push("土壤".into())),
+        Box::new(|p| p.candidates[5].recent_reviews += 1),
+        Box::new(|p| p.candidates[5].inactive_reason = Some("suspended".into())),
+        Box::new(|p| p.rules.panel_size += 1),
+        Box::new(|p| p.items[0].keywords.push("水稻".into())),
+        Box::new(|p| p.panels[0].items.push(1)),
+        Box::new(|p| p.overrides.forbidden.push(("P0".into(), "E01".into()))),
+        Box::new(|p| {
+            p.org_names
+                .insert("org1".into(), "某大学".into())
+                .map(drop)
+                .unwrap_or(())
+        }),
+        Box::new(|p| p.candidates.truncate(20)),
+        Box::new(|p| {
+            p.dates
+                .push(chrono::NaiveDate::from_ymd_opt(2026, 12, 16).unwrap())
+        }),
+    ];
+    for (i, change) in changes.iter().enumerate() {
+        let mut d = a.clone();
+        change(&mut d);
+        assert!(!a.same_but_seed(&d), "change {i} went unnoticed");
+    }
+}

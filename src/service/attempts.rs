@@ -2,7 +2,7 @@
 //! supervisor's list of an event's draws is complete, and replayable like a draw.
 
 use super::events::{corrupt, get};
-use crate::assign::{self, Problem};
+use crate::assign;
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Actor};
 use crate::store::draw_attempts::{self, Attempt};
@@ -71,8 +71,9 @@ pub async fn replay(store: &Store, id: i64) -> AppResult<AttemptReplay> {
         crate::store::StoreError::NotFound => AppError::NotFound(format!("draw attempt {id}")),
         other => other.into(),
     })?;
-    let input_intact = hex::encode(Sha256::digest(row.input_json.as_bytes())) == row.input_hash;
-    let problem: Problem = serde_json::from_str(&row.input_json).map_err(corrupt)?;
+    let text_intact = hex::encode(Sha256::digest(row.input_json.as_bytes())) == row.input_hash;
+    let (problem, profiles_intact) = super::stored_inputs::problem(store, row.input_json).await?;
+    let input_intact = text_intact && profiles_intact;
     let outcome = tokio::task::spawn_blocking(move || assign::draw(&problem))
         .await
         .map_err(|e| AppError::Internal(format!("engine task failed: {e}")))?;

@@ -2,13 +2,15 @@
 //! reason they may not serve (membership rule in `domain::membership::not_serving`) and their
 //! rolling 12-month load (`domain::tracking::reviews_in_window`, the figure the record shows).
 
+use crate::assign::diagnose::{diagnose, Diagnosis};
 use crate::assign::problem::{Busy, CandidateProfile};
-use crate::assign::{Candidate, ProfileIndex};
+use crate::assign::stored_input;
+use crate::assign::{Analysis, Candidate, Problem, ProfileIndex};
 use crate::domain::membership::{not_serving, Pool};
 use crate::domain::tracking::reviews_in_window;
 use crate::error::{AppError, AppResult};
 use crate::store::experts::StoredExpert;
-use crate::store::{experts, memberships, Store};
+use crate::store::{experts, input_profiles, memberships, Store};
 use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,6 +27,46 @@ pub struct Snapshot {
     /// (position in `registry`, profile), by expert code.
     profiles: Vec<(usize, Arc<CandidateProfile>)>,
     index: tokio::sync::OnceCell<Arc<ProfileIndex>>,
+    /// The latest analyses of problems made from this snapshot (see [`Analysed`]).
+    analyses: std::sync::Mutex<std::collections::VecDeque<Arc<Analysed>>>,
+    /// SHA-256 of the profiles' JSON array (`stored_input::profiles_json`), once computed.
+    profiles_hash: std::sync::OnceLock<String>,
+    /// The same, once the profiles are known to be stored (`store::input_profiles`).
+    profiles_stored: tokio::sync::OnceCell<String>,
+}
+
+/// Analyses kept per snapshot: an overview analyses what the draw that follows would analyse
+/// again, and so does a second draw with another seed; at province scale that is most of
+/// their time. Two are kept (an event being drawn, and one more being looked at).
+const KEPT_ANALYSES: usize = 2;
+
+/// A problem's analysis and, once first asked for, its pre-solve diagnosis: neither reads the
+/// seed, so any problem equal to this one but for the seed ([`Problem::same_but_seed`])
+/// shares them.
+pub struct Analysed {
+    /// The problem analysed.
+    pub problem: Arc<Problem>,
+    /// Its analysis.
+    pub analysis: Analysis,
+    diagnosis: std::sync::OnceLock<Diagnosis>,
+}
+
+impl Analysed {
+    /// Wraps a computed analysis.
+    pub fn new(problem: Arc<Problem>, analysis: Analysis) -> Self {
+        Analysed {
+            problem,
+            analysis,
+            diagnosis: Default::default(),
+        }
+    }
+
+    /// The pre-solve diagnosis, computed by the first caller (blocking: call it off the async
+    /// workers); a second caller waits for the first rather than computing it again.
+    pub fn diagnosis(&self) -> &Diagnosis {
+        self.diagnosis
+            .get_or_init(|| diagnose(&self.problem, &self.analysis))
+    }
 }
 
 impl Snapshot {
@@ -44,6 +86,91 @@ impl Snapshot {
             })
             .await
             .cloned()
+    }
+
+    /// Whether `candidates` carry this snapshot's profiles in its order (every problem the
+    /// service makes does; a stored input names the profiles only then).
+    pub fn describes(&self, candidates: &[Candidate]) -> bool {
+        candidates.len() == self.profiles.len()
+            && candidates
+                .iter()
+                .zip(&self.profiles)
+                .all(|(c, (_, p))| Arc::ptr_eq(&c.profile, p))
+    }
+
+    /// The hash of the profiles' JSON array, computed (on the blocking pool) by the first
+    /// caller; with the text when this call made it.
+    async fn hash_profiles(self: &Arc<Self>) -> AppResult<(String, Option<String>)> {
+        if let Some(hash) = self.profiles_hash.get() {
+            return Ok((hash.clone(), None));
+        }
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let text = stored_input::profiles_json(me.profiles.iter().map(|(_, p)| &**p))
+                .map_err(|e| AppError::Internal(format!("profiles not serializable: {e}")))?;
+            let hash = me
+                .profiles_hash
+                .get_or_init(|| stored_input::sha256_hex(&text))
+                .clone();
+            Ok((hash, Some(text)))
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("hashing profiles failed: {e}")))?
+    }
+
+    /// The hash naming this snapshot's profiles (what a format-2 input stores).
+    pub async fn profiles_hash(self: &Arc<Self>) -> AppResult<String> {
+        Ok(self.hash_profiles().await?.0)
+    }
+
+    /// Stores this snapshot's profiles unless they are (once per snapshot; a draw runs this
+    /// beside its engine) and returns their hash.
+    pub async fn store_profiles(self: &Arc<Self>, store: &Store) -> AppResult<String> {
+        self.profiles_stored
+            .get_or_try_init(|| async {
+                let (hash, text) = self.hash_profiles().await?;
+                if !input_profiles::exists(store, &hash).await? {
+                    let text = match text {
+                        Some(text) => text,
+                        None => {
+                            let me = self.clone();
+                            tokio::task::spawn_blocking(move || {
+                                stored_input::profiles_json(me.profiles.iter().map(|(_, p)| &**p))
+                            })
+                            .await
+                            .map_err(|e| {
+                                AppError::Internal(format!("serializing profiles failed: {e}"))
+                            })?
+                            .map_err(|e| {
+                                AppError::Internal(format!("profiles not serializable: {e}"))
+                            })?
+                        }
+                    };
+                    input_profiles::insert(store, &hash, &text).await?;
+                }
+                Ok::<_, AppError>(hash)
+            })
+            .await
+            .cloned()
+    }
+
+    /// The kept analysis of `problem` (seed aside), if there is one.
+    pub fn analysed(&self, problem: &Problem) -> Option<Arc<Analysed>> {
+        let kept = self.analyses.lock().ok()?;
+        kept.iter()
+            .find(|a| a.problem.same_but_seed(problem))
+            .cloned()
+    }
+
+    /// Keeps an analysis, forgetting the oldest beyond [`KEPT_ANALYSES`].
+    pub fn keep(&self, analysed: Arc<Analysed>) {
+        if let Ok(mut kept) = self.analyses.lock() {
+            kept.retain(|a| !a.problem.same_but_seed(&analysed.problem));
+            kept.push_back(analysed);
+            while kept.len() > KEPT_ANALYSES {
+                kept.pop_front();
+            }
+        }
     }
 }
 
@@ -75,6 +202,9 @@ pub async fn snapshot(store: &Store) -> AppResult<Arc<Snapshot>> {
         registry,
         profiles,
         index: Default::default(),
+        analyses: Default::default(),
+        profiles_hash: Default::default(),
+        profiles_stored: Default::default(),
     });
     if let Ok(mut slot) = store.snapshot.lock() {
         *slot = Some(made.clone());

@@ -1,7 +1,9 @@
 //! The draw of an event: eligibility overview, the stored draw and its replay.
 
-use super::events::{begin, corrupt, get, problem, problem_at, require, Event};
-use crate::assign::{self, Problem};
+use super::candidates::{Analysed, Snapshot};
+use super::events::{begin, corrupt, get, problem_at, require, Event};
+use super::stored_inputs;
+use crate::assign::{self, stored_input, Problem};
 use crate::domain::event::{EventAction, EventStatus};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Actor};
@@ -31,19 +33,38 @@ pub async fn overview(store: &Store, id: i64) -> AppResult<Vec<PanelOverview>> {
     let (problem, snapshot) = problem_at(store, id, 0).await?;
     let loaded_ms = started.elapsed().as_secs_f64() * 1e3;
     let profiles = snapshot.index().await?;
-    off_thread(move || {
-        let analysis = assign::analyze_with(&problem, &profiles);
-        let out = summary(&problem, &analysis);
+    let analysed = off_thread(move || {
+        let (analysed, analysis_ms) = analysed(&snapshot, std::sync::Arc::new(problem), &profiles);
         if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
-            eprintln!(
-                "overview: input {loaded_ms:.0} ms, analysis {:.0} ms",
-                started.elapsed().as_secs_f64() * 1e3 - loaded_ms
-            );
+            eprintln!("overview: input {loaded_ms:.0} ms, analysis {analysis_ms:.0} ms");
         }
-        drop_later((problem, analysis));
-        out
+        analysed
     })
-    .await
+    .await?;
+    let out = summary(&analysed.problem, &analysed.analysis);
+    // The draw that usually follows needs the pre-solve diagnosis too: made now, in the
+    // background, it is ready by then.
+    tokio::task::spawn_blocking(move || {
+        analysed.diagnosis();
+    });
+    Ok(out)
+}
+
+/// The analysis of `problem`: the one kept from an overview or draw of the same input (seed
+/// aside), or computed now and kept, with the milliseconds it took (0 when kept). Blocking.
+fn analysed(
+    snapshot: &Snapshot,
+    problem: std::sync::Arc<Problem>,
+    profiles: &assign::ProfileIndex,
+) -> (std::sync::Arc<Analysed>, f64) {
+    if let Some(kept) = snapshot.analysed(&problem) {
+        return (kept, 0.0);
+    }
+    let started = std::time::Instant::now();
+    let analysis = assign::analyze_with(&problem, profiles);
+    let made = std::sync::Arc::new(Analysed::new(problem, analysis));
+    snapshot.keep(made.clone());
+    (made, started.elapsed().as_secs_f64() * 1e3)
 }
 
 fn summary(problem: &Problem, analysis: &assign::Analysis) -> Vec<PanelOverview> {
@@ -125,59 +146,69 @@ pub async fn draw(
     let (problem, snapshot) = problem_at(store, id, seed).await?;
     let profiles = snapshot.index().await?;
     let loaded_ms = started.elapsed().as_secs_f64() * 1e3;
-    // Solving and serializing the input (every candidate: megabytes at province scale) run on
-    // the blocking pool, before the write transaction, so no writer waits on them; each on a
-    // thread of its own, since the engine needs the input's hash only for the result.
+    // The engine runs on the blocking pool, before the write transaction, so no writer waits
+    // on it; beside it, the snapshot's profiles are stored unless an earlier draw of the same
+    // registry stored them (stored input format 2: `assign::stored_input`).
     let problem = std::sync::Arc::new(problem);
-    let record = {
-        let problem = problem.clone();
-        off_thread(move || {
-            let t = std::time::Instant::now();
-            // Serialized once: the stored text, and its hash is the result's input hash.
-            let input_json = serde_json::to_string(&*problem);
-            let input_hash = input_json.as_ref().ok().map(|text| {
-                use sha2::{Digest, Sha256};
-                hex::encode(Sha256::digest(text.as_bytes()))
-            });
-            let serialized = t.elapsed().as_secs_f64() * 1e3;
-            let parts = serde_json::to_string(&problem.part_hashes());
-            if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
-                eprintln!(
-                    "draw: input serialized and hashed {serialized:.0} ms, part hashes {:.0} ms",
-                    t.elapsed().as_secs_f64() * 1e3 - serialized
-                );
-            }
-            (input_json, input_hash, parts)
-        })
+    let split = snapshot.describes(&problem.candidates);
+    let stored = async {
+        match split {
+            true => snapshot.store_profiles(store).await.map(Some),
+            false => Ok(None),
+        }
     };
     let engine = {
-        let problem = problem.clone();
+        let (problem, snapshot) = (problem.clone(), snapshot.clone());
         off_thread(move || {
             let t = std::time::Instant::now();
-            // The input hash is set below, from the other thread's serialization.
-            let outcome = assign::draw_with(&problem, &profiles, Some(String::new()));
+            assign::draw::validate(&problem).map_err(assign::DrawError::Invalid)?;
+            let (kept, analysis_ms) = analysed(&snapshot, problem.clone(), &profiles);
+            // The input hash is set below, from the stored text.
+            let outcome = assign::draw::solve_prepared(
+                &problem,
+                &kept.analysis,
+                Some(kept.diagnosis()),
+                analysis_ms,
+                Some(String::new()),
+            );
             if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
                 eprintln!("draw: engine {:.0} ms", t.elapsed().as_secs_f64() * 1e3);
             }
             outcome
         })
     };
-    let (recorded, outcome) = tokio::join!(record, engine);
-    let ((input_json, input_hash, input_parts), mut outcome) = (recorded?, outcome?);
-    drop_later(problem);
-    if let (Ok(o), Some(hash)) = (outcome.as_mut(), input_hash) {
-        o.result.input_hash = hash;
+    let (profiles_hash, outcome) = tokio::join!(stored, engine);
+    let (profiles_hash, outcome) = (profiles_hash?, outcome?);
+    let recorded = std::time::Instant::now();
+    let (input_json, input_parts) = match &profiles_hash {
+        Some(hash) => (
+            stored_input::split_json(&problem, hash),
+            problem.part_hashes_over(hash),
+        ),
+        None => (serde_json::to_string(&*problem), problem.part_hashes()),
+    };
+    let input_json = input_json.map_err(corrupt)?;
+    let input_parts = serde_json::to_string(&input_parts).map_err(corrupt)?;
+    let input_hash = stored_input::sha256_hex(&input_json);
+    if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
+        eprintln!(
+            "draw: input recorded in {:.0} ms",
+            recorded.elapsed().as_secs_f64() * 1e3
+        );
     }
-    let outcome = match (outcome, input_json) {
-        (Ok(outcome), input_json) => (outcome, input_json),
+    drop_later(problem);
+    let outcome = match outcome {
+        Ok(mut outcome) => {
+            outcome.result.input_hash = input_hash;
+            outcome
+        }
         // An attempt that the rules make impossible is kept, with its input, for the record.
-        (Err(assign::DrawError::Infeasible(d)), Ok(input_json)) => {
+        Err(assign::DrawError::Infeasible(d)) => {
             super::attempts::record(store, actor, id, seed, input_json, &d).await?;
             return Err(draw_error(assign::DrawError::Infeasible(d)));
         }
-        (Err(e), _) => return Err(draw_error(e)),
+        Err(e) => return Err(draw_error(e)),
     };
-    let (outcome, input_json) = outcome;
     let result_json = serde_json::to_string(&outcome.result).map_err(corrupt)?;
     let solved_ms = started.elapsed().as_secs_f64() * 1e3 - loaded_ms;
     // The state is checked again inside the transaction.
@@ -193,12 +224,12 @@ pub async fn draw(
         engine_version: assign::ENGINE_VERSION.into(),
         solver: outcome.stats.solver.into(),
         input_hash: outcome.result.input_hash.clone(),
-        input_json: input_json.map_err(corrupt)?,
+        input_json,
         result_hash: outcome.result.hash(),
         result_json,
         actor: actor.name.clone(),
         at: crate::store::now(),
-        input_parts: input_parts.map_err(corrupt)?,
+        input_parts,
         prev_digest,
     };
     row.draw_id = store_e::insert_draw(&mut tx, &row).await?;
@@ -264,9 +295,12 @@ impl Freshness {
 pub async fn freshness(store: &Store, event: &Event, row: &DrawRow) -> AppResult<Freshness> {
     let stored: BTreeMap<String, String> =
         serde_json::from_str(&row.input_parts).unwrap_or_default();
-    let changed: Vec<String> = match problem(store, event.id, 0).await {
-        Ok(now) => {
-            let now = now.part_hashes();
+    let changed: Vec<String> = match problem_at(store, event.id, 0).await {
+        Ok((now, snapshot)) => {
+            let now = match stored.get("scheme").map(String::as_str) {
+                Some("2") => now.part_hashes_over(&snapshot.profiles_hash().await?),
+                _ => now.part_hashes(),
+            };
             now.iter()
                 .filter(|(part, hash)| stored.get(*part) != Some(hash))
                 .map(|(part, _)| part.clone())
@@ -327,20 +361,12 @@ pub struct Chain {
     pub intact: bool,
 }
 
-/// Both hashes are taken over the very bytes stored (`Problem::input_hash` and
-/// `DrawResult::hash` hash the same serialization), so any edit of the stored text shows, and
-/// the event page checks every draw without parsing megabytes of input.
-fn stored_text_intact(text: &str, hash: &str) -> bool {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(text.as_bytes())) == hash
-}
-
-fn input_intact(row: &DrawRow) -> bool {
-    stored_text_intact(&row.input_json, &row.input_hash)
-}
-
+/// Both hashes are taken over the very bytes stored (the stored input's text and
+/// `DrawResult::hash`'s serialization), so any edit of the stored text shows, and the event
+/// page checks every draw without parsing its input; a format-2 input's profiles are hashed
+/// once per set (`stored_inputs::profiles_intact`).
 fn result_intact(row: &DrawRow) -> bool {
-    stored_text_intact(&row.result_json, &row.result_hash)
+    stored_input::sha256_hex(&row.result_json) == row.result_hash
 }
 
 /// Verifies an event's draws: each hash, each link, and each against the audit log.
@@ -360,6 +386,8 @@ pub async fn chain(store: &Store, event: &Event) -> AppResult<Chain> {
                 ))
             })
             .collect();
+    let profiles =
+        stored_inputs::profiles_intact(store, rows.iter().map(|r| r.input_json.as_str())).await?;
     let mut prev = String::new();
     let mut links = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -368,7 +396,7 @@ pub async fn chain(store: &Store, event: &Event) -> AppResult<Chain> {
             at: row.at.clone(),
             actor: row.actor.clone(),
             seed: row.seed.clone(),
-            input_intact: input_intact(row),
+            input_intact: stored_inputs::intact(&row.input_json, &row.input_hash, &profiles),
             result_intact: result_intact(row),
             linked: row.prev_digest == prev,
             audited: audited.get(&row.draw_id) == Some(&row.result_hash),
@@ -441,10 +469,12 @@ pub async fn replay(store: &Store, draw_id: i64) -> AppResult<Replay> {
         crate::store::StoreError::NotFound => AppError::NotFound(format!("draw {draw_id}")),
         other => other.into(),
     })?;
-    let problem: Problem = serde_json::from_str(&row.input_json).map_err(corrupt)?;
-    let input_intact = input_intact(&row);
+    let (problem, profiles_intact) = stored_inputs::problem(store, row.input_json.clone()).await?;
+    // The hash the draw gave its result: the stored text's, as it is now.
+    let text_hash = stored_input::sha256_hex(&row.input_json);
+    let input_intact = profiles_intact && text_hash == row.input_hash;
     let result_intact = result_intact(&row);
-    let replayed = off_thread(move || assign::draw(&problem))
+    let replayed = off_thread(move || assign::draw::draw_hashed(&problem, text_hash))
         .await?
         .map_err(draw_error)?;
     let replayed_hash = replayed.result.hash();

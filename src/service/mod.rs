@@ -22,6 +22,7 @@ pub mod replacement;
 pub mod scheduler;
 pub mod seats;
 pub mod sessions;
+pub mod stored_inputs;
 pub mod suspensions;
 pub mod tracking;
 pub mod users;

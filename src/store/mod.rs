@@ -11,6 +11,7 @@ pub mod experts;
 pub mod export;
 pub mod follow_up;
 pub mod import;
+pub mod input_profiles;
 pub mod invitations;
 pub mod memberships;
 pub mod outbox;

@@ -277,7 +277,12 @@ async fn read_draw(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Json<
     let row = crate::store::events::draw(store, id)
         .await
         .map_err(|_| crate::error::AppError::NotFound(format!("draw {id}")))?;
-    let input = serde_json::from_str(&row.input_json).unwrap_or_default();
+    // The whole input, profiles included, whichever way it is stored.
+    let input = crate::service::stored_inputs::problem(store, row.input_json.clone())
+        .await
+        .ok()
+        .and_then(|(problem, _)| serde_json::to_value(problem).ok())
+        .unwrap_or_default();
     Ok(Json(DrawDetail {
         draw: row.into(),
         input,
