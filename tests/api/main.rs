@@ -27,6 +27,7 @@ mod registry;
 mod sample_engine;
 mod search;
 mod session;
+mod stored_inputs;
 mod tracking;
 mod workflow;
 mod workflow_history;
