@@ -481,7 +481,8 @@ fn same_but_seed_ignores_only_the_seed() {
     let mut c = a.clone();
     c.candidates[3].profile = std::sync::Arc::new((*a.candidates[3].profile).clone());
     assert!(a.same_but_seed(&c));
-    let changes: Vec<Box<dyn Fn(&mut Problem)>> = vec![
+    type Change = Box<dyn Fn(&mut Problem)>;
+    let changes: Vec<Change> = vec![
         Box::new(|p| p.candidates[5].keywords.push("土壤".into())),
         Box::new(|p| p.candidates[5].recent_reviews += 1),
         Box::new(|p| p.candidates[5].inactive_reason = Some("suspended".into())),
