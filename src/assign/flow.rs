@@ -156,6 +156,11 @@ impl MinCostFlow {
         a.cost + self.pi[a.from] - self.pi[a.to]
     }
 
+    /// A node's potential in the last solve (reduced costs are `cost + π(from) − π(to)`).
+    pub fn potential(&self, node: usize) -> i64 {
+        self.pi[node]
+    }
+
     /// Number of nodes.
     pub fn nodes(&self) -> usize {
         self.nodes

@@ -26,6 +26,8 @@ const REDUCED_METHOD: &str = "network simplex + Lagrangian + reduced MIP (HiGHS)
 const REDUCED_METHOD: &str = "network simplex + Lagrangian + reduced MIP (microlp)";
 /// Subgradient iterations at most.
 const MAX_ITERATIONS: usize = 200;
+/// Variables per seat (plus one) that each panel's restricted network starts with.
+const PER_SEAT: usize = 4;
 
 /// A node of one of the two laminar families: the flow through it lies in `lo..=hi`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,7 +151,11 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
             lo.into_iter().chain(hi)
         })
         .collect();
-    let mut net = build_network(model, s);
+    let mut forced = vec![false; n];
+    for &v in &model.fixed_one {
+        forced[v] = true;
+    }
+    let mut net = restricted::Restricted::new(&model.weights, s, &forced, PER_SEAT);
     let mut mu = vec![0.0; sides.len()];
     let mut best = Best::default();
     let seats: f64 = s
@@ -164,11 +170,11 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
     let mut since_improved = 0;
     let mut iterations = 0;
     let mut adjusted = model.weights.clone();
+    let mut costs = vec![0i64; n];
     let mut dirty = vec![true; n];
     let mut priced_mu = vec![0.0; sides.len()];
     let trace = std::env::var("EXPERTPOOL_SOLVER_LOG").is_ok_and(|v| v == "2");
     let mut flow_ms = 0.0;
-    let mut improve_ms = 0.0;
     for _ in 0..MAX_ITERATIONS {
         iterations += 1;
         // Re-price only the arcs whose side rows changed price since the last flow.
@@ -184,25 +190,20 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
         }
         for v in 0..n {
             if dirty[v] {
-                net.flow
-                    .set_cost(net.arc[v], -(adjusted[v] * SCALE).round() as i64);
+                costs[v] = -(adjusted[v] * SCALE).round() as i64;
+                net.set_cost(v, costs[v]);
                 dirty[v] = false;
             }
         }
         let t_flow = Instant::now();
-        match net.flow.solve() {
-            Ok(()) => {}
+        let pivots = match net.solve() {
+            Ok(pivots) => pivots,
             Err(FlowError::Infeasible) => return Err(LpError::Infeasible),
             Err(FlowError::Invalid(e)) => return Err(LpError::Solver(e)),
-        }
+        };
         flow_ms += t_flow.elapsed().as_secs_f64() * 1e3;
-        let chosen: Vec<bool> = net.arc.iter().map(|&a| net.flow.flow(a) > 0).collect();
-        let priced_value: f64 = -(net
-            .arc
-            .iter()
-            .map(|&a| net.flow.flow(a) as i128 * net.flow.cost(a) as i128)
-            .sum::<i128>() as f64)
-            / SCALE;
+        let chosen: Vec<bool> = (0..n).map(|v| net.flow_of(v) > 0).collect();
+        let priced_value: f64 = -(net.value() as f64) / SCALE;
         let bound = priced_value
             - sides
                 .iter()
@@ -223,17 +224,10 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
             })
             .collect();
         if bound < best.bound - 1e-12 {
-            let t_imp = Instant::now();
             best.bound = bound;
-            best.reduced = net
-                .arc
-                .iter()
-                .map(|&a| net.flow.reduced_cost(a) as f64 / SCALE)
-                .collect();
+            best.costs.clone_from(&costs);
             best.relaxed = chosen.clone();
-            best.states = forcing::arc_states(&net.flow);
             since_improved = 0;
-            improve_ms += t_imp.elapsed().as_secs_f64() * 1e3;
         } else {
             since_improved += 1;
         }
@@ -247,8 +241,8 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
         if trace {
             let violated = slacks.iter().filter(|g| **g < -1e-9).count();
             eprintln!(
-                "  priced flow {iterations}: L {bound:.6}, best L {:.6}, best feasible {:.6}, {violated} side rows violated, {} pivots, θ {theta}",
-                best.bound, best.value, net.flow.pivots
+                "  priced flow {iterations}: L {bound:.6}, best L {:.6}, best feasible {:.6}, {violated} side rows violated, {pivots} pivots over {} arcs, θ {theta}",
+                best.bound, best.value, net.size()
             );
         }
         if best.proven(slack) || sides.is_empty() {
@@ -283,7 +277,9 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
     }
     if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
         eprintln!(
-            "network: {iterations} priced flows ({flow_ms:.0} ms in flows, {improve_ms:.0} ms keeping bounds), {} side rows, bound {:.6}, best feasible {:.6}, {:.1} ms",
+            "network: {iterations} priced flows ({flow_ms:.0} ms in flows over {} of {n} arcs, {} builds), {} side rows, bound {:.6}, best feasible {:.6}, {:.1} ms",
+            net.size(),
+            net.rebuilds,
             sides.len(),
             best.bound,
             best.value,
@@ -309,7 +305,25 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
             method,
         });
     }
-    strengthen(&net, s, &mut best);
+    // The MIP's proof needs the whole network's optimum at the best bound: solved once more,
+    // at the same costs, every arc in.
+    let mut full = build_network(model, s);
+    for (v, &cost) in best.costs.iter().enumerate() {
+        full.flow.set_cost(full.arc[v], cost);
+    }
+    match full.flow.solve() {
+        Ok(()) => {}
+        Err(FlowError::Infeasible) => return Err(LpError::Infeasible),
+        Err(FlowError::Invalid(e)) => return Err(LpError::Solver(e)),
+    }
+    best.relaxed = full.arc.iter().map(|&a| full.flow.flow(a) > 0).collect();
+    best.reduced = full
+        .arc
+        .iter()
+        .map(|&a| full.flow.reduced_cost(a) as f64 / SCALE)
+        .collect();
+    best.states = forcing::arc_states(&full.flow);
+    strengthen(&full, s, &mut best);
     reduced_mip(
         model,
         &best,
@@ -322,6 +336,8 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
 struct Best {
     /// Lowest upper bound.
     bound: f64,
+    /// Every variable's (scaled) cost in the flow at that bound.
+    costs: Vec<i64>,
     /// Reduced costs (in weight units, ≥ 0 means "would cost that much to add") at that bound.
     reduced: Vec<f64>,
     /// Arcs chosen by the flow at that bound.
@@ -337,6 +353,7 @@ impl Default for Best {
     fn default() -> Self {
         Best {
             bound: f64::INFINITY,
+            costs: Vec::new(),
             reduced: Vec::new(),
             relaxed: Vec::new(),
             states: Vec::new(),
@@ -391,5 +408,6 @@ fn objective(model: &Model01, chosen: &[bool]) -> f64 {
 
 mod forcing;
 mod reduced;
+mod restricted;
 #[cfg(test)]
 mod tests;

@@ -235,3 +235,58 @@ fn forcing_an_arc_costs_at_least_its_bound_and_exactly_it_under_plain_panels() {
     }
     assert!(checked[0] > 200 && checked[1] > 200, "{checked:?}");
 }
+
+#[test]
+fn a_restricted_flow_is_the_whole_networks_optimum() {
+    let mut partial = 0;
+    for seed in 0..3000 {
+        let (model, mut s) = random_model(seed);
+        if seed % 2 == 0 {
+            with_org_groups(&mut s, seed);
+        }
+        let n = model.weights.len();
+        let forced = vec![false; n];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed + 1000);
+        // Prices as the Lagrangian phase sets them: the weights moved either way.
+        let costs: Vec<i64> = model
+            .weights
+            .iter()
+            .map(|w| -((w + rng.random_range(-0.5..0.5)) * 1000.0).round() as i64)
+            .collect();
+        let mut whole = build_network(&model, &s);
+        for (v, &c) in costs.iter().enumerate() {
+            whole.flow.set_cost(whole.arc[v], c);
+        }
+        let per_seat = seed as usize % 3;
+        let mut part = restricted::Restricted::new(&model.weights, &s, &forced, per_seat);
+        for (v, &c) in costs.iter().enumerate() {
+            part.set_cost(v, c);
+        }
+        match (whole.flow.solve(), part.solve()) {
+            (Ok(()), Ok(_)) => {
+                let value: i128 = whole
+                    .arc
+                    .iter()
+                    .map(|&a| whole.flow.flow(a) as i128 * whole.flow.cost(a) as i128)
+                    .sum();
+                assert_eq!(part.value(), value, "seed {seed}");
+                // Dual feasible over every variable, those left out included: what makes the
+                // Lagrangian bound valid.
+                for (v, rc) in part.reduced_costs().into_iter().enumerate() {
+                    let f = part.flow_of(v);
+                    assert!(
+                        (f == 0 && rc >= 0) || (f == 1 && rc <= 0),
+                        "seed {seed}, variable {v}: flow {f}, reduced cost {rc}"
+                    );
+                }
+                partial += usize::from(part.size() < n);
+            }
+            (Err(FlowError::Infeasible), Err(FlowError::Infeasible)) => {}
+            (w, p) => panic!("seed {seed}: whole {w:?}, restricted {p:?}"),
+        }
+    }
+    assert!(
+        partial >= 40,
+        "the restriction was exercised {partial} times"
+    );
+}
