@@ -378,7 +378,13 @@ fn strengthen(net: &Priced, s: &Structure, best: &mut Best) {
         node: &node,
         up: &net.right_up,
     };
-    let Some(costs) = forcing::costs(&net.flow, &best.states, s, &net.arc, &right) else {
+    // The reduced MIP keeps no arc costing more than `L − P` once a feasible `P` is known.
+    let radius = if best.value.is_finite() {
+        ((best.bound - best.value) * SCALE + 10.0).ceil() as i64
+    } else {
+        forcing::UNREACHABLE
+    };
+    let Some(costs) = forcing::costs(&net.flow, &best.states, s, &net.arc, &right, radius) else {
         return;
     };
     for (reduced, cost) in best.reduced.iter_mut().zip(costs) {

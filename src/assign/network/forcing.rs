@@ -80,7 +80,10 @@ impl Residual {
         Some(Residual { start, edges })
     }
 
-    fn distances_from(&self, source: usize) -> Vec<i64> {
+    /// Shortest distances from `source`, exact up to `radius`; every node farther away (or
+    /// unreachable) gets `radius + 1`, a lower bound, unless the search ran to its end
+    /// (`radius` ≥ [`UNREACHABLE`]), when unreachable nodes keep [`UNREACHABLE`].
+    fn distances_from(&self, source: usize, radius: i64) -> Vec<i64> {
         let mut dist = vec![UNREACHABLE; self.start.len() - 1];
         let mut heap = BinaryHeap::new();
         dist[source] = 0;
@@ -88,6 +91,13 @@ impl Residual {
         while let Some(Reverse((d, u))) = heap.pop() {
             if d > dist[u] {
                 continue;
+            }
+            if d > radius {
+                // Every node not yet settled is at least this far.
+                for x in dist.iter_mut().filter(|x| **x > radius) {
+                    *x = radius + 1;
+                }
+                break;
             }
             for &(v, w) in &self.edges[self.start[u]..self.start[u + 1]] {
                 let next = d + w;
@@ -103,13 +113,16 @@ impl Residual {
 
 /// Lower bounds, in cost units, on what forcing each unchosen variable's arc (`arc[v]`) to
 /// carry one unit costs the flow whose arcs are in `states`; chosen variables get their
-/// reduced cost. `None` when `states` is not an optimum.
+/// reduced cost. Exact up to `radius` (the MIP keeps no arc that costs more than the gap
+/// `L − P`, so the searches stop there); beyond it, a bound above `radius`. `None` when
+/// `states` is not an optimum.
 pub(super) fn costs(
     flow: &MinCostFlow,
     states: &[(i64, i64)],
     s: &Structure,
     arc: &[usize],
     right: &RightSide<'_>,
+    radius: i64,
 ) -> Option<Vec<i64>> {
     let residual = Residual::of(flow, states)?;
     // Right groups that something flows into: a path may leave them downwards.
@@ -157,7 +170,7 @@ pub(super) fn costs(
         if waiting.is_empty() {
             continue;
         }
-        let dist = residual.distances_from((right.node)(panel));
+        let dist = residual.distances_from((right.node)(panel), radius);
         for &(v, climbed, stopped) in waiting {
             let tail = flow.ends(arc[v]).0;
             // From the node where the climb stopped, the rest of the way is at least the
@@ -165,8 +178,9 @@ pub(super) fn costs(
             // inequality); from the panel itself it is that distance.
             let rest = match stopped {
                 None => dist[tail],
-                // The panel does not reach that node: no information.
-                Some(w) if dist[w] >= UNREACHABLE => 0,
+                // The panel does not reach that node (or not within the radius): no
+                // information.
+                Some(w) if dist[w] > radius => 0,
                 // It reaches the node but not the tail: neither does the node.
                 Some(_) if dist[tail] >= UNREACHABLE => UNREACHABLE,
                 Some(w) => (dist[tail] - dist[w]).max(0),

@@ -204,9 +204,27 @@ fn forcing_an_arc_costs_at_least_its_bound_and_exactly_it_under_plain_panels() {
             node: &node,
             up: &net.right_up,
         };
-        let costs = forcing::costs(&net.flow, &states, &s, &net.arc, &right).expect("an optimum");
+        let costs = forcing::costs(
+            &net.flow,
+            &states,
+            &s,
+            &net.arc,
+            &right,
+            forcing::UNREACHABLE,
+        )
+        .expect("an optimum");
+        // Searches cut at a radius: exact within it, a bound beyond.
+        let radius = (seed as i64 * 37) % 600;
+        let near =
+            forcing::costs(&net.flow, &states, &s, &net.arc, &right, radius).expect("an optimum");
         let base = net.flow.total_cost();
         for v in 0..model.weights.len() {
+            assert!(near[v] <= costs[v], "seed {seed} var {v}: radius {radius}");
+            if !nested && costs[v] <= radius {
+                assert_eq!(near[v], costs[v], "seed {seed} var {v}: radius {radius}");
+            } else if !nested {
+                assert!(near[v] > radius, "seed {seed} var {v}: radius {radius}");
+            }
             let (flow, reduced) = states[net.arc[v]];
             if flow > 0 {
                 continue;
