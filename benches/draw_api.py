@@ -85,7 +85,7 @@ try:
     w = csv.writer(out, lineterminator="\n")
     w.writerow(rows[0])
     w.writerows(r for r in rows[1:] if r[0] in ids)
-    _, event = call("POST", "/events", {"title": "bench", "code": f"BENCH{int(time.time())}", "kind": "acceptance",
+    _, event = call("POST", "/events", {"title": "bench", "code": f"BENCH-{args.event}", "kind": "acceptance",
                                         "slots": "S1=2027-03-02 am;S2=2027-03-02 pm;S3=2027-03-03 am;S4=2027-03-03 pm"})
     eid = event["id"]
     call("POST", f"/events/{eid}/items", out.getvalue().encode(), "text/csv")

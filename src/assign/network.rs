@@ -227,6 +227,7 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
             best.bound = bound;
             best.costs.clone_from(&costs);
             best.relaxed = chosen.clone();
+            best.states = net.whole_states();
             since_improved = 0;
         } else {
             since_improved += 1;
@@ -277,9 +278,10 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
     }
     if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
         eprintln!(
-            "network: {iterations} priced flows ({flow_ms:.0} ms in flows over {} of {n} arcs, {} builds), {} side rows, bound {:.6}, best feasible {:.6}, {:.1} ms",
+            "network: {iterations} priced flows ({flow_ms:.0} ms in flows over {} of {n} arcs, {} builds, {:.0?} ms), {} side rows, bound {:.6}, best feasible {:.6}, {:.1} ms",
             net.size(),
             net.rebuilds,
+            net.times,
             sides.len(),
             best.bound,
             best.value,
@@ -305,24 +307,17 @@ pub fn solve(model: &Model01, s: &Structure, time_limit_secs: f64) -> Result<Sol
             method,
         });
     }
-    // The MIP's proof needs the whole network's optimum at the best bound: solved once more,
-    // at the same costs, every arc in.
+    // The MIP's proof needs the whole network's optimum at the best bound: the restricted
+    // flow there, with its potentials extended to every node (`Restricted::whole_states`).
     let mut full = build_network(model, s);
     for (v, &cost) in best.costs.iter().enumerate() {
         full.flow.set_cost(full.arc[v], cost);
     }
-    match full.flow.solve() {
-        Ok(()) => {}
-        Err(FlowError::Infeasible) => return Err(LpError::Infeasible),
-        Err(FlowError::Invalid(e)) => return Err(LpError::Solver(e)),
-    }
-    best.relaxed = full.arc.iter().map(|&a| full.flow.flow(a) > 0).collect();
     best.reduced = full
         .arc
         .iter()
-        .map(|&a| full.flow.reduced_cost(a) as f64 / SCALE)
+        .map(|&a| best.states[a].1 as f64 / SCALE)
         .collect();
-    best.states = forcing::arc_states(&full.flow);
     strengthen(&full, s, &mut best);
     reduced_mip(
         model,

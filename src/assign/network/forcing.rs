@@ -24,7 +24,8 @@ use std::collections::BinaryHeap;
 /// Larger than any path: the forced unit cannot return at all.
 pub(super) const UNREACHABLE: i64 = i64::MAX / 4;
 
-/// Each arc's flow and reduced cost, saved at the best bound while the flow moves on.
+/// Each arc's flow and reduced cost.
+#[cfg(test)]
 pub(super) fn arc_states(flow: &MinCostFlow) -> Vec<(i64, i64)> {
     (0..flow.arcs())
         .map(|a| (flow.flow(a), flow.reduced_cost(a)))
@@ -80,24 +81,36 @@ impl Residual {
         Some(Residual { start, edges })
     }
 
-    /// Shortest distances from `source`, exact up to `radius`; every node farther away (or
-    /// unreachable) gets `radius + 1`, a lower bound, unless the search ran to its end
-    /// (`radius` ≥ [`UNREACHABLE`]), when unreachable nodes keep [`UNREACHABLE`].
-    fn distances_from(&self, source: usize, radius: i64) -> Vec<i64> {
+    /// Shortest distances from `source`, exact up to `radius` and for every node of `settle`
+    /// (sorted, no repeats);
+    /// every other node farther away (or unreachable) gets the distance the search stopped
+    /// at, a lower bound, unless the search ran to its end (then unreachable nodes keep
+    /// [`UNREACHABLE`]).
+    fn distances_from(&self, source: usize, radius: i64, settle: &[usize]) -> Vec<i64> {
         let mut dist = vec![UNREACHABLE; self.start.len() - 1];
+        let mut done = vec![false; dist.len()];
+        let mut unsettled = settle.len();
+        let mut farthest = 0;
         let mut heap = BinaryHeap::new();
         dist[source] = 0;
         heap.push(Reverse((0, source)));
         while let Some(Reverse((d, u))) = heap.pop() {
-            if d > dist[u] {
+            if d > dist[u] || done[u] {
                 continue;
             }
-            if d > radius {
-                // Every node not yet settled is at least this far.
-                for x in dist.iter_mut().filter(|x| **x > radius) {
-                    *x = radius + 1;
+            // Past the radius and every node to settle, and far enough past the farthest of
+            // those that the triangle inequality from it still bounds by more than the radius.
+            if unsettled == 0 && d > radius.saturating_add(farthest) {
+                // Every node not settled yet is at least this far.
+                for (x, _) in dist.iter_mut().zip(&done).filter(|(_, done)| !**done) {
+                    *x = d;
                 }
                 break;
+            }
+            done[u] = true;
+            if settle.binary_search(&u).is_ok() {
+                unsettled -= 1;
+                farthest = farthest.max(d);
             }
             for &(v, w) in &self.edges[self.start[u]..self.start[u + 1]] {
                 let next = d + w;
@@ -170,7 +183,10 @@ pub(super) fn costs(
         if waiting.is_empty() {
             continue;
         }
-        let dist = residual.distances_from((right.node)(panel), radius);
+        let mut stops: Vec<usize> = waiting.iter().filter_map(|&(_, _, w)| w).collect();
+        stops.sort_unstable();
+        stops.dedup();
+        let dist = residual.distances_from((right.node)(panel), radius, &stops);
         for &(v, climbed, stopped) in waiting {
             let tail = flow.ends(arc[v]).0;
             // From the node where the climb stopped, the rest of the way is at least the
@@ -178,9 +194,8 @@ pub(super) fn costs(
             // inequality); from the panel itself it is that distance.
             let rest = match stopped {
                 None => dist[tail],
-                // The panel does not reach that node (or not within the radius): no
-                // information.
-                Some(w) if dist[w] > radius => 0,
+                // The panel does not reach that node: no information.
+                Some(w) if dist[w] >= UNREACHABLE => 0,
                 // It reaches the node but not the tail: neither does the node.
                 Some(_) if dist[tail] >= UNREACHABLE => UNREACHABLE,
                 Some(w) => (dist[tail] - dist[w]).max(0),

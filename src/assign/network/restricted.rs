@@ -26,6 +26,8 @@ struct Family {
     order: Vec<usize>,
     /// Potential of each group, the restricted network's or, when left out, its parent's.
     potential: Vec<i64>,
+    /// Arc of each group to its parent (or the source / sink), `NONE` when left out.
+    arc: Vec<usize>,
 }
 
 impl Family {
@@ -44,6 +46,7 @@ impl Family {
             node: vec![NONE; groups.len()],
             order,
             potential: vec![0; groups.len()],
+            arc: vec![NONE; groups.len()],
         }
     }
 
@@ -79,8 +82,12 @@ pub(super) struct Restricted<'a> {
     by_panel: Vec<(Vec<usize>, usize)>,
     /// Whether the network must be rebuilt before the next solve.
     stale: bool,
+    /// The arc from the sink back to the source.
+    back: usize,
     /// Network rebuilds so far (for the solver's log).
     pub rebuilds: usize,
+    /// Milliseconds spent rebuilding, solving and pricing (for the solver's log).
+    pub times: [f64; 3],
 }
 
 impl<'a> Restricted<'a> {
@@ -115,7 +122,9 @@ impl<'a> Restricted<'a> {
             costs: vec![0; n],
             by_panel,
             stale: true,
+            back: NONE,
             rebuilds: 0,
+            times: [0.0; 3],
         };
         for (vars, _) in me.by_panel.iter_mut() {
             vars.sort_by(|&a, &b| weights[b].total_cmp(&weights[a]).then(a.cmp(&b)));
@@ -192,6 +201,8 @@ impl<'a> Restricted<'a> {
                 mark(&mut need_right, &s.right, g);
             }
         }
+        self.left.arc.fill(NONE);
+        self.right.arc.fill(NONE);
         let mut nodes = 2;
         for (family, need) in [(&mut self.left, &need_left), (&mut self.right, &need_right)] {
             for (g, &needed) in need.iter().enumerate() {
@@ -209,7 +220,7 @@ impl<'a> Restricted<'a> {
             if self.left.node[g] != NONE {
                 let group = s.left[g];
                 let from = group.parent.map_or(src, |p| self.left.node[p]);
-                flow.add_arc(from, self.left.node[g], group.lo, group.hi, 0);
+                self.left.arc[g] = flow.add_arc(from, self.left.node[g], group.lo, group.hi, 0);
             }
         }
         for &v in &self.vars {
@@ -225,10 +236,10 @@ impl<'a> Restricted<'a> {
             if self.right.node[g] != NONE {
                 let group = s.right[g];
                 let to = group.parent.map_or(sink, |p| self.right.node[p]);
-                flow.add_arc(self.right.node[g], to, group.lo, group.hi, 0);
+                self.right.arc[g] = flow.add_arc(self.right.node[g], to, group.lo, group.hi, 0);
             }
         }
-        flow.add_arc(sink, src, 0, INF, 0);
+        self.back = flow.add_arc(sink, src, 0, INF, 0);
         self.flow = flow;
         self.stale = false;
         self.rebuilds += 1;
@@ -245,10 +256,16 @@ impl<'a> Restricted<'a> {
     pub(super) fn solve(&mut self) -> Result<usize, FlowError> {
         let mut pivots = 0;
         loop {
+            let t = std::time::Instant::now();
             if self.stale {
                 self.rebuild();
             }
-            match self.flow.solve() {
+            self.times[0] += t.elapsed().as_secs_f64() * 1e3;
+            let t = std::time::Instant::now();
+            let solved = self.flow.solve();
+            self.times[1] += t.elapsed().as_secs_f64() * 1e3;
+            let t = std::time::Instant::now();
+            match solved {
                 Ok(()) => {}
                 Err(FlowError::Infeasible) => {
                     // Too few variables for the seats (or the rules): take more of every
@@ -276,6 +293,7 @@ impl<'a> Restricted<'a> {
                     (rc < 0).then_some((rc, v))
                 })
                 .collect();
+            self.times[2] += t.elapsed().as_secs_f64() * 1e3;
             if negative.is_empty() {
                 return Ok(pivots);
             }
@@ -307,6 +325,37 @@ impl<'a> Restricted<'a> {
                 a => self.flow.reduced_cost(a),
             })
             .collect()
+    }
+
+    /// Every arc's flow and reduced cost in the whole network as `build_network` lays it out
+    /// (experts' groups, variables, panels' groups, the arc back), from this flow and the
+    /// extended potentials: an optimum of the whole network, as [`forcing`](super::forcing)
+    /// needs one.
+    pub(super) fn whole_states(&self) -> Vec<(i64, i64)> {
+        let s = self.s;
+        let (src, sink) = (self.flow.potential(0), self.flow.potential(1));
+        let group = |family: &Family, groups: &[Group], g: usize, root: i64| {
+            let flow = match family.arc[g] {
+                NONE => 0,
+                a => self.flow.flow(a),
+            };
+            let parent = groups[g].parent.map_or(root, |p| family.potential[p]);
+            (flow, parent, family.potential[g])
+        };
+        let mut states = Vec::with_capacity(s.left.len() + self.kept.len() + s.right.len() + 1);
+        for g in 0..s.left.len() {
+            let (flow, from, to) = group(&self.left, &s.left, g, src);
+            states.push((flow, from - to));
+        }
+        for v in 0..self.kept.len() {
+            states.push((self.flow_of(v), self.reduced(v)));
+        }
+        for g in 0..s.right.len() {
+            let (flow, to, from) = group(&self.right, &s.right, g, sink);
+            states.push((flow, from - to));
+        }
+        states.push((self.flow.flow(self.back), sink - src));
+        states
     }
 
     /// Cost of the flow (scaled): the whole network's, since variables left out carry none.

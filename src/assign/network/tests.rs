@@ -297,6 +297,19 @@ fn a_restricted_flow_is_the_whole_networks_optimum() {
                         "seed {seed}, variable {v}: flow {f}, reduced cost {rc}"
                     );
                 }
+                // Extended to the whole network's layout, a circulation within every bound
+                // whose reduced costs prove it optimal (what the forcing costs start from).
+                let states = part.whole_states();
+                let mut balance = vec![0i64; whole.flow.nodes()];
+                for (a, &(f, rc)) in states.iter().enumerate() {
+                    let (u, w, lo, hi) = whole.flow.ends(a);
+                    assert!(lo <= f && f <= hi, "seed {seed}, arc {a}: flow {f}");
+                    assert!(f == hi || rc >= 0, "seed {seed}, arc {a}: {f}, {rc}");
+                    assert!(f == lo || rc <= 0, "seed {seed}, arc {a}: {f}, {rc}");
+                    balance[u] -= f;
+                    balance[w] += f;
+                }
+                assert!(balance.iter().all(|b| *b == 0), "seed {seed}: {balance:?}");
                 partial += usize::from(part.size() < n);
             }
             (Err(FlowError::Infeasible), Err(FlowError::Infeasible)) => {}
