@@ -4,7 +4,7 @@
 //! back to its step with a success message or the error in place.
 
 use super::{context, render, Html};
-use crate::domain::event::EventStatus;
+use crate::domain::event::{EventAction, EventStatus};
 use crate::error::{AppError, AppResult};
 use crate::service::events;
 use crate::store::people;
@@ -264,6 +264,12 @@ async fn page(
             decisions(store, lang, id, &mut ctx).await?;
         }
         Step::Draw => {
+            if !panels.is_empty() && event.status.check(EventAction::Draw).is_ok() {
+                // The draw analyses what the overview does (kept per registry snapshot, seed
+                // aside): made now in the background, it is ready when the button is pressed.
+                let (store, id) = (store.clone(), id);
+                tokio::spawn(async move { events::overview(&store, id).await.map(drop) });
+            }
             ctx.insert(
                 "form".into(),
                 super::event_rules::form_view(lang, &event.rules),
