@@ -92,9 +92,14 @@ pub fn split_json(problem: &Problem, profiles_hash: &str) -> serde_json::Result<
     })
 }
 
+/// Whether a stored text is in format 2 (by its start: format 1 always starts with `"event"`).
+pub fn is_split(text: &str) -> bool {
+    text.starts_with(FORMAT_2_START)
+}
+
 /// Reads a stored input of either format.
 pub fn parse(text: &str) -> serde_json::Result<Stored> {
-    if text.starts_with(FORMAT_2_START) {
+    if is_split(text) {
         Ok(Stored::Split(Box::new(serde_json::from_str(text)?)))
     } else {
         Ok(Stored::Whole(Box::new(serde_json::from_str(text)?)))

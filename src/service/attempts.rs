@@ -72,11 +72,17 @@ pub async fn replay(store: &Store, id: i64) -> AppResult<AttemptReplay> {
         other => other.into(),
     })?;
     let text_intact = hex::encode(Sha256::digest(row.input_json.as_bytes())) == row.input_hash;
-    let (problem, profiles_intact) = super::stored_inputs::problem(store, row.input_json).await?;
-    let input_intact = text_intact && profiles_intact;
-    let outcome = tokio::task::spawn_blocking(move || assign::draw(&problem))
-        .await
-        .map_err(|e| AppError::Internal(format!("engine task failed: {e}")))?;
+    let read = super::stored_inputs::problem(store, row.input_json).await?;
+    let input_intact = text_intact && read.profiles_intact;
+    let outcome = match read.problem {
+        Some(problem) => tokio::task::spawn_blocking(move || assign::draw(&problem))
+            .await
+            .map_err(|e| AppError::Internal(format!("engine task failed: {e}")))?,
+        // The profiles it names are gone or no longer fit it: nothing to run.
+        None => Err(assign::DrawError::Solver(
+            "the stored input cannot be read back".into(),
+        )),
+    };
     Ok(AttemptReplay {
         attempt: id,
         event_id: row.event_id,

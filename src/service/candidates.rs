@@ -10,7 +10,7 @@ use crate::domain::membership::{not_serving, Pool};
 use crate::domain::tracking::reviews_in_window;
 use crate::error::{AppError, AppResult};
 use crate::store::experts::StoredExpert;
-use crate::store::{experts, input_profiles, memberships, Store};
+use crate::store::{experts, input_profiles, memberships, Store, StoreError};
 use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,10 +29,12 @@ pub struct Snapshot {
     index: tokio::sync::OnceCell<Arc<ProfileIndex>>,
     /// The latest analyses of problems made from this snapshot (see [`Analysed`]).
     analyses: std::sync::Mutex<std::collections::VecDeque<Arc<Analysed>>>,
+    /// Held while an analysis is computed (see [`Snapshot::analysed_or`]).
+    analysing: std::sync::Mutex<()>,
     /// SHA-256 of the profiles' JSON array (`stored_input::profiles_json`), once computed.
     profiles_hash: std::sync::OnceLock<String>,
-    /// The same, once the profiles are known to be stored (`store::input_profiles`).
-    profiles_stored: tokio::sync::OnceCell<String>,
+    /// The same, once the profiles were stored or found intact (`store::input_profiles`).
+    profiles_stored: std::sync::OnceLock<String>,
 }
 
 /// Analyses kept per snapshot: an overview analyses what the draw that follows would analyse
@@ -124,53 +126,72 @@ impl Snapshot {
     }
 
     /// Stores this snapshot's profiles unless they are (once per snapshot; a draw runs this
-    /// beside its engine) and returns their hash.
+    /// beside its engine) and returns their hash. Stored ones are read back and checked: a
+    /// text that no longer hashes to its name is put back as its name dictates (and the audit
+    /// log says so), so no new draw names profiles that cannot be verified.
     pub async fn store_profiles(self: &Arc<Self>, store: &Store) -> AppResult<String> {
-        self.profiles_stored
-            .get_or_try_init(|| async {
-                let (hash, text) = self.hash_profiles().await?;
-                if !input_profiles::exists(store, &hash).await? {
-                    let text = match text {
-                        Some(text) => text,
-                        None => {
-                            let me = self.clone();
-                            tokio::task::spawn_blocking(move || {
-                                stored_input::profiles_json(me.profiles.iter().map(|(_, p)| &**p))
-                            })
-                            .await
-                            .map_err(|e| {
-                                AppError::Internal(format!("serializing profiles failed: {e}"))
-                            })?
-                            .map_err(|e| {
-                                AppError::Internal(format!("profiles not serializable: {e}"))
-                            })?
-                        }
-                    };
-                    input_profiles::insert(store, &hash, &text).await?;
+        if let Some(hash) = self.profiles_stored.get() {
+            // Checked once; still there (a row deleted since is stored again below).
+            if input_profiles::exists(store, hash).await? {
+                return Ok(hash.clone());
+            }
+        }
+        let (hash, text) = self.hash_profiles().await?;
+        let intact = match input_profiles::get(store, &hash).await {
+            Ok(stored) => {
+                let name = hash.clone();
+                Some(blocking(move || stored_input::sha256_hex(&stored) == name).await?)
+            }
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        if intact != Some(true) {
+            let text = match text {
+                Some(text) => text,
+                None => {
+                    let me = self.clone();
+                    blocking(move || {
+                        stored_input::profiles_json(me.profiles.iter().map(|(_, p)| &**p))
+                    })
+                    .await?
+                    .map_err(|e| AppError::Internal(format!("profiles not serializable: {e}")))?
                 }
-                Ok::<_, AppError>(hash)
-            })
-            .await
-            .cloned()
+            };
+            match intact {
+                None => input_profiles::insert(store, &hash, &text).await?,
+                Some(_) => input_profiles::repair(store, &hash, &text).await?,
+            }
+        }
+        let _ = self.profiles_stored.set(hash.clone());
+        Ok(hash)
     }
 
-    /// The kept analysis of `problem` (seed aside), if there is one.
-    pub fn analysed(&self, problem: &Problem) -> Option<Arc<Analysed>> {
-        let kept = self.analyses.lock().ok()?;
-        kept.iter()
-            .find(|a| a.problem.same_but_seed(problem))
-            .cloned()
-    }
-
-    /// Keeps an analysis, forgetting the oldest beyond [`KEPT_ANALYSES`].
-    pub fn keep(&self, analysed: Arc<Analysed>) {
+    /// The kept analysis of `problem` (seed aside), or `analyse`'s, kept; with whether it was
+    /// computed now. Blocking, and one analysis at a time per snapshot: a second caller with
+    /// the same input (two views of the draw step, a draw right after) waits for the first
+    /// and finds it kept.
+    pub fn analysed_or(
+        &self,
+        problem: Arc<Problem>,
+        analyse: impl FnOnce(&Problem) -> Analysis,
+    ) -> (Arc<Analysed>, bool) {
+        let _one_at_a_time = self.analysing.lock();
+        let kept = self.analyses.lock().ok().and_then(|kept| {
+            kept.iter()
+                .find(|a| a.problem.same_but_seed(&problem))
+                .cloned()
+        });
+        if let Some(kept) = kept {
+            return (kept, false);
+        }
+        let made = Arc::new(Analysed::new(problem.clone(), analyse(&problem)));
         if let Ok(mut kept) = self.analyses.lock() {
-            kept.retain(|a| !a.problem.same_but_seed(&analysed.problem));
-            kept.push_back(analysed);
+            kept.push_back(made.clone());
             while kept.len() > KEPT_ANALYSES {
                 kept.pop_front();
             }
         }
+        (made, true)
     }
 }
 
@@ -203,6 +224,7 @@ pub async fn snapshot(store: &Store) -> AppResult<Arc<Snapshot>> {
         profiles,
         index: Default::default(),
         analyses: Default::default(),
+        analysing: Default::default(),
         profiles_hash: Default::default(),
         profiles_stored: Default::default(),
     });
@@ -210,6 +232,13 @@ pub async fn snapshot(store: &Store) -> AppResult<Arc<Snapshot>> {
         *slot = Some(made.clone());
     }
     Ok(made)
+}
+
+/// Runs megabytes of serializing or hashing on the blocking pool.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(format!("profile snapshot task failed: {e}")))
 }
 
 /// Makes the current snapshot and its analysis if the registry changed (and reads the review

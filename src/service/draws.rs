@@ -57,14 +57,14 @@ fn analysed(
     problem: std::sync::Arc<Problem>,
     profiles: &assign::ProfileIndex,
 ) -> (std::sync::Arc<Analysed>, f64) {
-    if let Some(kept) = snapshot.analysed(&problem) {
-        return (kept, 0.0);
-    }
     let started = std::time::Instant::now();
-    let analysis = assign::analyze_with(&problem, profiles);
-    let made = std::sync::Arc::new(Analysed::new(problem, analysis));
-    snapshot.keep(made.clone());
-    (made, started.elapsed().as_secs_f64() * 1e3)
+    let (analysed, computed) = snapshot.analysed_or(problem, |p| assign::analyze_with(p, profiles));
+    let ms = if computed {
+        started.elapsed().as_secs_f64() * 1e3
+    } else {
+        0.0
+    };
+    (analysed, ms)
 }
 
 fn summary(problem: &Problem, analysis: &assign::Analysis) -> Vec<PanelOverview> {
@@ -457,7 +457,7 @@ pub struct Replay {
     pub identical: bool,
     /// Stored result hash.
     pub stored_hash: String,
-    /// Replayed result hash.
+    /// Replayed result hash (empty when the stored input could not be read back).
     pub replayed_hash: String,
     /// Engine version then and now.
     pub engine_versions: (String, String),
@@ -469,11 +469,23 @@ pub async fn replay(store: &Store, draw_id: i64) -> AppResult<Replay> {
         crate::store::StoreError::NotFound => AppError::NotFound(format!("draw {draw_id}")),
         other => other.into(),
     })?;
-    let (problem, profiles_intact) = stored_inputs::problem(store, row.input_json.clone()).await?;
+    let read = stored_inputs::problem(store, row.input_json.clone()).await?;
     // The hash the draw gave its result: the stored text's, as it is now.
     let text_hash = stored_input::sha256_hex(&row.input_json);
-    let input_intact = profiles_intact && text_hash == row.input_hash;
+    let input_intact = read.profiles_intact && text_hash == row.input_hash;
     let result_intact = result_intact(&row);
+    let Some(problem) = read.problem else {
+        // The profiles it names are gone or no longer fit it: nothing to replay.
+        return Ok(Replay {
+            draw: draw_id,
+            input_intact: false,
+            result_intact,
+            identical: false,
+            stored_hash: row.result_hash,
+            replayed_hash: String::new(),
+            engine_versions: (row.engine_version, assign::ENGINE_VERSION.into()),
+        });
+    };
     let replayed = off_thread(move || assign::draw::draw_hashed(&problem, text_hash))
         .await?
         .map_err(draw_error)?;

@@ -8,24 +8,47 @@ use crate::error::{AppError, AppResult};
 use crate::store::{input_profiles, Store, StoreError};
 use std::collections::BTreeMap;
 
-/// The whole problem a stored input text describes (either format), and whether its stored
-/// profiles still hash to the name the text gives them (always so for format 1, which has
-/// them inline).
-pub async fn problem(store: &Store, text: String) -> AppResult<(Problem, bool)> {
+/// A stored input read back.
+pub struct ReadBack {
+    /// The whole problem; `None` when a format-2 input's profiles are missing or do not fit
+    /// its candidates (then it is not intact either).
+    pub problem: Option<Problem>,
+    /// The stored profiles still hash to the name the text gives them (always so for format
+    /// 1, which has them inline).
+    pub profiles_intact: bool,
+}
+
+/// The whole problem a stored input text describes (either format).
+pub async fn problem(store: &Store, text: String) -> AppResult<ReadBack> {
     let profiles = match stored_input::profiles_hash_of(&text) {
-        Some(hash) => Some(profiles(store, hash).await?),
+        Some(hash) => match input_profiles::get(store, hash).await {
+            Ok(profiles) => Some(profiles),
+            Err(StoreError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
         None => None,
     };
-    tokio::task::spawn_blocking(move || match stored_input::parse(&text).map_err(corrupt)? {
-        Stored::Whole(problem) => Ok((*problem, true)),
+    blocking(move || match stored_input::parse(&text).map_err(corrupt)? {
+        Stored::Whole(problem) => Ok(ReadBack {
+            problem: Some(*problem),
+            profiles_intact: true,
+        }),
         Stored::Split(split) => {
-            let profiles = profiles.unwrap_or_default();
+            let Some(profiles) = profiles else {
+                return Ok(ReadBack {
+                    problem: None,
+                    profiles_intact: false,
+                });
+            };
             let intact = stored_input::sha256_hex(&profiles) == split.profiles_hash();
-            Ok((split.join(&profiles).map_err(corrupt)?, intact))
+            let problem = split.join(&profiles).ok();
+            Ok(ReadBack {
+                profiles_intact: intact && problem.is_some(),
+                problem,
+            })
         }
     })
-    .await
-    .map_err(|e| AppError::Internal(format!("reading a stored input failed: {e}")))?
+    .await?
 }
 
 /// Whether each of these texts' stored profiles still hash to their names (format-1 texts
@@ -40,7 +63,10 @@ pub async fn profiles_intact<'a>(
             continue;
         }
         let ok = match input_profiles::get(store, hash).await {
-            Ok(text) => stored_input::sha256_hex(&text) == hash,
+            Ok(text) => {
+                let name = hash.to_string();
+                blocking(move || stored_input::sha256_hex(&text) == name).await?
+            }
             Err(StoreError::NotFound) => false,
             Err(e) => return Err(e.into()),
         };
@@ -49,18 +75,19 @@ pub async fn profiles_intact<'a>(
     Ok(intact)
 }
 
-/// A stored text's own hash check and its profiles' (from [`profiles_intact`]).
+/// A stored text's own hash check and its profiles' (from [`profiles_intact`]). A text that
+/// starts as format 2 but names no well-formed hash is not intact.
 pub fn intact(text: &str, hash: &str, profiles: &BTreeMap<String, bool>) -> bool {
-    stored_input::sha256_hex(text) == hash
-        && stored_input::profiles_hash_of(text)
-            .is_none_or(|h| profiles.get(h).copied().unwrap_or(false))
+    let profiles_ok = match stored_input::profiles_hash_of(text) {
+        Some(h) => profiles.get(h).copied().unwrap_or(false),
+        None => !stored_input::is_split(text),
+    };
+    profiles_ok && stored_input::sha256_hex(text) == hash
 }
 
-async fn profiles(store: &Store, hash: &str) -> AppResult<String> {
-    input_profiles::get(store, hash).await.map_err(|e| match e {
-        StoreError::NotFound => {
-            AppError::Internal(format!("the stored profiles {hash} of a draw are missing"))
-        }
-        other => other.into(),
-    })
+/// Hashing and parsing megabytes runs on the blocking pool, not on the async workers.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(format!("reading a stored input failed: {e}")))
 }

@@ -26,6 +26,29 @@ pub async fn insert(store: &Store, hash: &str, json: &str) -> Result<(), StoreEr
     Ok(())
 }
 
+/// Puts back the text its name dictates over a stored text that no longer hashes to it, and
+/// records that in the audit log, in one transaction.
+pub async fn repair(store: &Store, hash: &str, json: &str) -> Result<(), StoreError> {
+    let mut tx = store.pool.begin().await?;
+    sqlx::query("update input_profiles set profiles_json = $1 where profiles_hash = $2")
+        .bind(json)
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+    super::audit::record(
+        &mut tx,
+        &super::audit::Actor::system("draw"),
+        "input_profiles.repaired",
+        "input_profiles",
+        hash,
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The profiles' text named `hash`.
 pub async fn get(store: &Store, hash: &str) -> Result<String, StoreError> {
     let row: Option<(String,)> =

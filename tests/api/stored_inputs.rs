@@ -182,3 +182,67 @@ async fn a_draw_stored_in_format_1_still_replays_and_checks() {
         Some(8)
     );
 }
+
+async fn chain_intact(app: &TestApp, event: i64) -> Value {
+    let path = format!("/api/v1/events/{event}/chain");
+    app.get_json(&path).await.1["intact"].clone()
+}
+
+#[tokio::test]
+async fn deleted_or_edited_profiles_are_reported_and_put_back_by_a_later_draw() {
+    let app = spawn_app().await;
+    app.login_admin().await;
+    review_pool(&app, 8).await;
+    let id = event(&app, "EVR", "2027-01-13", "", 1, 3, |_| {}).await;
+    assert_eq!(draw(&app, id, 1).await.0, Status::Created);
+    let (_, draws) = app.get_json(&format!("/api/v1/events/{id}/draws")).await;
+    let first = draws[0]["id"].clone();
+
+    // Deleted: the replay says so (nothing to replay), and the next draw stores them again.
+    execute(&app, "delete from input_profiles", &[]).await;
+    let r = replay(&app, &first).await;
+    assert_eq!(
+        (
+            r["input_intact"].as_bool(),
+            r["identical"].as_bool(),
+            r["replayed_hash"].as_str()
+        ),
+        (Some(false), Some(false), Some("")),
+        "{r}"
+    );
+    assert_eq!(chain_intact(&app, id).await, false);
+    assert_eq!(draw(&app, id, 2).await.0, Status::Created);
+    assert_eq!(
+        texts(&app, "select profiles_hash from input_profiles")
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(chain_intact(&app, id).await, true);
+    assert_eq!(replay(&app, &first).await["identical"], true);
+
+    // Edited: shown, and put back by the first draw of a later snapshot with the same
+    // profiles (a phone number is no part of them), which the audit log records.
+    let text = texts(&app, "select profiles_json from input_profiles")
+        .await
+        .remove(0);
+    let edited = text.replacen("专家01", "专家99", 1);
+    execute(
+        &app,
+        "update input_profiles set profiles_json = $1",
+        &[&edited],
+    )
+    .await;
+    assert_eq!(chain_intact(&app, id).await, false);
+    execute(&app, "update expert set phone = phone || '1'", &[]).await;
+    assert_eq!(draw(&app, id, 3).await.0, Status::Created);
+    assert_eq!(
+        texts(&app, "select profiles_json from input_profiles").await,
+        vec![text]
+    );
+    assert_eq!(chain_intact(&app, id).await, true);
+    let (_, log) = app
+        .get_json("/api/v1/audit?action=input_profiles.repaired")
+        .await;
+    assert_eq!(log["items"].as_array().map(Vec::len), Some(1), "{log}");
+}

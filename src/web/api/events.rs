@@ -281,7 +281,8 @@ async fn read_draw(_r: Reader, store: &State<Store>, id: i64) -> AppResult<Json<
     let input = crate::service::stored_inputs::problem(store, row.input_json.clone())
         .await
         .ok()
-        .and_then(|(problem, _)| serde_json::to_value(problem).ok())
+        .and_then(|read| read.problem)
+        .and_then(|problem| serde_json::to_value(problem).ok())
         .unwrap_or_default();
     Ok(Json(DrawDetail {
         draw: row.into(),
