@@ -17,6 +17,8 @@ p.add_argument("--event", default="EV001-APP")
 p.add_argument("--per-panel", type=int, default=3)
 p.add_argument("--bin", default="target/release/expertpool")
 p.add_argument("--draws", type=int, default=3, help="draws to time (seeds 42, 43, …)")
+p.add_argument("--overviews", type=int, default=3, help="overviews to time before the draws (0: the first "
+                                                         "draw analyses the event itself)")
 p.add_argument("--db", help="keep the imported database in this file and reuse it on later runs "
                             "(a 30,000-expert import takes minutes)")
 args = p.parse_args()
@@ -91,7 +93,7 @@ try:
     call("POST", f"/events/{eid}/items", out.getvalue().encode(), "text/csv")
     _, grouped = call("POST", f"/events/{eid}/panels", {"items_per_panel": args.per_panel})
     print(f"{args.event}: {len(ids)} items in {grouped['panels']} panels")
-    for i in range(3):
+    for i in range(args.overviews):
         ms, body = call("GET", f"/events/{eid}/eligibility")
         print(f"eligibility overview #{i + 1}: {ms:.0f} ms ({len(json.dumps(body, ensure_ascii=False)) // 1024} KiB)")
     for i in range(args.draws):

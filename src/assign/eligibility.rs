@@ -157,9 +157,14 @@ pub fn analyze_with(problem: &Problem, profiles: &ProfileIndex) -> Analysis {
         return analyze(problem);
     }
     let started = std::time::Instant::now();
-    let conflicts = find_conflicts_with(problem, &profiles.people);
-    let conflicts_ms = started.elapsed().as_secs_f64() * 1e3;
-    let fit = FitTable::build_with(problem, profiles.texts.clone());
+    // Conflicts and fit read the problem only: each on its own core.
+    let (conflicts, conflicts_ms, fit) = std::thread::scope(|scope| {
+        let fit = scope.spawn(|| FitTable::build_with(problem, profiles.texts.clone()));
+        let conflicts = find_conflicts_with(problem, &profiles.people);
+        let conflicts_ms = started.elapsed().as_secs_f64() * 1e3;
+        let fit = fit.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (conflicts, conflicts_ms, fit)
+    });
     finish(problem, conflicts, fit, started, conflicts_ms)
 }
 
@@ -238,13 +243,16 @@ fn finish(
         .iter()
         .map(|c| c.inactive_reason.as_deref().map(std::sync::Arc::from))
         .collect();
-    let mut arcs = Vec::new();
-    let mut panels = Vec::with_capacity(problem.panels.len());
-    // Dense per-candidate scratch, reused panel after panel: at 30,000 experts a set or a
-    // map per panel cost more than the rules themselves.
-    let mut considered = vec![false; n];
-    let mut panel_fit = vec![0.0f64; n];
-    for (pi, panel) in problem.panels.iter().enumerate() {
+    // Each panel on its own, with dense per-candidate scratch reused panel after panel (at
+    // 30,000 experts a set or a map per panel cost more than the rules themselves); at
+    // province scale the panels are split between two threads. Arc numbers are the panel's
+    // own until they are merged, in panel order, below.
+    let one_panel = |pi: usize,
+                     considered: &mut Vec<bool>,
+                     panel_fit: &mut Vec<f64>|
+     -> (Vec<Arc>, PanelEligibility) {
+        let panel = &problem.panels[pi];
+        let mut arcs = Vec::new();
         let dates = panel_dates(problem, pi);
         considered.fill(rules.min_fit <= 0.0);
         panel_fit.fill(0.0);
@@ -343,6 +351,38 @@ fn finish(
                 }
             }
         }
+        (arcs, elig)
+    };
+    let some_panels = |range: std::ops::Range<usize>| {
+        let mut considered = vec![false; n];
+        let mut panel_fit = vec![0.0f64; n];
+        range
+            .map(|pi| one_panel(pi, &mut considered, &mut panel_fit))
+            .collect::<Vec<_>>()
+    };
+    let count = problem.panels.len();
+    let done = if count < 2 || n * count < 100_000 {
+        some_panels(0..count)
+    } else {
+        std::thread::scope(|scope| {
+            let later = scope.spawn(|| some_panels(count / 2..count));
+            let mut done = some_panels(0..count / 2);
+            done.extend(
+                later
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+            done
+        })
+    };
+    let mut arcs = Vec::new();
+    let mut panels = Vec::with_capacity(count);
+    for (panel_arcs, mut elig) in done {
+        let base = arcs.len();
+        for a in &mut elig.arcs {
+            *a += base;
+        }
+        arcs.extend(panel_arcs);
         panels.push(elig);
     }
     if std::env::var_os("EXPERTPOOL_SOLVER_LOG").is_some() {
