@@ -2,6 +2,7 @@
 //! reason they may not serve (membership rule in `domain::membership::not_serving`) and their
 //! rolling 12-month load (`domain::tracking::reviews_in_window`, the figure the record shows).
 
+use super::off_thread;
 use crate::assign::diagnose::{diagnose, Diagnosis};
 use crate::assign::problem::{Busy, CandidateProfile};
 use crate::assign::stored_input;
@@ -140,7 +141,7 @@ impl Snapshot {
         let intact = match input_profiles::get(store, &hash).await {
             Ok(stored) => {
                 let name = hash.clone();
-                Some(blocking(move || stored_input::sha256_hex(&stored) == name).await?)
+                Some(off_thread(move || stored_input::sha256_hex(&stored) == name).await?)
             }
             Err(StoreError::NotFound) => None,
             Err(e) => return Err(e.into()),
@@ -150,7 +151,7 @@ impl Snapshot {
                 Some(text) => text,
                 None => {
                     let me = self.clone();
-                    blocking(move || {
+                    off_thread(move || {
                         stored_input::profiles_json(me.profiles.iter().map(|(_, p)| &**p))
                     })
                     .await?
@@ -232,13 +233,6 @@ pub async fn snapshot(store: &Store) -> AppResult<Arc<Snapshot>> {
         *slot = Some(made.clone());
     }
     Ok(made)
-}
-
-/// Runs megabytes of serializing or hashing on the blocking pool.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| AppError::Internal(format!("profile snapshot task failed: {e}")))
 }
 
 /// Makes the current snapshot and its analysis if the registry changed (and reads the review

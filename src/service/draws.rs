@@ -2,7 +2,7 @@
 
 use super::candidates::{Analysed, Snapshot};
 use super::events::{begin, corrupt, get, problem_at, require, Event};
-use super::stored_inputs;
+use super::{off_thread, stored_inputs};
 use crate::assign::{self, stored_input, Problem};
 use crate::domain::event::{EventAction, EventStatus};
 use crate::error::{AppError, AppResult};
@@ -423,13 +423,6 @@ pub async fn chain(store: &Store, event: &Event) -> AppResult<Chain> {
 /// a thread of its own, after the answer is sent rather than before.
 pub(crate) fn drop_later<T: Send + 'static>(value: T) {
     std::thread::spawn(move || drop(value));
-}
-
-/// Runs CPU-bound engine work on the blocking pool, so the async workers keep serving requests.
-async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| AppError::Internal(format!("engine task failed: {e}")))
 }
 
 fn draw_error(e: assign::DrawError) -> AppError {

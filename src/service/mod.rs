@@ -26,3 +26,13 @@ pub mod stored_inputs;
 pub mod suspensions;
 pub mod tracking;
 pub mod users;
+
+/// Runs CPU-bound work (the engine, megabytes of serializing or hashing) on the blocking pool,
+/// so the async workers keep serving requests.
+pub(crate) async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> crate::error::AppResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| crate::error::AppError::Internal(format!("background task failed: {e}")))
+}

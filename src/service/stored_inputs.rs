@@ -2,9 +2,10 @@
 //! supervisor, and whether what is stored still hashes to what was recorded.
 
 use super::events::corrupt;
+use super::off_thread;
 use crate::assign::stored_input::{self, Stored};
 use crate::assign::Problem;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::store::{input_profiles, Store, StoreError};
 use std::collections::BTreeMap;
 
@@ -28,7 +29,7 @@ pub async fn problem(store: &Store, text: String) -> AppResult<ReadBack> {
         },
         None => None,
     };
-    blocking(move || match stored_input::parse(&text).map_err(corrupt)? {
+    off_thread(move || match stored_input::parse(&text).map_err(corrupt)? {
         Stored::Whole(problem) => Ok(ReadBack {
             problem: Some(*problem),
             profiles_intact: true,
@@ -65,7 +66,7 @@ pub async fn profiles_intact<'a>(
         let ok = match input_profiles::get(store, hash).await {
             Ok(text) => {
                 let name = hash.to_string();
-                blocking(move || stored_input::sha256_hex(&text) == name).await?
+                off_thread(move || stored_input::sha256_hex(&text) == name).await?
             }
             Err(StoreError::NotFound) => false,
             Err(e) => return Err(e.into()),
@@ -83,11 +84,4 @@ pub fn intact(text: &str, hash: &str, profiles: &BTreeMap<String, bool>) -> bool
         None => !stored_input::is_split(text),
     };
     profiles_ok && stored_input::sha256_hex(text) == hash
-}
-
-/// Hashing and parsing megabytes runs on the blocking pool, not on the async workers.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| AppError::Internal(format!("reading a stored input failed: {e}")))
 }
